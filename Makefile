@@ -1,0 +1,74 @@
+# qct — build, test, demo and benchmark.
+#
+# Rules:
+#   make deps      install the Debian packages qct needs (apt-get, when missing)
+#   make build     debug build
+#   make release   release build
+#   make fixtures  fetch the pydicom 3.0.2 and pydicom-data 1.0.0 wheels (PyPI) into
+#                  .fixtures/, extract their DICOM files and compute pydicom's reference HU
+#   make test      deps + fixtures + swift test
+#   make demo      deps + release build + the main job on built-in defaults
+#   make bench     deps + fixtures + release build + benchmarks against cat and pydicom
+#   make clean     remove build products and the fixture cache
+
+SHELL := /bin/bash
+FIXTURES := .fixtures
+VENV := $(FIXTURES)/venv
+PY := $(VENV)/bin/python
+APT_PACKAGES := pkg-config libdcmtk-dev dcmtk libopenjp2-7-dev libsndfile1-dev zlib1g-dev python3-venv
+PIP_REFERENCE := pydicom==3.0.2 numpy pylibjpeg==2.1.0 pylibjpeg-libjpeg==2.5.0 pylibjpeg-openjpeg==2.6.0 pylibjpeg-rle==2.2.0 nibabel==5.4.2
+
+.PHONY: deps build release fixtures test demo bench clean
+
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+	@pkg-config --exists dcmtk libopenjp2 || { echo "pkg-config cannot find dcmtk/libopenjp2"; exit 1; }
+
+build: deps
+	swift build
+
+release: deps
+	swift build -c release
+
+$(VENV)/.ready:
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --disable-pip-version-check $(PIP_REFERENCE)
+	touch $@
+
+$(FIXTURES)/wheels/.ready: $(VENV)/.ready
+	mkdir -p $(FIXTURES)/wheels
+	$(VENV)/bin/pip download -q --disable-pip-version-check --no-deps -d $(FIXTURES)/wheels pydicom==3.0.2 pydicom-data==1.0.0
+	touch $@
+
+$(FIXTURES)/reference/manifest.json: $(FIXTURES)/wheels/.ready $(VENV)/.ready Scripts/reference_hu.py
+	rm -rf $(FIXTURES)/dicom $(FIXTURES)/reference
+	mkdir -p $(FIXTURES)/dicom/pydicom $(FIXTURES)/dicom/pydicom-data
+	cd $(FIXTURES)/dicom/pydicom && python3 -m zipfile -e ../../wheels/pydicom-3.0.2-py3-none-any.whl x && \
+	  mv x/pydicom/data/test_files/*.dcm . && mv x/pydicom/data/test_files/dicomdirtests/DICOMDIR-empty.dcm . && rm -rf x
+	cd $(FIXTURES)/dicom/pydicom-data && python3 -m zipfile -e ../../wheels/pydicom_data-1.0.0-py3-none-any.whl x && \
+	  mv x/data_store/data/*.dcm . && rm -rf x
+	$(PY) -W ignore Scripts/reference_hu.py $(FIXTURES)/dicom $(FIXTURES)/reference
+
+fixtures: deps $(FIXTURES)/reference/manifest.json
+
+test: deps fixtures
+	swift build --build-tests
+	QCT_FIXTURES=$(CURDIR)/$(FIXTURES) swift test --skip-build
+
+demo: release
+	@echo "qct inspect on a simulated-free demo: the CT fixtures from pydicom's test data"
+	@$(MAKE) -s fixtures
+	.build/release/qct inspect $(FIXTURES)/dicom/pydicom/CT_small.dcm $(FIXTURES)/dicom/pydicom-data/eCT_Supplemental.dcm $(FIXTURES)/dicom/pydicom-data/693_J2KR.dcm $(FIXTURES)/dicom/pydicom-data/693_UNCR.dcm
+
+bench: release fixtures
+	.build/release/qct-bench --fixtures $(FIXTURES) --python $(PY)
+
+clean:
+	rm -rf .build $(FIXTURES)

@@ -1,0 +1,51 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "qct",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "qct", targets: ["qct"]),
+        .library(name: "QCTCore", targets: ["QCTCore"]),
+        .library(name: "QCTDICOM", targets: ["QCTDICOM"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // DCMTK and OpenJPEG, found through pkg-config; the only place their headers appear.
+        .systemLibrary(
+            name: "CDCMTK",
+            pkgConfig: "dcmtk",
+            providers: [.apt(["libdcmtk-dev"])]
+        ),
+        .systemLibrary(name: "COpenJPEG", pkgConfig: "libopenjp2", providers: [.apt(["libopenjp2-7-dev"])]),
+        .target(
+            name: "CDCMTKShim",
+            dependencies: ["CDCMTK", "COpenJPEG"],
+            cxxSettings: [.unsafeFlags(["-std=c++17", "-O2"])],
+            linkerSettings: [
+                .linkedLibrary("dcmdata"), .linkedLibrary("oflog"), .linkedLibrary("ofstd"),
+                .linkedLibrary("dcmimgle"), .linkedLibrary("dcmjpeg"), .linkedLibrary("dcmjpls"),
+                .linkedLibrary("stdc++"),
+            ]
+        ),
+        // zlib, for writing .nii.gz.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "QCTCore"),
+        .target(name: "QCTDICOM", dependencies: ["QCTCore", "CDCMTKShim"]),
+        .target(name: "QCTExport", dependencies: ["QCTCore", "CZlib"]),
+        .executableTarget(
+            name: "qct",
+            dependencies: [
+                "QCTCore", "QCTDICOM", "QCTExport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "qct-bench", dependencies: ["QCTCore", "QCTDICOM"]),
+        .testTarget(name: "QCTCoreTests", dependencies: ["QCTCore", "QCTExport"]),
+        .testTarget(name: "QCTDICOMTests", dependencies: ["QCTCore", "QCTDICOM"]),
+        .testTarget(name: "QCTEndToEndTests", dependencies: ["QCTCore"]),
+    ],
+    cxxLanguageStandard: .cxx17
+)

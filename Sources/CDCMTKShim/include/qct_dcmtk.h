@@ -1,0 +1,103 @@
+/*
+ * qct_dcmtk.h — the pure-C face of qct's DICOM reader.
+ *
+ * Everything DCMTK (and OpenJPEG) stays behind this header: Swift sees only
+ * opaque handles, plain integers and C strings. Each function says why it
+ * exists.
+ */
+#ifndef QCT_DCMTK_H
+#define QCT_DCMTK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Why a call failed. `module` and `code` keep DCMTK's OFCondition identity
+ *  (module "qct" for the shim's own checks); `text` is one readable line. */
+typedef struct qct_error {
+    int32_t code;
+    char module[24];
+    char text[488];
+} qct_error;
+
+/** An opened DICOM file (header parsed; large values such as pixel data are
+ *  read from disk only when a frame is decoded). Not thread-safe: use one
+ *  handle from one thread at a time. Distinct handles are independent. */
+typedef struct qct_file qct_file;
+
+/** Registers DCMTK's JPEG, JPEG-LS and RLE decoders exactly once; safe to
+ *  call from any thread, any number of times. */
+void qct_init(void);
+
+/** Opens `path`: Part-10 files and bare datasets (no preamble, no meta
+ *  header) in any transfer syntax DCMTK parses. Returns NULL and fills `err`
+ *  when the file is not DICOM, is truncated inside the header, or cannot be
+ *  read. */
+qct_file *qct_open(const char *path, qct_error *err);
+
+/** Releases a handle; NULL is ignored. */
+void qct_close(qct_file *file);
+
+/** 1 when the file carried a Part-10 meta header, else 0. */
+int qct_has_meta_header(const qct_file *file);
+
+/** The transfer syntax UID the dataset was read in, written to `buf`.
+ *  Returns its length, or -1 when unknown. */
+int qct_transfer_syntax(const qct_file *file, char *buf, size_t cap);
+
+/** Reads one attribute as text. `path` holds 1 + 2k numbers: a tag, then
+ *  (item index, tag) pairs descending into sequences, e.g.
+ *  {PerFrameFunctionalGroups, 3, PlanePositionSequence, 0, ImagePosition}.
+ *  A tag is (group << 16 | element). Multi-valued attributes come back
+ *  joined with '\\'; numeric VRs are rendered as decimal text. Searches the
+ *  meta header when the tag's group is 0x0002. Returns the text's length
+ *  (truncated to cap - 1), or -1 when the attribute is absent or empty. */
+int qct_get_string(const qct_file *file, const uint32_t *path, size_t path_len,
+                   char *buf, size_t cap);
+
+/** Number of items in the sequence at `path` (same encoding as
+ *  qct_get_string); -1 when absent or not a sequence. */
+int qct_item_count(const qct_file *file, const uint32_t *path, size_t path_len);
+
+/** Pixel layout the decoder needs, taken from the dataset. */
+typedef struct qct_pixel_layout {
+    uint32_t rows;
+    uint32_t columns;
+    uint32_t frames;
+    uint16_t samples_per_pixel;
+    uint16_t bits_allocated;
+    uint16_t bits_stored;
+    uint16_t high_bit;
+    uint16_t pixel_representation; /* 0 unsigned, 1 two's complement */
+    uint16_t has_pixel_data;
+} qct_pixel_layout;
+
+/** Fills `layout`; returns 0, or -1 with `err` when a required attribute is
+ *  missing or impossible. */
+int qct_pixel_layout_of(const qct_file *file, qct_pixel_layout *layout, qct_error *err);
+
+/** Decodes frame `frame` (0-based) of a single-sample image into `out`
+ *  (rows × columns stored values, row-major), each value masked to Bits
+ *  Stored and sign-extended when Pixel Representation is 1: the raw stored
+ *  values, before any modality LUT. Uncompressed (any byte order, deflated),
+ *  JPEG, JPEG-LS and RLE go through DCMTK; JPEG 2000 (lossless, lossy, HTJ2K)
+ *  through OpenJPEG. Returns 0, or -1 with `err`. */
+int qct_decode_frame(qct_file *file, uint32_t frame, int32_t *out, size_t count,
+                     qct_error *err);
+
+/* ---- Writing (used by tests and the benchmark to build series) ---- */
+
+/** Copies `src` to `dst` with the given attributes replaced (text values,
+ *  `tags[i]` ← `values[i]`, VR taken from the data dictionary). The output is
+ *  Part-10 in the source's transfer syntax. Returns 0, or -1 with `err`. */
+int qct_write_modified(const char *src, const char *dst, const uint32_t *tags,
+                       const char *const *values, size_t count, qct_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* QCT_DCMTK_H */

@@ -1,0 +1,86 @@
+// JPEG 2000 decoding through OpenJPEG (DCMTK's free build has no JPEG 2000 codec).
+#include "shim_internal.h"
+#include <openjpeg.h>
+#include <cstring>
+
+namespace {
+struct MemoryStream {
+    const uint8_t *data;
+    size_t size;
+    size_t pos;
+};
+
+OPJ_SIZE_T readBytes(void *buffer, OPJ_SIZE_T n, void *user) {
+    auto *m = static_cast<MemoryStream *>(user);
+    if (m->pos >= m->size) return static_cast<OPJ_SIZE_T>(-1);
+    const size_t k = std::min(static_cast<size_t>(n), m->size - m->pos);
+    std::memcpy(buffer, m->data + m->pos, k);
+    m->pos += k;
+    return k;
+}
+OPJ_OFF_T skipBytes(OPJ_OFF_T n, void *user) {
+    auto *m = static_cast<MemoryStream *>(user);
+    if (n < 0) { const size_t back = std::min(static_cast<size_t>(-n), m->pos); m->pos -= back; return -static_cast<OPJ_OFF_T>(back); }
+    const size_t k = std::min(static_cast<size_t>(n), m->size - m->pos);
+    m->pos += k;
+    return static_cast<OPJ_OFF_T>(k);
+}
+OPJ_BOOL seekBytes(OPJ_OFF_T n, void *user) {
+    auto *m = static_cast<MemoryStream *>(user);
+    if (n < 0 || static_cast<size_t>(n) > m->size) return OPJ_FALSE;
+    m->pos = static_cast<size_t>(n);
+    return OPJ_TRUE;
+}
+void quiet(const char *, void *) {}
+}  // namespace
+
+int qct_decode_j2k(const std::vector<uint8_t> &stream, const qct_pixel_layout &layout,
+                   int32_t *out, size_t count, qct_error *err) {
+    static const uint8_t jp2Signature[] = {0x00, 0x00, 0x00, 0x0C, 0x6A, 0x50, 0x20, 0x20};
+    // Some writers pad the codestream; find its start (SOC marker FF4F).
+    size_t offset = 0;
+    const bool isJP2 = stream.size() >= 8 && std::memcmp(stream.data(), jp2Signature, 8) == 0;
+    if (!isJP2) {
+        while (offset + 1 < stream.size() && !(stream[offset] == 0xFF && stream[offset + 1] == 0x4F)) ++offset;
+        if (offset + 1 >= stream.size()) { qct_set_error(err, 20, "openjpeg", "no JPEG 2000 codestream in pixel data"); return -1; }
+    }
+    MemoryStream mem{stream.data() + offset, stream.size() - offset, 0};
+    opj_codec_t *codec = opj_create_decompress(isJP2 ? OPJ_CODEC_JP2 : OPJ_CODEC_J2K);
+    opj_set_info_handler(codec, quiet, nullptr);
+    opj_set_warning_handler(codec, quiet, nullptr);
+    opj_set_error_handler(codec, quiet, nullptr);
+    opj_dparameters_t params;
+    opj_set_default_decoder_parameters(&params);
+    opj_image_t *image = nullptr;
+    opj_stream_t *s = opj_stream_create(1 << 16, OPJ_TRUE);
+    opj_stream_set_user_data(s, &mem, nullptr);
+    opj_stream_set_user_data_length(s, mem.size);
+    opj_stream_set_read_function(s, readBytes);
+    opj_stream_set_skip_function(s, skipBytes);
+    opj_stream_set_seek_function(s, seekBytes);
+    int result = -1;
+    if (!opj_setup_decoder(codec, &params) || !opj_read_header(s, codec, &image)) {
+        qct_set_error(err, 21, "openjpeg", "cannot read JPEG 2000 header");
+    } else if (!opj_decode(codec, s, image) || !opj_end_decompress(codec, s)) {
+        qct_set_error(err, 22, "openjpeg", "JPEG 2000 decoding failed (corrupt or truncated codestream)");
+    } else if (image->numcomps != 1) {
+        qct_set_error(err, 23, "openjpeg", "JPEG 2000 image has " + std::to_string(image->numcomps) + " components; CT needs one");
+    } else if (image->comps[0].w != layout.columns || image->comps[0].h != layout.rows ||
+               count < static_cast<size_t>(layout.rows) * layout.columns) {
+        qct_set_error(err, 24, "openjpeg", "JPEG 2000 image size " + std::to_string(image->comps[0].w) + "x" +
+                                               std::to_string(image->comps[0].h) + " differs from Rows/Columns");
+    } else {
+        const OPJ_INT32 *data = image->comps[0].data;
+        const size_t n = static_cast<size_t>(layout.rows) * layout.columns;
+        // The codestream's own signedness may disagree with Pixel Representation;
+        // the DICOM attributes win: samples are reinterpreted as stored bits.
+        qct_pixel_layout l = layout;
+        l.high_bit = static_cast<uint16_t>(l.bits_stored - 1);
+        for (size_t i = 0; i < n; ++i) out[i] = qct_stored_value(static_cast<uint32_t>(data[i]), l);
+        result = 0;
+    }
+    if (image) opj_image_destroy(image);
+    opj_stream_destroy(s);
+    opj_destroy_codec(codec);
+    return result;
+}

@@ -1,0 +1,184 @@
+import CDCMTKShim
+import Foundation
+
+/// One opened DICOM file. Every call into the C shim goes through this type.
+///
+/// The header is parsed on open; pixel data stays on disk until a frame is
+/// decoded. A `DicomFile` must be used from one thread at a time; separate
+/// files may be used concurrently.
+public final class DicomFile: @unchecked Sendable {
+    public let path: String
+    private let handle: OpaquePointer
+
+    /// Opens `path`, or throws a `DicomReadError` naming the reason.
+    public init(path: String) throws(DicomReadError) {
+        var err = qct_error()
+        guard let h = qct_open(path, &err) else {
+            throw DicomReadError(path: path, reason: Self.explainOpenFailure(path: path, err),
+                                 module: Self.module(err), code: err.code)
+        }
+        self.path = path
+        self.handle = h
+    }
+
+    deinit { qct_close(handle) }
+
+    /// True when the file had a Part-10 meta header.
+    public var hasMetaHeader: Bool { qct_has_meta_header(handle) != 0 }
+
+    /// The transfer syntax UID the data set was read in.
+    public var transferSyntaxUID: String? {
+        withBuffer(capacity: 96) { qct_transfer_syntax(handle, $0, $1) }
+    }
+
+    /// Text of the attribute at `path`: a tag, then (item index, tag) pairs
+    /// into sequences. Trailing and leading spaces and NULs are trimmed;
+    /// nil when absent or empty.
+    public func string(_ tag: DicomTag, in path: [(DicomTag, Int)] = []) -> String? {
+        var codes: [UInt32] = []
+        for (seq, item) in path { codes.append(seq.code); codes.append(UInt32(item)) }
+        codes.append(tag.code)
+        let raw: String? = codes.withUnsafeBufferPointer { p in
+            withBuffer(capacity: 1024) { qct_get_string(handle, p.baseAddress, p.count, $0, $1) }
+        }
+        guard let raw else { return nil }
+        let trimmed = raw.trimmingSpaces
+        return trimmed.isEmpty ? nil : trimmed
+    }
+
+    /// Values of a multi-valued attribute, split at backslashes.
+    public func strings(_ tag: DicomTag, in path: [(DicomTag, Int)] = []) -> [String]? {
+        string(tag, in: path)?.split(separator: "\\", omittingEmptySubsequences: false).map { String($0).trimmingSpaces }
+    }
+
+    /// Numeric values (DS, IS, US, SS, FL, FD…); nil when absent or when any
+    /// value does not parse. Accepts DS forms such as `001.000000E+00`.
+    public func numbers(_ tag: DicomTag, in path: [(DicomTag, Int)] = []) -> [Double]? {
+        guard let parts = strings(tag, in: path) else { return nil }
+        var out: [Double] = []
+        for p in parts {
+            guard let v = Double(p), v.isFinite else { return nil }
+            out.append(v)
+        }
+        return out
+    }
+
+    /// First numeric value of an attribute.
+    public func number(_ tag: DicomTag, in path: [(DicomTag, Int)] = []) -> Double? {
+        numbers(tag, in: path)?.first
+    }
+
+    /// Number of items in a sequence; nil when absent.
+    public func itemCount(_ tag: DicomTag, in path: [(DicomTag, Int)] = []) -> Int? {
+        var codes: [UInt32] = []
+        for (seq, item) in path { codes.append(seq.code); codes.append(UInt32(item)) }
+        codes.append(tag.code)
+        let n = codes.withUnsafeBufferPointer { qct_item_count(handle, $0.baseAddress, $0.count) }
+        return n >= 0 ? Int(n) : nil
+    }
+
+    /// Pixel layout (rows, columns, frames, bits…), or a reason it is unusable.
+    public func pixelLayout() throws(DicomReadError) -> qct_pixel_layout {
+        var layout = qct_pixel_layout()
+        var err = qct_error()
+        guard qct_pixel_layout_of(handle, &layout, &err) == 0 else {
+            throw DicomReadError(path: path, reason: Self.message(err), module: Self.module(err), code: err.code)
+        }
+        return layout
+    }
+
+    /// Decodes frame `index` into `out` as raw stored values (masked to Bits
+    /// Stored, sign-extended for signed data). `out` must hold rows × columns.
+    public func decodeFrame(_ index: Int, into out: UnsafeMutableBufferPointer<Int32>) throws(DicomReadError) {
+        var err = qct_error()
+        guard qct_decode_frame(handle, UInt32(index), out.baseAddress, out.count, &err) == 0 else {
+            throw DicomReadError(path: path, reason: Self.message(err), module: Self.module(err), code: err.code)
+        }
+    }
+
+    /// Decodes frame `index` into a new array.
+    public func decodeFrame(_ index: Int) throws(DicomReadError) -> [Int32] {
+        let layout = try pixelLayout()
+        var values = [Int32](repeating: 0, count: Int(layout.rows) * Int(layout.columns))
+        var failure: DicomReadError?
+        values.withUnsafeMutableBufferPointer { buf in
+            do throws(DicomReadError) { try decodeFrame(index, into: buf) } catch { failure = error }
+        }
+        if let failure { throw failure }
+        return values
+    }
+
+    /// Writes a copy of `source` to `destination` with text attributes replaced.
+    public static func writeModified(source: String, destination: String,
+                                     replacing values: [(DicomTag, String)]) throws(DicomReadError) {
+        let tags = values.map { $0.0.code }
+        var cStrings = values.map { strdupPortable($0.1) }
+        defer { cStrings.forEach { free($0) } }
+        var err = qct_error()
+        let rc = tags.withUnsafeBufferPointer { t in
+            cStrings.withUnsafeMutableBufferPointer { v in
+                v.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: v.count) {
+                    qct_write_modified(source, destination, t.baseAddress, $0, t.count, &err)
+                }
+            }
+        }
+        guard rc == 0 else {
+            throw DicomReadError(path: destination, reason: message(err), module: module(err), code: err.code)
+        }
+    }
+
+    // MARK: - Helpers
+
+    private func withBuffer(capacity: Int, _ body: (UnsafeMutablePointer<CChar>, Int) -> Int32) -> String? {
+        var buffer = [CChar](repeating: 0, count: capacity)
+        let n = buffer.withUnsafeMutableBufferPointer { body($0.baseAddress!, $0.count) }
+        guard n >= 0 else { return nil }
+        return String(decoding: buffer.prefix(Int(n)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// Turns DCMTK's parse failure into a reason a person can act on.
+    static func explainOpenFailure(path: String, _ err: qct_error) -> String {
+        let text = message(err)
+        guard Self.module(err) != "qct" else { return text }
+        guard let handle = FileHandle(forReadingAtPath: path) else { return "cannot open file (permission or missing)" }
+        defer { try? handle.close() }
+        let head = (try? handle.read(upToCount: 132)) ?? Data()
+        if head.isEmpty { return "empty file" }
+        let hasPrefix = head.count == 132 && head.suffix(4) == Data("DICM".utf8)
+        let dcmtk = text.replacingOccurrences(of: "cannot parse as DICOM: ", with: "")
+        let endOfData = dcmtk.contains("premature end of stream") || dcmtk.contains("End of stream")
+        if hasPrefix {
+            return endOfData ? "truncated DICOM file: data ends inside an element (\(dcmtk))"
+                             : "malformed DICOM file (\(dcmtk))"
+        }
+        return "not a DICOM file (no DICM prefix, and not readable as a bare data set: \(dcmtk))"
+    }
+
+    static func message(_ err: qct_error) -> String {
+        var e = err
+        return withUnsafeBytes(of: &e.text) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+    }
+
+    static func module(_ err: qct_error) -> String {
+        var e = err
+        return withUnsafeBytes(of: &e.module) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+private func strdupPortable(_ s: String) -> UnsafeMutablePointer<CChar>? { strdup(s) }
+
+extension String {
+    /// Trims spaces and NULs, the padding DICOM text values carry.
+    var trimmingSpaces: String {
+        let scalars = unicodeScalars
+        guard let start = scalars.firstIndex(where: { $0 != " " && $0 != "\0" }) else { return "" }
+        let end = scalars.lastIndex(where: { $0 != " " && $0 != "\0" })!
+        return String(scalars[start...end])
+    }
+}

@@ -1,0 +1,141 @@
+import Dispatch
+import Foundation
+import QCTCore
+
+/// A file qct could not use, and why (one line for a person).
+public struct RejectedFile: Hashable, Codable, Sendable {
+    public var path: String
+    public var reason: String
+}
+
+/// Everything read from a set of paths.
+public struct ReadResult: Sendable {
+    public var series: [Series]
+    /// Volumes of `series`, same order; empty when pixels were not decoded.
+    public var volumes: [Volume]
+    public var rejected: [RejectedFile]
+    public var excluded: [ExcludedItem]
+}
+
+/// Reads folders and files into assembled series and HU volumes, in parallel.
+public enum SeriesReader {
+    /// Progress callback: (completed units, total units). Called from worker threads.
+    public typealias Progress = @Sendable (Int, Int) -> Void
+
+    /// Reads every file under `paths`. With `decodePixels`, each series is
+    /// decoded into a `Volume`, and files whose pixels fail to decode are
+    /// rejected and left out of their series.
+    public static func read(paths: [String], decodePixels: Bool = true,
+                            progress: Progress? = nil) -> ReadResult {
+        let (files, missing) = FileDiscovery.files(in: paths)
+        var rejected = missing.map { RejectedFile(path: $0, reason: "no such file or folder") }
+        var excluded: [ExcludedItem] = []
+        let total = decodePixels ? files.count * 2 : files.count
+        let counter = ProgressCounter(total: total, callback: progress)
+
+        // 1. Headers, in parallel.
+        let outcomes = parallelMap(files) { path -> Result<[FrameHeader], DicomReadError> in
+            defer { counter.step() }
+            do {
+                let file = try DicomFile(path: path)
+                return .success(try HeaderReader.frames(of: file))
+            } catch let error as DicomReadError {
+                return .failure(error)
+            } catch {
+                return .failure(DicomReadError(path: path, reason: "\(error)"))
+            }
+        }
+        var frames: [FrameHeader] = []
+        for outcome in outcomes {
+            switch outcome {
+            case .success(let f): frames.append(contentsOf: f)
+            case .failure(let e):
+                if let item = nonImage(e) { excluded.append(item) } else {
+                    rejected.append(RejectedFile(path: e.path, reason: e.reason))
+                }
+            }
+        }
+
+        // 2. Assembly; 3. decoding, dropping files that fail.
+        var (series, moreExcluded) = SeriesAssembler.assemble(frames)
+        excluded += moreExcluded
+        var volumes: [Volume] = []
+        if decodePixels {
+            var failedPaths = Set<String>()
+            var loaded: [(Series, Volume)] = []
+            for s in series {
+                switch VolumeLoader.load(s, progress: { counter.step() }) {
+                case .success(let v): loaded.append((s, v))
+                case .failure(let failures):
+                    for e in failures.errors where failedPaths.insert(e.path).inserted {
+                        rejected.append(RejectedFile(path: e.path, reason: e.reason))
+                    }
+                    let remaining = s.frames.filter { !failedPaths.contains($0.file.path) }
+                    if remaining.isEmpty { continue }
+                    let (again, _) = SeriesAssembler.assemble(remaining)
+                    for s2 in again {
+                        if case .success(let v) = VolumeLoader.load(s2) { loaded.append((s2, v)) }
+                    }
+                }
+            }
+            series = loaded.map(\.0)
+            volumes = loaded.map(\.1)
+        }
+        counter.finish()
+        rejected.sort { $0.path < $1.path }
+        return ReadResult(series: series, volumes: volumes, rejected: rejected, excluded: excluded)
+    }
+
+    /// Valid DICOM that is not an image at all (no Rows/Columns, no pixels):
+    /// structured reports, plans, DICOMDIRs. Kept out, not refused.
+    static func nonImage(_ e: DicomReadError) -> ExcludedItem? {
+        guard e.reason.hasPrefix("no image: Rows/Columns") else { return nil }
+        return ExcludedItem(identifier: e.path, count: 1, reason: "not an image (no Rows/Columns or Pixel Data)")
+    }
+}
+
+/// Thread-safe progress counter.
+final class ProgressCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var done = 0
+    private let total: Int
+    private let callback: SeriesReader.Progress?
+
+    init(total: Int, callback: SeriesReader.Progress?) {
+        self.total = total
+        self.callback = callback
+    }
+
+    func step() {
+        guard let callback else { return }
+        lock.lock()
+        done += 1
+        let d = done
+        lock.unlock()
+        callback(min(d, total), total)
+    }
+
+    func finish() { callback?(total, total) }
+}
+
+/// Maps `items` on all cores, keeping order.
+func parallelMap<T, R>(_ items: [T], _ body: @Sendable (T) -> R) -> [R] where T: Sendable, R: Sendable {
+    if items.isEmpty { return [] }
+    let results = UnsafeMutableBufferPointer<R?>.allocate(capacity: items.count)
+    results.initialize(repeating: nil)
+    defer { results.deallocate() }
+    let box = UnsafeSendable(results)
+    items.withUnsafeBufferPointer { input in
+        let inBox = UnsafeSendable(input)
+        DispatchQueue.concurrentPerform(iterations: items.count) { i in
+            box.value[i] = body(inBox.value[i])
+        }
+    }
+    return results.map { $0! }
+}
+
+/// Wraps a value whose concurrent use the caller makes safe (disjoint indices).
+struct UnsafeSendable<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}

@@ -1,0 +1,67 @@
+import Dispatch
+import Foundation
+import QCTCore
+
+/// Decodes an assembled series into a `Volume`, one file per task on all cores.
+public enum VolumeLoader {
+    /// Decodes every frame of `series`. Fails with every file that could not
+    /// be decoded (the volume is then not built).
+    public static func load(_ series: Series, progress: (@Sendable () -> Void)? = nil)
+        -> Result<Volume, DecodeFailures>
+    {
+        let g = series.geometry
+        let perSlice = g.voxelsPerSlice
+        var stored = [Int32](repeating: 0, count: g.voxelCount)
+        // Frames grouped by file: a DicomFile handle is used by one thread at a time.
+        var tasks: [[(slice: Int, frame: FrameHeader)]] = []
+        var taskOf: [ObjectIdentifier: Int] = [:]
+        for (k, f) in series.frames.enumerated() {
+            let id = ObjectIdentifier(f.file)
+            if let t = taskOf[id] { tasks[t].append((k, f)) } else {
+                taskOf[id] = tasks.count
+                tasks.append([(k, f)])
+            }
+        }
+        let failures = FailureList()
+        stored.withUnsafeMutableBufferPointer { buffer in
+            let box = UnsafeSendable(buffer)
+            let taskBox = UnsafeSendable(tasks)
+            DispatchQueue.concurrentPerform(iterations: tasks.count) { t in
+                for (k, f) in taskBox.value[t] {
+                    let slice = UnsafeMutableBufferPointer(rebasing: box.value[(k * perSlice)..<((k + 1) * perSlice)])
+                    do throws(DicomReadError) {
+                        try f.file.decodeFrame(f.frameIndex, into: slice)
+                    } catch {
+                        failures.append(error)
+                        break
+                    }
+                }
+                progress?()
+            }
+        }
+        let errors = failures.all
+        if !errors.isEmpty { return .failure(DecodeFailures(errors: errors)) }
+        return .success(Volume(geometry: g, stored: stored, rescale: series.frames.map(\.rescale),
+                               padding: series.padding))
+    }
+}
+
+/// The files of a series whose pixels could not be decoded.
+public struct DecodeFailures: Error, Sendable {
+    public var errors: [DicomReadError]
+}
+
+final class FailureList: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [DicomReadError] = []
+    func append(_ e: DicomReadError) {
+        lock.lock()
+        items.append(e)
+        lock.unlock()
+    }
+    var all: [DicomReadError] {
+        lock.lock()
+        defer { lock.unlock() }
+        return items.sorted { $0.path < $1.path }
+    }
+}

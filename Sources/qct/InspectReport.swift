@@ -1,0 +1,120 @@
+import Foundation
+import QCTCore
+import QCTDICOM
+
+/// The `qct inspect` output model, serialised as JSON or a text table.
+struct InspectReport: Codable {
+    struct SeriesRow: Codable {
+        var seriesInstanceUID: String
+        var part: Int?
+        var modality: String?
+        var sliceCount: Int
+        var rows: Int
+        var columns: Int
+        /// [row spacing, column spacing], mm.
+        var pixelSpacing: [Double]
+        /// Distance between slice planes from positions, mm.
+        var sliceSpacing: Double
+        /// Nominal Slice Thickness, mm.
+        var sliceThickness: Double?
+        var manufacturer: String?
+        var model: String?
+        var stationName: String?
+        var deviceSerialNumber: String?
+        /// kV.
+        var kvp: Double?
+        /// mAs.
+        var mAs: Double?
+        var kernel: String?
+        var transferSyntaxes: [String]
+        /// HU over non-padding voxels.
+        var huMin: Double?
+        var huMax: Double?
+        var huMean: Double?
+        var origin: [Double]
+        var problems: [String]
+        var files: Int
+    }
+
+    var schemaVersion = 1
+    var analysisVersion = QCTVersion.string
+    var series: [SeriesRow]
+    var rejected: [RejectedFile]
+    var excluded: [ExcludedItem]
+
+    init(_ r: ReadResult) {
+        series = zip(r.series, r.volumes.isEmpty ? r.series.map { _ in nil } : r.volumes.map { Optional($0) })
+            .map { s, v in
+                let stats = v?.statistics()
+                let g = s.geometry
+                return SeriesRow(
+                    seriesInstanceUID: s.seriesInstanceUID, part: s.part, modality: s.modality,
+                    sliceCount: g.slices, rows: g.rows, columns: g.columns,
+                    pixelSpacing: [g.rowSpacing, g.columnSpacing], sliceSpacing: g.sliceSpacing,
+                    sliceThickness: s.sliceThicknessMM, manufacturer: s.scanner.manufacturer,
+                    model: s.scanner.model, stationName: s.scanner.stationName,
+                    deviceSerialNumber: s.scanner.deviceSerialNumber, kvp: s.acquisition.kvp,
+                    mAs: s.acquisition.exposureMAs, kernel: s.acquisition.kernel,
+                    transferSyntaxes: s.transferSyntaxes,
+                    huMin: stats.flatMap { $0.count > 0 ? $0.min : nil },
+                    huMax: stats.flatMap { $0.count > 0 ? $0.max : nil },
+                    huMean: stats.flatMap { $0.count > 0 ? $0.mean : nil },
+                    origin: [g.origin.x, g.origin.y, g.origin.z],
+                    problems: s.problems.map(\.description), files: s.filePaths.count)
+            }
+        rejected = r.rejected
+        excluded = r.excluded
+    }
+
+    func jsonString() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+
+    func text() -> String {
+        var lines: [String] = []
+        let header = ["series", "modality", "slices", "matrix", "pixel mm", "spacing mm", "thick mm",
+                      "manufacturer", "model", "station", "serial", "kVp", "mAs", "kernel", "HU min..max"]
+        var rows: [[String]] = [header]
+        for s in series {
+            rows.append([
+                shortUID(s.seriesInstanceUID) + (s.part.map { "#\($0)" } ?? ""), s.modality ?? "-",
+                "\(s.sliceCount)", "\(s.columns)x\(s.rows)",
+                "\(num(s.pixelSpacing[0]))x\(num(s.pixelSpacing[1]))", num(s.sliceSpacing),
+                s.sliceThickness.map(num) ?? "-", s.manufacturer ?? "-", s.model ?? "-",
+                s.stationName ?? "-", s.deviceSerialNumber ?? "-", s.kvp.map(num) ?? "-",
+                s.mAs.map(num) ?? "-", s.kernel ?? "-",
+                s.huMin.map { "\(num($0))..\(num(s.huMax ?? $0))" } ?? "-",
+            ])
+        }
+        lines += table(rows)
+        for s in series where !s.problems.isEmpty {
+            for p in s.problems { lines.append("  \(shortUID(s.seriesInstanceUID)): \(p)") }
+        }
+        lines.append("\(series.count) series, \(rejected.count) file(s) refused, \(excluded.count) item(s) kept out")
+        for e in excluded { lines.append("  kept out: \(e.identifier) (\(e.count)): \(e.reason)") }
+        return lines.joined(separator: "\n")
+    }
+}
+
+func shortUID(_ uid: String) -> String { uid.count > 28 ? "…" + uid.suffix(27) : uid }
+
+/// Number for tables: up to 3 decimals, no trailing zeros.
+func num(_ v: Double) -> String {
+    if v == v.rounded(), abs(v) < 1e12 { return String(Int(v)) }
+    var s = String(format: "%.3f", v)
+    while s.hasSuffix("0") { s.removeLast() }
+    return s
+}
+
+/// Left-aligned columns separated by two spaces.
+func table(_ rows: [[String]]) -> [String] {
+    guard let n = rows.first?.count else { return [] }
+    var widths = [Int](repeating: 0, count: n)
+    for r in rows { for (i, c) in r.enumerated() { widths[i] = max(widths[i], c.count) } }
+    return rows.map { r in
+        r.enumerated().map { i, c in c + String(repeating: " ", count: widths[i] - c.count) }
+            .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+    }
+}

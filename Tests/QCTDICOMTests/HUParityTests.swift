@@ -1,0 +1,114 @@
+import Foundation
+import QCTCore
+import XCTest
+
+@testable import QCTDICOM
+
+/// qct's HU against pydicom's, file by file, on pydicom's own test data.
+final class HUParityTests: XCTestCase {
+    /// Files pydicom decodes as one-sample images that qct deliberately refuses,
+    /// with the reason qct must give.
+    static let refusedOnPurpose: [String: String] = [
+        // Palette colour: the sample is an index into a colour table, not a measurement.
+        "OBXXXX1A.dcm": "PALETTE COLOR", "OBXXXX1A_2frame.dcm": "PALETTE COLOR",
+        "OBXXXX1A_expb.dcm": "PALETTE COLOR", "OBXXXX1A_expb_2frame.dcm": "PALETTE COLOR",
+        "OBXXXX1A_rle.dcm": "PALETTE COLOR", "OBXXXX1A_rle_2frame.dcm": "PALETTE COLOR",
+        "gdcm-US-ALOKA-16.dcm": "PALETTE COLOR", "gdcm-US-ALOKA-16_big.dcm": "PALETTE COLOR",
+        "examples_palette.dcm": "PALETTE COLOR",
+        // 1-bit segmentations: labels, not HU.
+        "liver.dcm": "Bits Allocated 1", "liver_1frame.dcm": "Bits Allocated 1",
+        "liver_expb.dcm": "Bits Allocated 1", "liver_expb_1frame.dcm": "Bits Allocated 1",
+    ]
+
+    /// Decodes every frame of a file to HU the way the series reader does.
+    func qctHU(_ path: String) throws -> [Double] {
+        let file = try DicomFile(path: path)
+        let frames = try HeaderReader.frames(of: file)
+        var hu: [Double] = []
+        for f in frames {
+            let stored = try file.decodeFrame(f.frameIndex)
+            hu.append(contentsOf: stored.map { f.rescale.apply($0) })
+        }
+        return hu
+    }
+
+    func testEveryLosslessImageMatchesPydicomExactly() throws {
+        let fixtures = try Fixtures.load()
+        var checked = 0
+        for e in fixtures.manifest.files where e.kind == "image" && Self.refusedOnPurpose[e.name] == nil {
+            guard !TransferSyntax.lossy.contains(e.transfer_syntax ?? "") else { continue }
+            let reference = try fixtures.referenceHU(e)
+            let ours: [Double]
+            do { ours = try qctHU(fixtures.path(e)) } catch {
+                XCTFail("\(e.name): qct refused a file pydicom decodes: \(error)")
+                continue
+            }
+            XCTAssertEqual(ours.count, reference.count, "\(e.name): voxel count")
+            guard ours.count == reference.count else { continue }
+            let mismatches = zip(ours, reference).filter { $0.bitPattern != $1.bitPattern }.count
+            XCTAssertEqual(mismatches, 0, "\(e.name) (\(e.transfer_syntax ?? "?")): \(mismatches) voxels differ from pydicom")
+            checked += 1
+        }
+        // pydicom-data and pydicom hold 40+ lossless grey images; all must be compared.
+        XCTAssertGreaterThanOrEqual(checked, 40)
+    }
+
+    func testLossyImagesMatchPydicomWithinCodecTolerance() throws {
+        let fixtures = try Fixtures.load()
+        var checked = 0
+        for e in fixtures.manifest.files where e.kind == "image" && TransferSyntax.lossy.contains(e.transfer_syntax ?? "") {
+            let reference = try fixtures.referenceHU(e)
+            let ours = try qctHU(fixtures.path(e))
+            XCTAssertEqual(ours.count, reference.count, "\(e.name): voxel count")
+            guard ours.count == reference.count, let slope = e.rescale?.first?[0] else { continue }
+            let diffs = zip(ours, reference).map { abs($0 - $1) }
+            let maxDiff = diffs.max() ?? 0
+            let meanDiff = diffs.reduce(0, +) / Double(max(diffs.count, 1))
+            // Two conforming decoders of one lossy codestream may differ by rounding
+            // in the inverse transform: at most a couple of stored units per voxel.
+            XCTAssertLessThanOrEqual(maxDiff, 2 * abs(slope), "\(e.name): max |ΔHU| \(maxDiff)")
+            XCTAssertLessThanOrEqual(meanDiff, 0.5 * abs(slope), "\(e.name): mean |ΔHU| \(meanDiff)")
+            checked += 1
+        }
+        XCTAssertGreaterThanOrEqual(checked, 5)
+    }
+
+    func testJPEG2000LossyAgreesWithItsUncompressedOriginal() throws {
+        // 693_J2KI is a lossy encoding of 693_UNCI: the codec's own error stays small.
+        let fixtures = try Fixtures.load()
+        guard let j2k = fixtures.entry(named: "693_J2KI.dcm"), let unc = fixtures.entry(named: "693_UNCI.dcm") else {
+            return XCTFail("693_J2KI / 693_UNCI missing from fixtures")
+        }
+        let a = try qctHU(fixtures.path(j2k)), b = try qctHU(fixtures.path(unc))
+        XCTAssertEqual(a.count, b.count)
+        let mean = zip(a, b).map { abs($0 - $1) }.reduce(0, +) / Double(a.count)
+        XCTAssertLessThan(mean, 5, "mean |ΔHU| between lossy J2K and its source")
+        XCTAssertEqual(a, try qctHU(fixtures.path(j2k)), "decoding is deterministic")
+    }
+
+    func testImagesRefusedOnPurposeSayWhy() throws {
+        let fixtures = try Fixtures.load()
+        for (name, reason) in Self.refusedOnPurpose {
+            guard let e = fixtures.entry(named: name) else { XCTFail("\(name) missing"); continue }
+            XCTAssertThrowsError(try qctHU(fixtures.path(e)), name) { error in
+                XCTAssertTrue("\(error)".contains(reason), "\(name): \(error)")
+            }
+        }
+    }
+
+    func testColourImagesAreRefusedAsColour() throws {
+        let fixtures = try Fixtures.load()
+        var checked = 0
+        for e in fixtures.manifest.files where e.kind == "colour" {
+            do {
+                _ = try qctHU(fixtures.path(e))
+                XCTFail("\(e.name): colour image accepted")
+            } catch {
+                let text = "\(error)"
+                XCTAssertTrue(text.contains("colour image") || text.contains("DICOM file"), "\(e.name): \(text)")
+                checked += 1
+            }
+        }
+        XCTAssertGreaterThanOrEqual(checked, 50)
+    }
+}
