@@ -40,6 +40,23 @@ def frame_rescale(ds, index):
     return slope, intercept
 
 
+def frame_geometry(ds, index):
+    """(position, orientation, pixel spacing) of frame `index`, or Nones."""
+    def pick(macro, attr):
+        for groups in ("PerFrameFunctionalGroupsSequence", "SharedFunctionalGroupsSequence"):
+            seq = ds.get(groups)
+            if not seq:
+                continue
+            item = seq[index] if groups.startswith("PerFrame") and index < len(seq) else seq[0]
+            m = item.get(macro)
+            if m and attr in m[0]:
+                return [float(v) for v in m[0][attr]]
+        return [float(v) for v in ds[attr].value] if attr in ds and ds[attr].value else None
+    return (pick("PlanePositionSequence", "ImagePositionPatient"),
+            pick("PlaneOrientationSequence", "ImageOrientationPatient"),
+            pick("PixelMeasuresSequence", "PixelSpacing"))
+
+
 def padding(ds):
     if "PixelPaddingValue" not in ds:
         return None
@@ -93,6 +110,7 @@ def _describe(path, out_dir, entry):
     arr = arr.reshape(frames, entry["rows"], entry["columns"])
     hu = np.empty(arr.shape, dtype="<f8")
     rescales = []
+    geometry = [frame_geometry(ds, f) for f in range(frames)]
     for f in range(frames):
         slope, intercept = frame_rescale(ds, f)
         rescales.append([slope, intercept])
@@ -103,6 +121,8 @@ def _describe(path, out_dir, entry):
     (out_dir / f"{ident}.f64").write_bytes(hu.tobytes())
     lossy = tsuid in LOSSY_SYNTAXES or str(ds.get("LossyImageCompression", "00")) == "01"
     entry.update(kind="image", lossy=lossy, rescale=rescales, padding=pad,
+                 positions=[g[0] for g in geometry], orientation=geometry[0][1],
+                 pixel_spacing=geometry[0][2],
                  stored_min=int(arr.min()), stored_max=int(arr.max()),
                  hu_count=int(values.size),
                  hu_mean=float(values.mean()) if values.size else None,

@@ -1,6 +1,26 @@
 import ArgumentParser
+import Foundation
 
 @main
+enum Main {
+    /// Parses and runs; bad arguments exit 2 (not ArgumentParser's 64), as
+    /// documented for every reading command.
+    static func main() {
+        do {
+            var command = try QCT.parseAsRoot()
+            try command.run()
+        } catch {
+            let code = QCT.exitCode(for: error)
+            if code == .success || error is ExitCode {
+                QCT.exit(withError: error)
+            }
+            let message = QCT.fullMessage(for: error)
+            if !message.isEmpty { printError(message) }
+            exit(ReadExit.nothingUsable)
+        }
+    }
+}
+
 struct QCT: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "qct",

@@ -21,6 +21,9 @@ struct Fixtures {
         var hu_min: Double?
         var hu_max: Double?
         var pydicom_error: String?
+        var positions: [[Double]?]?
+        var orientation: [Double]?
+        var pixel_spacing: [Double]?
 
         var name: String { (path as NSString).lastPathComponent }
     }

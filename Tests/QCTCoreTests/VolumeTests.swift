@@ -1,0 +1,60 @@
+import QCTCore
+import XCTest
+
+final class VolumeTests: XCTestCase {
+    func geometry(slices: Int) -> VolumeGeometry {
+        VolumeGeometry(columns: 4, rows: 3, slices: slices, columnSpacing: 0.5, rowSpacing: 0.75,
+                       origin: Vector3(-10, 20, 30), rowDirection: Vector3(1, 0, 0),
+                       columnDirection: Vector3(0, 1, 0), sliceStep: Vector3(0, 0, 2.5))
+    }
+
+    func testVoxelPositionFollowsTheDICOMConvention() {
+        // Column index moves along the row direction by the column spacing (Pixel Spacing[1]).
+        let g = geometry(slices: 2)
+        XCTAssertEqual(g.position(column: 2, row: 1, slice: 1), Vector3(-10 + 2 * 0.5, 20 + 0.75, 32.5))
+        XCTAssertEqual(g.sliceSpacing, 2.5)
+        XCTAssertEqual(g.normal, Vector3(0, 0, 1))
+    }
+
+    func testHUUsesEachSlicesOwnRescale() {
+        let stored: [Int32] = Array(0..<24).map { Int32($0) }
+        let v = Volume(geometry: geometry(slices: 2), stored: stored,
+                       rescale: [Rescale(slope: 1, intercept: -1024), Rescale(slope: 0.5, intercept: -1000)],
+                       padding: nil)
+        XCTAssertEqual(v.hu(at: 11), 11 - 1024)
+        XCTAssertEqual(v.hu(at: 12), 6 - 1000)
+        XCTAssertEqual(v.hu(column: 3, row: 2, slice: 1), 23 * 0.5 - 1000)
+    }
+
+    func testStatisticsMatchATwoPassComputationAndSkipPadding() {
+        var rng = SystemRandomNumberGenerator()
+        let stored: [Int32] = (0..<24).map { _ in Int32.random(in: -2000...3000, using: &rng) }
+        var withPad = stored
+        withPad[5] = -3000
+        withPad[17] = -3000
+        let v = Volume(geometry: geometry(slices: 2), stored: withPad,
+                       rescale: [Rescale(slope: 1, intercept: -1024), Rescale(slope: 1, intercept: -1024)],
+                       padding: PaddingRange(-3000, -3000))
+        let kept = withPad.enumerated().filter { $0.offset != 5 && $0.offset != 17 }.map { Double($0.element) - 1024 }
+        let mean = kept.reduce(0, +) / Double(kept.count)
+        let sd = (kept.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(kept.count - 1)).squareRoot()
+        let s = v.statistics()
+        XCTAssertEqual(s.count, 22)
+        XCTAssertEqual(s.mean, mean, accuracy: 1e-9)
+        XCTAssertEqual(s.sd, sd, accuracy: 1e-9)
+        XCTAssertEqual(s.min, kept.min())
+        XCTAssertEqual(s.max, kept.max())
+    }
+
+    func testPaddingRangeIsInclusiveInEitherOrder() {
+        let p = PaddingRange(-1000, -2000)
+        XCTAssertTrue(p.contains(-2000))
+        XCTAssertTrue(p.contains(-1000))
+        XCTAssertFalse(p.contains(-999))
+    }
+
+    func testAngleBetweenDirections() {
+        XCTAssertEqual(Vector3(0, 0, 1).angleDegrees(to: Vector3(0, 1, 1)), 45, accuracy: 1e-12)
+        XCTAssertEqual(Vector3(1, 0, 0).angleDegrees(to: Vector3(-2, 0, 0)), 180, accuracy: 1e-12)
+    }
+}
