@@ -1,3 +1,5 @@
+import Dispatch
+
 /// A CT volume: stored values, their per-slice modality LUT, padding and geometry.
 ///
 /// Values are kept as the file stored them (`stored`, slice-major, then row,
@@ -46,18 +48,72 @@ public struct Volume: Sendable {
         return (0..<n).map { r.apply(stored[k * n + $0]) }
     }
 
-    /// Whole-volume HU statistics over non-padding voxels.
+    /// Whole-volume HU statistics over non-padding voxels: each slice
+    /// two-pass on its own core, slices merged with Chan et al.'s formula.
     public func statistics() -> VoxelStatistics {
-        var acc = VoxelStatistics.Accumulator()
         let n = geometry.voxelsPerSlice
-        for k in 0..<geometry.slices {
-            let r = rescale[k]
-            for idx in (k * n)..<((k + 1) * n) {
-                let s = stored[idx]
-                if let padding, padding.contains(s) { continue }
-                acc.add(r.apply(s))
-            }
+        let parts = UnsafeMutableBufferPointer<VoxelStatistics.Partial>.allocate(capacity: geometry.slices)
+        defer { parts.deallocate() }
+        let box = PartialsBox(parts)
+        DispatchQueue.concurrentPerform(iterations: geometry.slices) { k in
+            box.parts[k] = sliceStatistics(k, n)
         }
-        return acc.result
+        var total = VoxelStatistics.Partial()
+        for p in parts { total.merge(p) }
+        return total.result
     }
+
+    private func sliceStatistics(_ k: Int, _ n: Int) -> VoxelStatistics.Partial {
+        let r = rescale[k]
+        let range = (k * n)..<((k + 1) * n)
+        var count = 0, sum = 0.0, lo = Double.infinity, hi = -Double.infinity
+        for i in range {
+            let s = stored[i]
+            if let padding, padding.contains(s) { continue }
+            let h = r.apply(s)
+            count += 1
+            sum += h
+            if h < lo { lo = h }
+            if h > hi { hi = h }
+        }
+        guard count > 0 else { return VoxelStatistics.Partial() }
+        let mean = sum / Double(count)
+        var m2 = 0.0
+        for i in range {
+            let s = stored[i]
+            if let padding, padding.contains(s) { continue }
+            let d = r.apply(s) - mean
+            m2 += d * d
+        }
+        return VoxelStatistics.Partial(count: count, mean: mean, m2: m2, min: lo, max: hi)
+    }
+}
+
+private struct PartialsBox: @unchecked Sendable {
+    let parts: UnsafeMutableBufferPointer<VoxelStatistics.Partial>
+    init(_ p: UnsafeMutableBufferPointer<VoxelStatistics.Partial>) { parts = p }
+}
+
+extension Volume {
+    /// Every voxel's HU as float32, slices converted in parallel. Exact for
+    /// integer HU (all CT with integer rescale); padding voxels keep their value.
+    public func huFloat32() -> [Float] {
+        let n = geometry.voxelsPerSlice
+        return [Float](unsafeUninitializedCapacity: stored.count) { buffer, count in
+            LargeBuffer.adviseHugePages(UnsafeMutableRawBufferPointer(buffer))
+            let box = FloatBox(buffer)
+            DispatchQueue.concurrentPerform(iterations: geometry.slices) { k in
+                let r = rescale[k]
+                stored.withUnsafeBufferPointer { src in
+                    for i in (k * n)..<((k + 1) * n) { box.buffer[i] = Float(r.apply(src[i])) }
+                }
+            }
+            count = stored.count
+        }
+    }
+}
+
+private struct FloatBox: @unchecked Sendable {
+    let buffer: UnsafeMutableBufferPointer<Float>
+    init(_ b: UnsafeMutableBufferPointer<Float>) { buffer = b }
 }

@@ -11,7 +11,12 @@ public enum VolumeLoader {
     {
         let g = series.geometry
         let perSlice = g.voxelsPerSlice
-        var stored = [Int32](repeating: 0, count: g.voxelCount)
+        // Uninitialised: every voxel is written by exactly one decode task, so
+        // pages are first touched (and faulted in) by the worker that fills them.
+        var stored = [Int32](unsafeUninitializedCapacity: g.voxelCount) { buffer, count in
+            LargeBuffer.adviseHugePages(UnsafeMutableRawBufferPointer(buffer))
+            count = g.voxelCount
+        }
         // Frames grouped by file: a DicomFile handle is used by one thread at a time.
         var tasks: [[(slice: Int, frame: FrameHeader)]] = []
         var taskOf: [ObjectIdentifier: Int] = [:]
@@ -33,6 +38,10 @@ public enum VolumeLoader {
                         try f.file.decodeFrame(f.frameIndex, into: slice)
                     } catch {
                         failures.append(error)
+                        // Leave no uninitialised memory behind in a volume that fails.
+                        for (k2, _) in taskBox.value[t] {
+                            UnsafeMutableBufferPointer(rebasing: box.value[(k2 * perSlice)..<((k2 + 1) * perSlice)]).update(repeating: 0)
+                        }
                         break
                     }
                 }

@@ -1,1 +1,140 @@
-print("bench")
+import Dispatch
+import Foundation
+import QCTCore
+import QCTDICOM
+
+// qct-bench: load throughput against peers run side by side in the same run.
+//
+//   qct-bench --fixtures DIR --python PY [--slices N] [--runs N]
+//
+// Builds an N-slice 512² uncompressed series from one real CT slice
+// (pydicom-data's 693_UNCR, re-positioned N times), warms the page cache,
+// then times (best of --runs): `cat` reading the same bytes; qct loading the
+// series to a Volume (exact HU through each slice's rescale) and to a
+// materialised float32 HU array; pydicom + numpy loading it to float64 HU.
+
+struct Options {
+    var fixtures = ".fixtures"
+    var python = ".fixtures/venv/bin/python"
+    var slices = 300
+    var runs = 5
+
+    init(_ args: [String]) {
+        var it = args.dropFirst().makeIterator()
+        while let a = it.next() {
+            switch a {
+            case "--fixtures": fixtures = it.next() ?? fixtures
+            case "--python": python = it.next() ?? python
+            case "--slices": slices = Int(it.next() ?? "") ?? slices
+            case "--runs": runs = Int(it.next() ?? "") ?? runs
+            default:
+                FileHandle.standardError.write(Data("qct-bench: unknown option \(a)\n".utf8))
+                exit(2)
+            }
+        }
+    }
+}
+
+func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+
+func best(_ runs: Int, _ body: () throws -> Void) rethrows -> Double {
+    var t = Double.infinity
+    for _ in 0..<runs {
+        let s = now()
+        try body()
+        t = min(t, now() - s)
+    }
+    return t
+}
+
+func run(_ tool: String, _ args: [String]) throws -> String {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: tool)
+    p.arguments = args
+    let out = Pipe()
+    p.standardOutput = out
+    try p.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    guard p.terminationStatus == 0 else { throw NSError(domain: tool, code: Int(p.terminationStatus)) }
+    return String(decoding: data, as: UTF8.self)
+}
+
+func buildSeries(template: String, into dir: String, count: Int) throws {
+    let fm = FileManager.default
+    let marker = dir + "/.complete-\(count)"
+    if fm.fileExists(atPath: marker) { return }
+    try? fm.removeItem(atPath: dir)
+    try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    let series = "1.2.826.0.1.3680043.9.7777.300"
+    DispatchQueue.concurrentPerform(iterations: count) { k in
+        let path = String(format: "%@/slice%04d.dcm", dir, k)
+        do {
+            try DicomFile.writeModified(source: template, destination: path, replacing: [
+                (.seriesInstanceUID, series),
+                (.sopInstanceUID, "\(series).\(k + 1)"),
+                (.instanceNumber, "\(k + 1)"),
+                (.imagePositionPatient, "-122.5\\-112.4\\\(Double(k) * 1.25)"),
+            ])
+        } catch {
+            FileHandle.standardError.write(Data("qct-bench: \(error)\n".utf8))
+            exit(1)
+        }
+    }
+    fm.createFile(atPath: marker, contents: nil)
+}
+
+let options = Options(CommandLine.arguments)
+let template = options.fixtures + "/dicom/pydicom-data/693_UNCR.dcm"
+let dir = options.fixtures + "/bench/series\(options.slices)"
+guard FileManager.default.fileExists(atPath: template) else {
+    FileHandle.standardError.write(Data("qct-bench: \(template) missing; run make fixtures\n".utf8))
+    exit(2)
+}
+try buildSeries(template: template, into: dir, count: options.slices)
+let files = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".dcm") }.sorted()
+    .map { dir + "/" + $0 }
+let bytes = try files.reduce(0) { $0 + ((try FileManager.default.attributesOfItem(atPath: $1)[.size] as? Int) ?? 0) }
+let cores = ProcessInfo.processInfo.activeProcessorCount
+
+// Warm the page cache.
+_ = try run("/bin/cat", files + ["/dev/null"]).count
+
+let tCat = try best(options.runs) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/bin/cat")
+    p.arguments = files
+    p.standardOutput = FileHandle.nullDevice
+    try p.run()
+    p.waitUntilExit()
+}
+
+var checksum = 0.0
+let tQCT = best(options.runs) {
+    let r = SeriesReader.read(paths: [dir])
+    precondition(r.volumes.count == 1 && r.volumes[0].geometry.slices == options.slices, "bench series did not load")
+    checksum = r.volumes[0].hu(at: 12345)
+}
+let tQCTFloat = best(options.runs) {
+    let r = SeriesReader.read(paths: [dir])
+    let hu = r.volumes[0].huFloat32()
+    checksum += Double(hu[12345])
+}
+
+let py = try run(options.python, ["-W", "ignore", "Scripts/pydicom_load.py", dir, "\(min(options.runs, 3))"])
+let pyFields = py.split(separator: " ")
+let tPy = Double(pyFields.first ?? "") ?? .nan
+
+func line(_ name: String, _ t: Double) -> String {
+    name.padding(toLength: 44, withPad: " ", startingAt: 0)
+        + String(format: " %8.3f s  %8.0f slices/s  %8.0f MB/s", t, Double(options.slices) / t, Double(bytes) / t / 1e6)
+}
+print("qct load benchmark: \(options.slices) slices 512x512 16-bit uncompressed, \(bytes / 1_000_000) MB, page cache warm, \(cores) cores, best of \(options.runs)")
+print(line("cat (same bytes)", tCat))
+print(line("qct load -> Volume (exact HU via rescale)", tQCT))
+print(line("qct load -> float32 HU array", tQCTFloat))
+print(line("pydicom 3.0.2 + numpy -> float64 HU", tPy))
+print(String(format: "ratio qct/cat          %.2f   (target <= 2)", tQCT / tCat))
+print(String(format: "ratio qct(float32)/cat %.2f", tQCTFloat / tCat))
+print(String(format: "ratio pydicom/qct      %.1f   (target >= 5)", tPy / tQCT))
+
