@@ -47,25 +47,32 @@ $(FIXTURES)/wheels/.ready: $(VENV)/.ready
 	$(VENV)/bin/pip download -q --disable-pip-version-check --no-deps -d $(FIXTURES)/wheels pydicom==3.0.2 pydicom-data==1.0.0
 	touch $@
 
-$(FIXTURES)/reference/manifest.json: $(FIXTURES)/wheels/.ready $(VENV)/.ready Scripts/reference_hu.py
+$(FIXTURES)/reference/manifest.json: $(FIXTURES)/wheels/.ready $(VENV)/.ready Scripts/reference_hu.py Scripts/make_multiframe.py
 	rm -rf $(FIXTURES)/dicom $(FIXTURES)/reference
 	mkdir -p $(FIXTURES)/dicom/pydicom $(FIXTURES)/dicom/pydicom-data
 	cd $(FIXTURES)/dicom/pydicom && python3 -m zipfile -e ../../wheels/pydicom-3.0.2-py3-none-any.whl x && \
 	  mv x/pydicom/data/test_files/*.dcm . && mv x/pydicom/data/test_files/dicomdirtests/DICOMDIR-empty.dcm . && rm -rf x
 	cd $(FIXTURES)/dicom/pydicom-data && python3 -m zipfile -e ../../wheels/pydicom_data-1.0.0-py3-none-any.whl x && \
 	  mv x/data_store/data/*.dcm . && rm -rf x
+	mkdir -p $(FIXTURES)/dicom/generated
+	$(PY) -W ignore Scripts/make_multiframe.py $(FIXTURES)/dicom/pydicom-data/eCT_Supplemental.dcm $(FIXTURES)/dicom/generated/enhanced_ct_40.dcm
 	$(PY) -W ignore Scripts/reference_hu.py $(FIXTURES)/dicom $(FIXTURES)/reference
 
 fixtures: deps $(FIXTURES)/reference/manifest.json
 
 test: deps fixtures
 	swift build --build-tests
-	QCT_FIXTURES=$(CURDIR)/$(FIXTURES) swift test --skip-build
+	QCT_FIXTURES=$(CURDIR)/$(FIXTURES) swift test --skip-build --disable-swift-testing
 
-demo: release
-	@echo "qct inspect on a simulated-free demo: the CT fixtures from pydicom's test data"
-	@$(MAKE) -s fixtures
-	.build/release/qct inspect $(FIXTURES)/dicom/pydicom/CT_small.dcm $(FIXTURES)/dicom/pydicom-data/eCT_Supplemental.dcm $(FIXTURES)/dicom/pydicom-data/693_J2KR.dcm $(FIXTURES)/dicom/pydicom-data/693_UNCR.dcm
+DEMO_CT := $(FIXTURES)/dicom/pydicom/CT_small.dcm $(FIXTURES)/dicom/pydicom-data/eCT_Supplemental.dcm \
+	$(FIXTURES)/dicom/pydicom-data/693_J2KR.dcm $(FIXTURES)/dicom/pydicom-data/693_UNCR.dcm
+
+demo: release fixtures
+	@echo "== qct inspect: real CT files from pydicom's test data (uncompressed, JPEG 2000, enhanced multi-frame)"
+	.build/release/qct inspect $(DEMO_CT)
+	@mkdir -p out
+	@echo "== qct export: the enhanced CT as an HU volume in patient space"
+	.build/release/qct export $(FIXTURES)/dicom/pydicom-data/eCT_Supplemental.dcm --out out/eCT_Supplemental.nrrd
 
 bench: release fixtures
 	.build/release/qct-bench --fixtures $(FIXTURES) --python $(PY)

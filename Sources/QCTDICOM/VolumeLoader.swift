@@ -27,15 +27,31 @@ public enum VolumeLoader {
                 tasks.append([(k, f)])
             }
         }
+        // A multi-frame file is split into chunks, each decoded through its own
+        // handle, so an enhanced CT uses every core too.
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        if tasks.count < cores {
+            tasks = tasks.flatMap { task -> [[(slice: Int, frame: FrameHeader)]] in
+                guard task.count >= 2 * cores else { return [task] }
+                let size = (task.count + cores - 1) / cores
+                return stride(from: 0, to: task.count, by: size).map { start in
+                    Array(task[start..<min(start + size, task.count)])
+                }
+            }
+        }
         let failures = FailureList()
         stored.withUnsafeMutableBufferPointer { buffer in
             let box = UnsafeSendable(buffer)
             let taskBox = UnsafeSendable(tasks)
             DispatchQueue.concurrentPerform(iterations: tasks.count) { t in
+                // Chunks after the first of a file get a handle of their own.
+                let firstOfFile = t == 0 || taskBox.value[t - 1].first?.frame.file !== taskBox.value[t].first?.frame.file
+                var own: DicomFile?
                 for (k, f) in taskBox.value[t] {
                     let slice = UnsafeMutableBufferPointer(rebasing: box.value[(k * perSlice)..<((k + 1) * perSlice)])
                     do throws(DicomReadError) {
-                        try f.file.decodeFrame(f.frameIndex, into: slice)
+                        if !firstOfFile, own == nil { own = try DicomFile(path: f.file.path) }
+                        try (own ?? f.file).decodeFrame(f.frameIndex, into: slice)
                     } catch {
                         failures.append(error)
                         // Leave no uninitialised memory behind in a volume that fails.

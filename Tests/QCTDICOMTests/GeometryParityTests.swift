@@ -80,3 +80,40 @@ final class GeometryParityTests: XCTestCase {
         XCTAssertEqual(s.acquisition.exposureMAs, 170)
     }
 }
+
+/// A 40-frame enhanced CT written by pydicom (Scripts/make_multiframe.py):
+/// frames stored in a scrambled order of positions, with alternating
+/// per-frame intercepts.
+final class EnhancedMultiFrameTests: XCTestCase {
+    func testFramesAreOrderedAndRescaledFromTheirOwnFunctionalGroups() throws {
+        let fixtures = try Fixtures.load()
+        let e = try XCTUnwrap(fixtures.entry(named: "enhanced_ct_40.dcm"))
+        let r = SeriesReader.read(paths: [fixtures.path(e)])
+        let s = try XCTUnwrap(r.series.first)
+        let v = try XCTUnwrap(r.volumes.first)
+        XCTAssertEqual(s.geometry.slices, 40)
+        XCTAssertEqual(s.geometry.sliceSpacing, 2.5, accuracy: 1e-9)
+        XCTAssertEqual(s.problems, [])
+        // Expected order from pydicom's positions: ascending along the normal
+        // (row × column cosines; here (0, 0, −1), so descending z).
+        let o = try XCTUnwrap(e.orientation)
+        let normal = Vector3(o[0], o[1], o[2]).cross(Vector3(o[3], o[4], o[5]))
+        let positions = try XCTUnwrap(e.positions).map { p -> Vector3 in
+            let p = p ?? []
+            return Vector3(p[0], p[1], p[2])
+        }
+        let order = positions.indices.sorted { normal.dot(positions[$0]) < normal.dot(positions[$1]) }
+        XCTAssertEqual(s.frames.map(\.frameIndex), order)
+        XCTAssertEqual(s.geometry.origin, positions[order[0]])
+        let reference = try fixtures.referenceHU(e)
+        let n = s.geometry.voxelsPerSlice
+        var mismatched = 0
+        for (k, frame) in order.enumerated() {
+            for i in 0..<n where v.hu(at: k * n + i).bitPattern != reference[frame * n + i].bitPattern {
+                mismatched += 1
+            }
+            XCTAssertEqual(v.rescale[k].intercept, frame % 2 == 0 ? -1024 : -1000)
+        }
+        XCTAssertEqual(mismatched, 0, "voxels differing from pydicom's HU of the same frame")
+    }
+}

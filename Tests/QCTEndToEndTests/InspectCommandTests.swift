@@ -69,8 +69,9 @@ final class InspectCommandTests: XCTestCase {
     /// Series Instance UID as DCMTK's dcmdump prints it (an independent reader).
     func seriesUID(of path: String) throws -> String {
         let full = path.hasPrefix("/") ? path : QCTRunner.fixtures.deletingLastPathComponent().appendingPathComponent(path).path
-        let r = try QCTRunner.runTool("/usr/bin/dcmdump", ["+uc", "+P", "0020,000e", full])
-        let line = try XCTUnwrap(r.stdout.split(separator: "\n").first, path)
+        let r = try QCTRunner.runTool("/usr/bin/dcmdump", ["+uc", full])
+        // Top level only: nested items are indented.
+        let line = try XCTUnwrap(r.stdout.split(separator: "\n").first { $0.hasPrefix("(0020,000e)") }, path)
         let open = try XCTUnwrap(line.firstIndex(of: "["), path), close = try XCTUnwrap(line.firstIndex(of: "]"), path)
         return String(line[line.index(after: open)..<close])
     }
