@@ -25,36 +25,36 @@ LOSSY_SYNTAXES = {
 }
 
 
-def frame_rescale(ds, index):
-    """(slope, intercept) for frame `index`, as pydicom parses the DS values."""
+def frame_values(ds, index, macro, attr):
+    """Values of `attr` for frame `index`: per-frame functional group, then
+    shared group, then the top-level data set; None when absent."""
     for groups in ("PerFrameFunctionalGroupsSequence", "SharedFunctionalGroupsSequence"):
         seq = ds.get(groups)
         if not seq:
             continue
         item = seq[index] if groups.startswith("PerFrame") and index < len(seq) else seq[0]
-        pvt = item.get("PixelValueTransformationSequence")
-        if pvt and "RescaleSlope" in pvt[0]:
-            return float(pvt[0].RescaleSlope), float(pvt[0].RescaleIntercept)
-    slope = float(ds.RescaleSlope) if "RescaleSlope" in ds else 1.0
-    intercept = float(ds.RescaleIntercept) if "RescaleIntercept" in ds else 0.0
-    return slope, intercept
+        m = item.get(macro)
+        if m and attr in m[0] and m[0][attr].value is not None:
+            value = m[0][attr].value
+            return [float(v) for v in value] if m[0][attr].VM > 1 else [float(value)]
+    if attr in ds and ds[attr].value is not None and ds[attr].value != "":
+        value = ds[attr].value
+        return [float(v) for v in value] if ds[attr].VM > 1 else [float(value)]
+    return None
+
+
+def frame_rescale(ds, index):
+    """(slope, intercept) for frame `index`, as pydicom parses the DS values."""
+    slope = frame_values(ds, index, "PixelValueTransformationSequence", "RescaleSlope")
+    intercept = frame_values(ds, index, "PixelValueTransformationSequence", "RescaleIntercept")
+    return (slope[0] if slope else 1.0), (intercept[0] if intercept else 0.0)
 
 
 def frame_geometry(ds, index):
     """(position, orientation, pixel spacing) of frame `index`, or Nones."""
-    def pick(macro, attr):
-        for groups in ("PerFrameFunctionalGroupsSequence", "SharedFunctionalGroupsSequence"):
-            seq = ds.get(groups)
-            if not seq:
-                continue
-            item = seq[index] if groups.startswith("PerFrame") and index < len(seq) else seq[0]
-            m = item.get(macro)
-            if m and attr in m[0]:
-                return [float(v) for v in m[0][attr]]
-        return [float(v) for v in ds[attr].value] if attr in ds and ds[attr].value else None
-    return (pick("PlanePositionSequence", "ImagePositionPatient"),
-            pick("PlaneOrientationSequence", "ImageOrientationPatient"),
-            pick("PixelMeasuresSequence", "PixelSpacing"))
+    return (frame_values(ds, index, "PlanePositionSequence", "ImagePositionPatient"),
+            frame_values(ds, index, "PlaneOrientationSequence", "ImageOrientationPatient"),
+            frame_values(ds, index, "PixelMeasuresSequence", "PixelSpacing"))
 
 
 def padding(ds):

@@ -23,6 +23,9 @@ public final class DicomFile: @unchecked Sendable {
 
     deinit { qct_close(handle) }
 
+    /// Number of Frames (1 when absent).
+    public var frameCount: Int { number(.numberOfFrames).map { max(1, Int($0)) } ?? 1 }
+
     /// True when the file had a Part-10 meta header.
     public var hasMetaHeader: Bool { qct_has_meta_header(handle) != 0 }
 

@@ -1,3 +1,4 @@
+import Foundation
 import QCTCore
 
 /// Groups frame headers into series and orders each along its normal.
@@ -95,16 +96,20 @@ public enum SeriesAssembler {
             // Duplicates: keep the first at each position.
             var kept: [FrameHeader] = [frames[0]]
             var dropped = 0
+            var droppedNames: [String] = []
             for f in frames.dropFirst() {
                 if abs(normal.dot(f.position! - kept.last!.position!)) <= duplicateToleranceMM {
                     dropped += 1
+                    let name = (f.file.path as NSString).lastPathComponent
+                    droppedNames.append(f.file.frameCount > 1 ? "\(name) frame \(f.frameIndex + 1)" : name)
                 } else {
                     kept.append(f)
                 }
             }
             if dropped > 0 {
+                let listed = droppedNames.prefix(3).joined(separator: ", ") + (dropped > 3 ? ", …" : "")
                 problems.append(SeriesProblem(.duplicateSlices,
-                    "\(dropped) frame(s) repeat a position already present; the first of each (by Instance Number) was kept"))
+                    "\(dropped) frame(s) repeat a position already present; the first of each (by Instance Number) was kept; left out: \(listed)"))
             }
             frames = kept
             origin = frames[0].position!
@@ -150,7 +155,8 @@ public enum SeriesAssembler {
             problems.append(SeriesProblem(.mixedPixelSpacing, "pixel spacing differs between frames; the first frame's is used"))
         }
         if let type = first.rescale.type, type.uppercased() != "HU", first.modality == "CT" {
-            problems.append(SeriesProblem(.notHounsfield, "Rescale Type is \(type), not HU"))
+            let meaning = type.uppercased() == "US" ? " (unspecified)" : ""
+            problems.append(SeriesProblem(.notHounsfield, "Rescale Type is \(type)\(meaning), not HU"))
         }
 
         let geometry = VolumeGeometry(

@@ -65,9 +65,10 @@ final class HUParityTests: XCTestCase {
             let maxDiff = diffs.max() ?? 0
             let meanDiff = diffs.reduce(0, +) / Double(max(diffs.count, 1))
             // Two conforming decoders of one lossy codestream may differ by rounding
-            // in the inverse transform: at most a couple of stored units per voxel.
+            // in the inverse transform: at most a couple of stored units per voxel, rarely.
+            print("lossy parity \(e.name) (\(e.transfer_syntax ?? "?")): max |ΔHU| \(maxDiff), mean \(meanDiff)")
             XCTAssertLessThanOrEqual(maxDiff, 2 * abs(slope), "\(e.name): max |ΔHU| \(maxDiff)")
-            XCTAssertLessThanOrEqual(meanDiff, 0.5 * abs(slope), "\(e.name): mean |ΔHU| \(meanDiff)")
+            XCTAssertLessThanOrEqual(meanDiff, 0.1 * abs(slope), "\(e.name): mean |ΔHU| \(meanDiff)")
             checked += 1
         }
         XCTAssertGreaterThanOrEqual(checked, 5)
