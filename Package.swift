@@ -34,11 +34,13 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "QCTCore"),
         .target(name: "QCTDICOM", dependencies: ["QCTCore", "CDCMTKShim"]),
+        .target(name: "QCTPhysics"),
+        .target(name: "QCTPhantoms", dependencies: ["QCTPhysics"]),
         .target(name: "QCTExport", dependencies: ["QCTCore", "CZlib"]),
         .executableTarget(
             name: "qct",
             dependencies: [
-                "QCTCore", "QCTDICOM", "QCTExport",
+                "QCTCore", "QCTDICOM", "QCTExport", "QCTPhysics", "QCTPhantoms",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -26,7 +26,7 @@ struct QCT: ParsableCommand {
         commandName: "qct",
         abstract: "QCT phantom calibration and quality control.",
         version: QCTVersion.string,
-        subcommands: [Inspect.self, Export.self]
+        subcommands: [Inspect.self, Export.self, Phantoms.self]
     )
 }
 

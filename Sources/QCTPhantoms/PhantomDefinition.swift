@@ -1,0 +1,170 @@
+/// A phantom model: its body and inserts as a geometry template, and how it
+/// calibrates. Certified values live in `Certificate` files, never here.
+///
+/// Coordinates are in the phantom's own frame, mm: x left–right, y
+/// anterior–posterior (+y towards the table), z along the rods or spine;
+/// the body is centred on the origin. Schema: Docs/phantoms.md.
+public struct PhantomDefinition: Codable, Hashable, Sendable {
+    /// Always "qct-phantom/1".
+    public var schema: String
+    /// Stable identifier, e.g. "mindways-model3-ct".
+    public var id: String
+    public var name: String
+    /// How rod readings become a calibration.
+    public var calibration: CalibrationMethod
+    /// Names of the certified quantities every certificate gives per insert
+    /// (mg/cm³), e.g. ["K2HPO4", "water"] or ["HA"].
+    public var certificateQuantities: [String]
+    /// The outer body.
+    public var body: Solid
+    /// Inserts, drawn in order over the body (a later insert covers an earlier one).
+    public var inserts: [Insert]
+    /// How far, mm, a real phantom's inserts may sit from this template.
+    public var positionToleranceMM: Double
+    /// Where the geometry and materials come from.
+    public var sources: [String]
+
+    public enum CalibrationMethod: String, Codable, Hashable, Sendable {
+        /// Mindways two-component fit (domain reference §3).
+        case mindwaysTwoComponent = "mindways-two-component"
+        /// Least-squares line through certified densities.
+        case linear
+        /// Not a calibration phantom (e.g. the ESP, CatPhan).
+        case none
+    }
+
+    /// One part of the phantom.
+    public struct Insert: Codable, Hashable, Sendable {
+        public var name: String
+        /// What the insert is for.
+        public var role: Role
+        public var shape: Shape
+        public var composition: Composition
+        /// Nominal value for reports (e.g. HU for CatPhan plugs, mg HA/cm³ for ESP), if any.
+        public var nominal: Double?
+        /// Unit of `nominal`.
+        public var nominalUnit: String?
+
+        public enum Role: String, Codable, Hashable, Sendable {
+            /// A calibration rod with certified values.
+            case rod
+            /// A vertebral trabecular region with a certified density.
+            case vertebra
+            /// A material plug with a nominal CT number (CT-number linearity).
+            case plug
+            /// Geometry only (shells, processes, holes).
+            case structure
+        }
+    }
+
+    /// The phantom body.
+    public struct Solid: Codable, Hashable, Sendable {
+        public var shape: Shape
+        public var composition: Composition
+    }
+}
+
+/// A prism along z: every shape qct phantoms need.
+public struct Shape: Codable, Hashable, Sendable {
+    public enum Kind: String, Codable, Hashable, Sendable {
+        /// Axis-aligned box: `center` [x, y, z], `size` [x, y, z].
+        case box
+        /// Elliptic cylinder along z: `center` [x, y], `semiAxes` [a, b], `z` [from, to].
+        case ellipticCylinder
+        /// Circular cylinder along z: `center` [x, y], `radius`, `z` [from, to].
+        case cylinder
+    }
+    public var kind: Kind
+    public var center: [Double]
+    public var size: [Double]?
+    public var semiAxes: [Double]?
+    public var radius: Double?
+    public var z: [Double]?
+
+    /// In-plane half extents (x, y), mm.
+    public var halfExtents: (Double, Double) {
+        switch kind {
+        case .box: return ((size?[0] ?? 0) / 2, (size?[1] ?? 0) / 2)
+        case .ellipticCylinder: return (semiAxes?[0] ?? 0, semiAxes?[1] ?? 0)
+        case .cylinder: return (radius ?? 0, radius ?? 0)
+        }
+    }
+
+    /// z interval covered, mm.
+    public var zRange: ClosedRange<Double> {
+        switch kind {
+        case .box:
+            let c = center.count > 2 ? center[2] : 0, h = (size?[2] ?? 0) / 2
+            return (c - h)...(c + h)
+        default:
+            let a = z?[0] ?? 0, b = z?[1] ?? 0
+            return min(a, b)...max(a, b)
+        }
+    }
+
+    /// True when in-plane point (x, y) of the phantom frame is inside the section.
+    @inline(__always)
+    public func contains(x: Double, y: Double) -> Bool {
+        let dx = x - center[0], dy = y - center[1]
+        switch kind {
+        case .box:
+            let (hx, hy) = halfExtents
+            return abs(dx) <= hx && abs(dy) <= hy
+        case .ellipticCylinder:
+            let (a, b) = halfExtents
+            return (dx * dx) / (a * a) + (dy * dy) / (b * b) <= 1
+        case .cylinder:
+            let r = radius ?? 0
+            return dx * dx + dy * dy <= r * r
+        }
+    }
+}
+
+/// What an insert is made of.
+///
+/// Either a catalog material (`material`), or partial densities (`parts`,
+/// mg/cm³, numbers or `"certificate:QUANTITY"`) that add up as given
+/// (Mindways' K2HPO4- and water-equivalent convention), or parts that
+/// displace a `matrix` material by volume (HA powder in resin).
+public struct Composition: Codable, Hashable, Sendable {
+    public var material: String?
+    public var matrix: String?
+    public var parts: [Part]?
+
+    public struct Part: Codable, Hashable, Sendable {
+        public var material: String
+        /// mg/cm³ as a number, or "certificate:QUANTITY".
+        public var mgPerCm3: Amount
+    }
+
+    public init(material: String) {
+        self.material = material
+    }
+}
+
+/// A number, or a reference to a certified quantity of the insert.
+public enum Amount: Codable, Hashable, Sendable {
+    case value(Double)
+    case certificate(String)
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if let v = try? c.decode(Double.self) {
+            self = .value(v)
+            return
+        }
+        let s = try c.decode(String.self)
+        guard s.hasPrefix("certificate:"), s.count > 12 else {
+            throw DecodingError.dataCorruptedError(in: c, debugDescription: "expected a number or \"certificate:QUANTITY\", got \"\(s)\"")
+        }
+        self = .certificate(String(s.dropFirst(12)))
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        switch self {
+        case .value(let v): try c.encode(v)
+        case .certificate(let q): try c.encode("certificate:\(q)")
+        }
+    }
+}
