@@ -36,11 +36,13 @@ let package = Package(
         .target(name: "QCTDICOM", dependencies: ["QCTCore", "CDCMTKShim"]),
         .target(name: "QCTPhysics"),
         .target(name: "QCTPhantoms", dependencies: ["QCTPhysics"]),
+        .target(name: "QCTCalibration", dependencies: ["QCTCore"]),
+        .target(name: "QCTSimulator", dependencies: ["QCTCore", "QCTPhysics", "QCTPhantoms", "QCTCalibration", "QCTDICOM"]),
         .target(name: "QCTExport", dependencies: ["QCTCore", "CZlib"]),
         .executableTarget(
             name: "qct",
             dependencies: [
-                "QCTCore", "QCTDICOM", "QCTExport", "QCTPhysics", "QCTPhantoms",
+                "QCTCore", "QCTDICOM", "QCTExport", "QCTPhysics", "QCTPhantoms", "QCTCalibration", "QCTSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -48,6 +50,8 @@ let package = Package(
         .testTarget(name: "QCTCoreTests", dependencies: ["QCTCore", "QCTExport"]),
         .testTarget(name: "QCTDICOMTests", dependencies: ["QCTCore", "QCTDICOM"]),
         .testTarget(name: "QCTEndToEndTests", dependencies: ["QCTCore"]),
+        .testTarget(name: "QCTCalibrationTests", dependencies: ["QCTCalibration"]),
+        .testTarget(name: "QCTSimulatorTests", dependencies: ["QCTSimulator", "QCTPhantoms", "QCTPhysics", "QCTDICOM"]),
     ],
     cxxLanguageStandard: .cxx17
 )

@@ -8,6 +8,8 @@ public struct PhantomCatalog: Sendable {
     public private(set) var phantoms: [String: PhantomDefinition] = [:]
     public private(set) var certificates: [Certificate] = []
     public private(set) var materials: [String: Material] = [:]
+    public private(set) var scanners: [String: ScannerProfile] = [:]
+    public private(set) var scenes: [String: SceneDefinition] = [:]
     /// Which file each phantom / certificate came from.
     public private(set) var origin: [String: String] = [:]
     public private(set) var errors: [PhantomError] = []
@@ -32,12 +34,16 @@ public struct PhantomCatalog: Sendable {
             switch result {
             case .failure(let e): catalog.errors.append(e)
             case .success(.phantom(let p)): catalog.addPhantom(p, file: file)
+            case .success(.scanners(let s)): catalog.addScanners(s, file: file)
             default: break
             }
         }
         for (file, result) in parsed {
-            guard case .success(.certificate(let c)) = result else { continue }
-            catalog.addCertificate(c, file: file)
+            switch result {
+            case .success(.certificate(let c)): catalog.addCertificate(c, file: file)
+            case .success(.scenes(let s)): catalog.addScenes(s, file: file)
+            default: break
+            }
         }
         return catalog
     }
@@ -55,6 +61,8 @@ public struct PhantomCatalog: Sendable {
         case phantom(PhantomDefinition)
         case certificate(Certificate)
         case materials(MaterialCatalogFile)
+        case scanners(ScannerProfilesFile)
+        case scenes(ScenesFile)
     }
 
     static func read(_ file: String) -> Result<Document, PhantomError> {
@@ -69,9 +77,11 @@ public struct PhantomCatalog: Sendable {
             case "qct-phantom/1": return .success(.phantom(try decoder.decode(PhantomDefinition.self, from: data)))
             case "qct-certificate/1": return .success(.certificate(try decoder.decode(Certificate.self, from: data)))
             case "qct-materials/1": return .success(.materials(try decoder.decode(MaterialCatalogFile.self, from: data)))
+            case "qct-scanners/1": return .success(.scanners(try decoder.decode(ScannerProfilesFile.self, from: data)))
+            case "qct-scenes/1": return .success(.scenes(try decoder.decode(ScenesFile.self, from: data)))
             case nil: return .failure(PhantomError(file: file, field: "schema", problem: "missing"))
             case let other?:
-                return .failure(PhantomError(file: file, field: "schema", problem: "unknown schema \"\(other)\" (expected qct-phantom/1, qct-certificate/1 or qct-materials/1)"))
+                return .failure(PhantomError(file: file, field: "schema", problem: "unknown schema \"\(other)\" (expected qct-phantom/1, qct-certificate/1, qct-materials/1, qct-scanners/1 or qct-scenes/1)"))
             }
         } catch let error as DecodingError {
             return .failure(describe(error, file: file))
@@ -129,6 +139,45 @@ public struct PhantomCatalog: Sendable {
             } catch {
                 errors.append(PhantomError(file: file, field: field, problem: error.description))
             }
+        }
+    }
+
+    mutating func addScenes(_ s: ScenesFile, file: String) {
+        for (i, scene) in s.scenes.enumerated() {
+            var ok = true
+            for (j, p) in scene.phantoms.enumerated() {
+                if phantoms[p.id] == nil {
+                    errors.append(PhantomError(file: file, field: "scenes[\(i)].phantoms[\(j)].id", problem: "unknown phantom \"\(p.id)\""))
+                    ok = false
+                }
+                if p.offset.count != 3 || !p.offset.allSatisfy(\.isFinite) {
+                    errors.append(PhantomError(file: file, field: "scenes[\(i)].phantoms[\(j)].offset", problem: "needs [x, y, z] (mm)"))
+                    ok = false
+                }
+            }
+            if ok { scenes[scene.name] = scene }
+        }
+    }
+
+    mutating func addScanners(_ s: ScannerProfilesFile, file: String) {
+        for (i, p) in s.profiles.enumerated() {
+            let f = "profiles[\(i)]"
+            var ok = true
+            func bad(_ field: String, _ problem: String) {
+                errors.append(PhantomError(file: file, field: f + "." + field, problem: problem))
+                ok = false
+            }
+            if !AttenuationTable.energyRangeKeV.contains(p.effectiveEnergyKeV) {
+                bad("effectiveEnergyKeV", "must lie in \(AttenuationTable.energyRangeKeV) keV")
+            }
+            if !(p.kvp > 0) { bad("kvp", "must be positive (kV)") }
+            if !(p.mAs > 0) { bad("mAs", "must be positive") }
+            if !(p.noiseSDHU >= 0) { bad("noiseSDHU", "must be ≥ 0 (HU)") }
+            if !(p.blurFWHMmm >= 0) { bad("blurFWHMmm", "must be ≥ 0 (mm)") }
+            if !(p.huGain > 0) { bad("huGain", "must be positive") }
+            if !(p.reconstructionDiameterMM > 0) { bad("reconstructionDiameterMM", "must be positive (mm)") }
+            if scanners[p.id] != nil { bad("id", "profile \(p.id) already defined") }
+            if ok { scanners[p.id] = p }
         }
     }
 

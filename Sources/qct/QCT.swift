@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import QCTCore
 
 @main
 enum Main {
@@ -26,13 +27,8 @@ struct QCT: ParsableCommand {
         commandName: "qct",
         abstract: "QCT phantom calibration and quality control.",
         version: QCTVersion.string,
-        subcommands: [Inspect.self, Export.self, Phantoms.self]
+        subcommands: [Inspect.self, Export.self, Phantoms.self, Simulate.self]
     )
-}
-
-/// The analysis version recorded with every result.
-enum QCTVersion {
-    static let string = "0.1.0"
 }
 
 /// Exit statuses shared by the reading commands.

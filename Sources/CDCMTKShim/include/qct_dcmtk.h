@@ -96,6 +96,15 @@ int qct_decode_frame(qct_file *file, uint32_t frame, int32_t *out, size_t count,
 int qct_write_modified(const char *src, const char *dst, const uint32_t *tags,
                        const char *const *values, size_t count, qct_error *err);
 
+/** Writes a new single-frame grey image as a Part-10 file in explicit VR
+ *  little endian: the given text attributes (`tags[i]` ← `values[i]`, VR from
+ *  the data dictionary, numbers given as text) and `rows` × `columns` signed
+ *  16-bit pixels (Pixel Data, OW). DCMTK builds the meta header. The file is
+ *  written to `path` + ".part" and renamed into place. Returns 0, or -1 with
+ *  `err`. */
+int qct_write_image16(const char *path, const uint32_t *tags, const char *const *values, size_t count,
+                      const int16_t *pixels, uint32_t rows, uint32_t columns, qct_error *err);
+
 #ifdef __cplusplus
 }
 #endif

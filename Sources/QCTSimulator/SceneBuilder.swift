@@ -1,0 +1,101 @@
+import QCTCalibration
+import QCTPhantoms
+import QCTPhysics
+
+/// Why a simulation could not be set up.
+public struct SimulationError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ d: String) { description = d }
+}
+
+/// Turns a scene name, the catalog and a request into placed shapes and truth.
+enum SceneBuilder {
+    static func build(_ request: SimulationRequest, catalog: PhantomCatalog) throws -> (SceneModel, CalibrationTruth?, [VertebraTruth]) {
+        guard let scene = catalog.scenes[request.scene] else {
+            throw SimulationError("unknown scene \"\(request.scene)\"; known: \(catalog.scenes.keys.sorted().joined(separator: ", "))")
+        }
+        let energy = request.profile.effectiveEnergyKeV
+        let scale = try HounsfieldScale(energyKeV: energy)
+        let gain = request.profile.huGain, offset = request.profile.huOffset
+        func scannerHU(_ mix: MixtureSpec) throws -> Double { gain * (try scale.hu(mix)) + offset }
+
+        var shapes: [PlacedShape] = []
+        var inserts: [InsertTruth] = []
+        var phantoms: [PhantomTruth] = []
+        var calibration: CalibrationTruth?
+        var vertebrae: [(String, Double, Double)] = []
+        let a = request.rotationDegrees * Double.pi / 180
+        let (ca, sa) = (cosValue(a), sinValue(a))
+        for placement in scene.phantoms {
+            guard let phantom = catalog.phantoms[placement.id] else { throw SimulationError("unknown phantom \(placement.id)") }
+            let certificate: Certificate?
+            if let serial = request.serials[phantom.id] {
+                guard let c = catalog.certificate(for: phantom.id, serial: serial) else {
+                    throw SimulationError("no certificate with serial \(serial) for \(phantom.id)")
+                }
+                certificate = c
+            } else {
+                certificate = catalog.certificate(for: phantom.id)
+            }
+            if certificate == nil, !phantom.certificateQuantities.isEmpty {
+                throw SimulationError("no certificate for phantom \(phantom.id): add one to the phantom folder or pass --certificate")
+            }
+            // Scene rotation turns the whole arrangement about the scene origin.
+            let ox = placement.offset[0], oy = placement.offset[1]
+            let origin = [ox * ca - oy * sa + request.translationMM[0], ox * sa + oy * ca + request.translationMM[1],
+                          placement.offset[2] + request.translationMM[2]]
+            phantoms.append(PhantomTruth(id: phantom.id, certificateSerial: certificate?.serial, originMM: origin,
+                                         rotationDegrees: request.rotationDegrees))
+            let bodyMix = try catalog.resolve(phantom.body.composition, insert: "body", certificate: certificate)
+            shapes.append(PlacedShape(shape: phantom.body.shape, hu: try scannerHU(bodyMix),
+                                      rotationDegrees: request.rotationDegrees, translation: origin))
+            var rods: [MindwaysCalibration.Rod] = []
+            var linear: [(hu: Double, density: Double)] = []
+            for insert in phantom.inserts {
+                let mix = try catalog.resolve(insert.composition, insert: insert.name, certificate: certificate)
+                let hu = try scannerHU(mix)
+                let placed = PlacedShape(shape: insert.shape, hu: hu, rotationDegrees: request.rotationDegrees, translation: origin)
+                shapes.append(placed)
+                let (hx, hy) = insert.shape.halfExtents
+                let c = placed.centerPatient
+                let certified = certificate?.values[insert.name] ?? [:]
+                inserts.append(InsertTruth(
+                    phantom: phantom.id, name: insert.name, role: insert.role.rawValue, centerMM: [c.0, c.1],
+                    halfExtentsMM: insert.shape.kind == .cylinder ? [hx] : [hx, hy],
+                    zRangeMM: [placed.zRange.lowerBound, placed.zRange.upperBound], trueHU: hu, certified: certified,
+                    nominal: insert.nominal, nominalUnit: insert.nominalUnit, composition: mix.name))
+                if insert.role == .rod {
+                    if phantom.calibration == .mindwaysTwoComponent, let k = certified["K2HPO4"], let w = certified["water"] {
+                        rods.append(.init(name: insert.name, k2hpo4: k, water: w, hu: hu))
+                    } else if phantom.calibration == .linear, let d = certified.values.first {
+                        linear.append((hu, d))
+                    }
+                }
+                if insert.role == .vertebra, let ha = certified["HA"] { vertebrae.append((insert.name, ha, hu)) }
+            }
+            if calibration == nil, let fit = MindwaysCalibration(rods: rods) {
+                calibration = CalibrationTruth(method: "mindways-two-component", phantom: phantom.id,
+                                               sigmaRef: fit.sigmaRef, betaRef: fit.betaRef, sigmaCT: fit.sigmaCT,
+                                               betaCT: fit.betaCT, slope: fit.slope, intercept: fit.intercept, r2: fit.fit.r2)
+            } else if calibration == nil, let fit = LinearFit(x: linear.map(\.hu), y: linear.map(\.density)) {
+                calibration = CalibrationTruth(method: "linear", phantom: phantom.id, sigmaRef: nil, betaRef: nil,
+                                               sigmaCT: nil, betaCT: nil, slope: fit.slope, intercept: fit.intercept, r2: fit.r2)
+            }
+        }
+        let airHU = gain * scale.hu(mu: scale.muAir) + offset
+        let v = vertebrae.map { name, ha, hu in
+            VertebraTruth(name: name, trueHA: ha, trueHU: hu,
+                          expectedBMD: calibration.map { $0.slope * hu + $0.intercept })
+        }
+        return (SceneModel(shapes: shapes, inserts: inserts, phantoms: phantoms, airHU: airHU), calibration, v)
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+func cosValue(_ a: Double) -> Double { cos(a) }
+func sinValue(_ a: Double) -> Double { sin(a) }

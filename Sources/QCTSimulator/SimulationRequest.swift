@@ -1,0 +1,47 @@
+import QCTPhantoms
+
+/// Everything `qct simulate` can set. Unset values come from the scanner profile.
+public struct SimulationRequest: Sendable {
+    public var scene: String
+    public var seed: UInt64 = 1
+    public var profile: ScannerProfile
+    /// Certificate serial per phantom id (default: the first certificate found).
+    public var serials: [String: String] = [:]
+    /// Matrix size (rows = columns).
+    public var matrix = 512
+    /// Pixel spacing, mm; nil: reconstruction diameter / matrix.
+    public var pixelSpacingMM: Double?
+    public var slices = 120
+    /// Nominal slice thickness, mm (slab averaged over this width).
+    public var sliceThicknessMM = 1.0
+    /// Distance between slice centres, mm.
+    public var sliceSpacingMM = 1.0
+    /// Centre of the slice stack, mm (patient z).
+    public var zCenterMM = 0.0
+    /// Whole-scene translation [x, y, z], mm, and rotation about z, degrees.
+    public var translationMM = [0.0, 0.0, 0.0]
+    public var rotationDegrees = 0.0
+    /// Noise SD, HU; nil: the profile's, scaled by √(profile mAs / mAs).
+    public var noiseSDHU: Double?
+    /// In-plane blur FWHM, mm; nil: the profile's.
+    public var blurFWHMmm: Double?
+    /// Sub-samples per pixel edge where a pixel straddles a boundary (partial volume).
+    public var supersampling = 4
+    /// Acquisition date and time (DICOM DA and TM).
+    public var acquisitionDate = "20260101"
+    public var acquisitionTime = "080000"
+    /// Series number and a label for Series Description.
+    public var seriesNumber = 1
+
+    public init(scene: String, profile: ScannerProfile) {
+        self.scene = scene
+        self.profile = profile
+    }
+
+    /// Pixel spacing actually used, mm.
+    public var pixelSpacing: Double { pixelSpacingMM ?? profile.reconstructionDiameterMM / Double(matrix) }
+    /// Noise SD actually used, HU.
+    public var noiseSD: Double { noiseSDHU ?? profile.noiseSDHU * (profile.mAs > 0 ? 1 : 1) }
+    /// Blur actually used, mm.
+    public var blur: Double { blurFWHMmm ?? profile.blurFWHMmm }
+}

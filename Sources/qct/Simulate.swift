@@ -1,0 +1,152 @@
+import ArgumentParser
+import Foundation
+import QCTPhantoms
+import QCTSimulator
+
+struct Simulate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write a simulated CT series of a phantom scene (DICOM, via DCMTK) and its truth.json.",
+        discussion: """
+            Scenes come from the phantom folder's scenes file (esp-on-pad, pad, qa, catphan, qrm-bdc-3, qrm-bdc-6). \
+            CT numbers follow from each material's composition and density at the scanner profile's effective energy. \
+            With --repeat N, scans go to OUT/scan-001 … with an independent seed each (and, with --reposition, a small \
+            random shift and rotation each, as when a phantom is set up again).
+            """)
+
+    @Argument(help: "Scene name.")
+    var scene: String
+
+    @Option(help: "Output folder.")
+    var out: String
+
+    @Option(help: "Random seed (noise, UIDs, repositioning).")
+    var seed: UInt64 = 1
+
+    @Option(help: "Scanner profile id (QCT1, QCT2, QCT3, …).")
+    var scanner: String = "QCT1"
+
+    @OptionGroup var phantomOptions: PhantomOptions
+
+    @Option(help: "Certificate serial to use, as PHANTOM=SERIAL (repeatable).")
+    var serial: [String] = []
+
+    @Option(help: "Manufacturer (overrides the profile).") var manufacturer: String?
+    @Option(help: "Model name (overrides the profile).") var model: String?
+    @Option(help: "Station name (overrides the profile).") var station: String?
+    @Option(name: .customLong("device-serial"), help: "Device serial number (overrides the profile).") var deviceSerial: String?
+    @Option(help: "Tube voltage, kV; the effective energy scales as (kV / profile kV)^0.6.") var kvp: Double?
+    @Option(help: "Effective energy, keV (overrides the profile and --kvp).") var energy: Double?
+    @Option(help: "Kernel name (overrides the profile).") var kernel: String?
+    @Option(name: .customLong("mas"), help: "Tube current-time product, mAs; noise scales as 1/√mAs.") var mAs: Double?
+
+    @Option(help: "Matrix size (rows = columns).") var matrix: Int = 512
+    @Option(name: .customLong("pixel-spacing"), help: "Pixel spacing, mm (default: FOV / matrix).") var pixelSpacing: Double?
+    @Option(help: "Reconstruction diameter (field of view), mm (overrides the profile).") var fov: Double?
+    @Option(help: "Number of slices.") var slices: Int = 120
+    @Option(help: "Slice thickness, mm.") var thickness: Double = 1
+    @Option(help: "Distance between slice centres, mm.") var spacing: Double = 1
+    @Option(name: .customLong("z-center"), help: "Patient z of the middle slice, mm.") var zCenter: Double = 0
+    @Option(help: "Scene translation x,y,z, mm.") var translate: String = "0,0,0"
+    @Option(help: "Scene rotation about the patient z axis, degrees.") var rotate: Double = 0
+    @Option(help: "Noise SD after the kernel, HU (default: the profile's, scaled by mAs).") var noise: Double?
+    @Option(help: "In-plane blur FWHM, mm (default: the profile's).") var blur: Double?
+    @Option(help: "Sub-samples per pixel edge at boundaries (partial volume).") var supersample: Int = 4
+    @Option(help: "Acquisition date and time, YYYYMMDDHHMMSS.") var acquired: String = "20260101080000"
+    @Option(help: "Number of scans.") var `repeat`: Int = 1
+    @Flag(help: "Shift and rotate the scene a little between repeated scans (±5 mm x/y, ±3 mm z, ±3°).") var reposition = false
+
+    func validate() throws {
+        guard matrix >= 16, matrix <= 2048 else { throw ValidationError("--matrix must be 16…2048") }
+        guard slices >= 1, slices <= 2000 else { throw ValidationError("--slices must be 1…2000") }
+        guard thickness > 0, spacing > 0 else { throw ValidationError("--thickness and --spacing must be positive (mm)") }
+        guard `repeat` >= 1 else { throw ValidationError("--repeat must be at least 1") }
+        guard translation != nil else { throw ValidationError("--translate needs x,y,z in mm, e.g. 10,-5,0") }
+        guard acquired.count == 14, acquired.allSatisfy(\.isNumber) else { throw ValidationError("--acquired needs YYYYMMDDHHMMSS") }
+        for s in serial where !s.contains("=") { throw ValidationError("--serial needs PHANTOM=SERIAL, got \(s)") }
+    }
+
+    var translation: [Double]? {
+        let parts = translate.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard parts.count == 3, parts.allSatisfy({ $0 != nil }) else { return nil }
+        return parts.map { $0! }
+    }
+
+    func run() throws {
+        let catalog = phantomOptions.load()
+        for e in catalog.errors { printError("refused: \(e)") }
+        guard var profile = catalog.scanners[scanner] else {
+            printError("unknown scanner profile \"\(scanner)\"; known: \(catalog.scanners.keys.sorted().joined(separator: ", "))")
+            throw ExitCode(ReadExit.nothingUsable)
+        }
+        if let kvp {
+            profile.effectiveEnergyKeV *= Foundation.pow(kvp / profile.kvp, 0.6)
+            profile.kvp = kvp
+        }
+        if let energy { profile.effectiveEnergyKeV = energy }
+        if let manufacturer { profile.manufacturer = manufacturer }
+        if let model { profile.model = model }
+        if let station { profile.stationName = station }
+        if let deviceSerial { profile.deviceSerialNumber = deviceSerial }
+        if let kernel { profile.kernel = kernel }
+        if let fov { profile.reconstructionDiameterMM = fov }
+        var noiseSD = noise
+        if let mAs {
+            if noiseSD == nil { noiseSD = profile.noiseSDHU * (profile.mAs / mAs).squareRoot() }
+            profile.mAs = mAs
+        }
+        var request = SimulationRequest(scene: scene, profile: profile)
+        request.serials = Dictionary(serial.map { s in
+            let kv = s.split(separator: "=", maxSplits: 1).map(String.init)
+            return (kv[0], kv[1])
+        }, uniquingKeysWith: { _, b in b })
+        request.matrix = matrix
+        request.pixelSpacingMM = pixelSpacing
+        request.slices = slices
+        request.sliceThicknessMM = thickness
+        request.sliceSpacingMM = spacing
+        request.zCenterMM = zCenter
+        request.noiseSDHU = noiseSD
+        request.blurFWHMmm = blur
+        request.supersampling = supersample
+        request.acquisitionDate = String(acquired.prefix(8))
+        let baseTime = String(acquired.suffix(6))
+        let base = translation ?? [0, 0, 0]
+        for r in 0..<`repeat` {
+            var req = request
+            req.seed = seed &+ UInt64(r) &* 7919
+            req.seriesNumber = r + 1
+            req.acquisitionTime = Self.addMinutes(baseTime, 5 * r)
+            req.translationMM = base
+            req.rotationDegrees = rotate
+            if reposition, `repeat` > 1 {
+                var rng = SimulationRandom(seed: req.seed)
+                req.translationMM = [base[0] + rng.uniform(-5, 5), base[1] + rng.uniform(-5, 5), base[2] + rng.uniform(-3, 3)]
+                req.rotationDegrees = rotate + rng.uniform(-3, 3)
+            }
+            let dir = `repeat` == 1 ? out : (out as NSString).appendingPathComponent(String(format: "scan-%03d", r + 1))
+            do {
+                let truth = try Simulator.run(req, catalog: catalog, directory: dir)
+                let cal = truth.calibration.map { c in
+                    c.sigmaCT.map { String(format: ", true calibration σ_CT %.4f HU per mg/cm³, β_CT %.2f HU", $0, c.betaCT ?? 0) } ?? ""
+                } ?? ""
+                print("wrote \(dir): \(truth.geometry.slices) slices \(truth.geometry.columns)x\(truth.geometry.rows), " +
+                      String(format: "%.3f mm pixels, %@ %.1f keV", truth.geometry.pixelSpacingMM, profile.id, profile.effectiveEnergyKeV) + cal)
+                for v in truth.vertebrae {
+                    print(String(format: "  %@: %.1f mg HA/cm³ → true %.1f HU, expected reading %@", v.name, v.trueHA, v.trueHU,
+                                 v.expectedBMD.map { String(format: "%.2f mg K2HPO4/cm³", $0) } ?? "-"))
+                }
+            } catch {
+                printError("\(dir): \(error)")
+                throw ExitCode(ReadExit.nothingUsable)
+            }
+        }
+    }
+
+    /// HHMMSS plus minutes, wrapping at midnight.
+    static func addMinutes(_ hhmmss: String, _ minutes: Int) -> String {
+        let digits = Array(hhmmss)
+        let h = Int(String(digits[0..<2])) ?? 0, m = Int(String(digits[2..<4])) ?? 0, s = Int(String(digits[4..<6])) ?? 0
+        let total = (h * 60 + m + minutes) % (24 * 60)
+        return String(format: "%02d%02d%02d", total / 60, total % 60, s)
+    }
+}
