@@ -7,7 +7,7 @@
 #   make fixtures  fetch the pydicom 3.0.2 and pydicom-data 1.0.0 wheels (PyPI) into
 #                  .fixtures/, extract their DICOM files and compute pydicom's reference HU
 #   make test      deps + fixtures + swift test
-#   make demo      deps + release build + the main job on built-in defaults
+#   make demo      deps + release build + the main job on built-in defaults (writes out/demo)
 #   make bench     deps + fixtures + release build + benchmarks against cat and pydicom
 #   make clean     remove build products and the fixture cache
 
@@ -70,12 +70,15 @@ DEMO_CT := $(FIXTURES)/dicom/pydicom/CT_small.dcm $(FIXTURES)/dicom/pydicom-data
 demo: release fixtures
 	@echo "== qct inspect: real CT files from pydicom's test data (uncompressed, JPEG 2000, enhanced multi-frame)"
 	.build/release/qct inspect $(DEMO_CT)
-	@mkdir -p out
-	@echo "== qct export: the enhanced CT as an HU volume in patient space"
-	.build/release/qct export $(FIXTURES)/dicom/pydicom-data/eCT_Supplemental.dcm --out out/eCT_Supplemental.nrrd
+	@echo "== qct simulate: the European Spine Phantom on a Mindways pad, on scanners QCT1-QCT3"
+	@for s in QCT1 QCT2 QCT3; do .build/release/qct simulate esp-on-pad --scanner $$s --slices 100 --out out/demo/$$s || exit 1; done
+	@echo "== qct inspect on the simulated scans"
+	.build/release/qct inspect out/demo
+	@echo "== qct export: QCT1's scan as an HU volume in patient space"
+	.build/release/qct export out/demo/QCT1 --out out/demo/QCT1.nrrd
 
 bench: release fixtures
-	.build/release/qct-bench --fixtures $(FIXTURES) --python $(PY)
+	.build/release/qct-bench --fixtures $(FIXTURES) --python $(PY) --phantoms Phantoms
 
 clean:
 	rm -rf .build $(FIXTURES)

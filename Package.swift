@@ -46,7 +46,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "qct-bench", dependencies: ["QCTCore", "QCTDICOM"]),
+        .executableTarget(name: "qct-bench", dependencies: ["QCTCore", "QCTDICOM", "QCTPhantoms", "QCTSimulator"]),
         .testTarget(name: "QCTCoreTests", dependencies: ["QCTCore", "QCTExport"]),
         .testTarget(name: "QCTDICOMTests", dependencies: ["QCTCore", "QCTDICOM"]),
         .testTarget(name: "QCTEndToEndTests", dependencies: ["QCTCore"]),

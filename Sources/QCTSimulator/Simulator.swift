@@ -34,7 +34,7 @@ public enum Simulator {
         for (index, z, _) in sliceWeights.flatMap({ $0 }) where maps[index] == nil {
             maps[index] = raster.render(z: z)
         }
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try prepare(directory)
         var uidRNG = SplitMix64(seed: request.seed &* 0x9E37_79B9 ^ fnv1a(request.scene + request.profile.id) ^ UInt64(request.seriesNumber))
         let study = uid(&uidRNG), series = uid(&uidRNG), frame = uid(&uidRNG)
         let instanceUIDs = zs.map { _ in uid(&uidRNG) }
@@ -82,6 +82,23 @@ public enum Simulator {
         try encoder.encode(truth).write(to: URL(fileURLWithPath: (directory as NSString).appendingPathComponent("truth.json")),
                                         options: .atomic)
         return truth
+    }
+
+    /// Creates the folder, or empties one that holds an earlier simulation
+    /// (its `truth.json` and `IM*.dcm` only). Any other content is left alone
+    /// and the run is refused, so nothing a user stored is overwritten.
+    static func prepare(_ directory: String) throws {
+        let fm = FileManager.default
+        guard let entries = try? fm.contentsOfDirectory(atPath: directory) else {
+            try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            return
+        }
+        if entries.isEmpty { return }
+        let ours = entries.allSatisfy { $0 == "truth.json" || ($0.hasPrefix("IM") && $0.hasSuffix(".dcm")) }
+        guard ours, entries.contains("truth.json") else {
+            throw SimulationError("\(directory) is not empty and does not hold an earlier simulation; choose an empty folder")
+        }
+        for e in entries { try fm.removeItem(atPath: (directory as NSString).appendingPathComponent(e)) }
     }
 
     static func sliceAttributes(_ r: SimulationRequest, k: Int, z: Double, x0: Double, spacing: Double,

@@ -2,6 +2,8 @@ import Dispatch
 import Foundation
 import QCTCore
 import QCTDICOM
+import QCTPhantoms
+import QCTSimulator
 
 // qct-bench: load throughput against peers run side by side in the same run.
 //
@@ -18,6 +20,7 @@ struct Options {
     var python = ".fixtures/venv/bin/python"
     var slices = 300
     var runs = 5
+    var phantoms = "Phantoms"
 
     init(_ args: [String]) {
         var it = args.dropFirst().makeIterator()
@@ -27,6 +30,7 @@ struct Options {
             case "--python": python = it.next() ?? python
             case "--slices": slices = Int(it.next() ?? "") ?? slices
             case "--runs": runs = Int(it.next() ?? "") ?? runs
+            case "--phantoms": phantoms = it.next() ?? phantoms
             default:
                 FileHandle.standardError.write(Data("qct-bench: unknown option \(a)\n".utf8))
                 exit(2)
@@ -138,3 +142,30 @@ print(String(format: "ratio qct/cat          %.2f   (target <= 2)", tQCT / tCat)
 print(String(format: "ratio qct(float32)/cat %.2f", tQCTFloat / tCat))
 print(String(format: "ratio pydicom/qct      %.1f   (target >= 5)", tPy / tQCT))
 
+
+// Digital scanner: a 100-slice 512² ESP-on-pad scan, against `cp` writing the same files.
+let catalog = PhantomCatalog.load(directories: [options.phantoms])
+guard let profile = catalog.scanners["QCT1"], catalog.errors.isEmpty else {
+    FileHandle.standardError.write(Data("qct-bench: phantom catalog at \(options.phantoms) unusable: \(catalog.errors)\n".utf8))
+    exit(2)
+}
+var simRequest = SimulationRequest(scene: "esp-on-pad", profile: profile)
+simRequest.slices = 100
+let simDir = options.fixtures + "/bench/sim100"
+let tSim = try best(3) {
+    try? FileManager.default.removeItem(atPath: simDir)
+    try Simulator.run(simRequest, catalog: catalog, directory: simDir)
+}
+let simFiles = try FileManager.default.contentsOfDirectory(atPath: simDir).map { simDir + "/" + $0 }
+let simBytes = try simFiles.reduce(0) { $0 + ((try FileManager.default.attributesOfItem(atPath: $1)[.size] as? Int) ?? 0) }
+let copyDir = options.fixtures + "/bench/sim100-copy"
+let tCopy = try best(3) {
+    try? FileManager.default.removeItem(atPath: copyDir)
+    try FileManager.default.createDirectory(atPath: copyDir, withIntermediateDirectories: true)
+    _ = try run("/bin/cp", simFiles + [copyDir])
+}
+print("")
+print("qct simulate benchmark: esp-on-pad, 100 slices 512x512, \(simBytes / 1_000_000) MB written, \(cores) cores, best of 3")
+print(line("cp writing the same files", tCopy).replacingOccurrences(of: "slices/s", with: "files/s "))
+print(line("qct simulate (render, blur, noise, DICOM)", tSim))
+print(String(format: "qct simulate: %.2f s  (target <= 5 s); ratio to cp %.1f", tSim, tSim / tCopy))
