@@ -4,8 +4,9 @@
 #   make deps      install the Debian packages qct needs (apt-get, when missing)
 #   make build     debug build
 #   make release   release build
-#   make fixtures  fetch the pydicom 3.0.2 and pydicom-data 1.0.0 wheels (PyPI) into
-#                  .fixtures/, extract their DICOM files and compute pydicom's reference HU
+#   make fixtures  fetch the pydicom 3.0.2, pydicom-data 1.0.0 and pylinac 1.1.1 wheels (PyPI)
+#                  into .fixtures/, extract their DICOM files (and pylinac's CatPhan 504 demo
+#                  scan) and compute pydicom's reference HU
 #   make test      deps + fixtures + swift test
 #   make demo      deps + release build + the main job on built-in defaults (writes out/demo)
 #   make bench     deps + fixtures + release build + benchmarks against cat and pydicom
@@ -44,7 +45,7 @@ $(VENV)/.ready:
 
 $(FIXTURES)/wheels/.ready: $(VENV)/.ready
 	mkdir -p $(FIXTURES)/wheels
-	$(VENV)/bin/pip download -q --disable-pip-version-check --no-deps -d $(FIXTURES)/wheels pydicom==3.0.2 pydicom-data==1.0.0
+	$(VENV)/bin/pip download -q --disable-pip-version-check --no-deps -d $(FIXTURES)/wheels pydicom==3.0.2 pydicom-data==1.0.0 pylinac==1.1.1
 	touch $@
 
 $(FIXTURES)/reference/manifest.json: $(FIXTURES)/wheels/.ready $(VENV)/.ready Scripts/reference_hu.py Scripts/make_multiframe.py
@@ -57,10 +58,14 @@ $(FIXTURES)/reference/manifest.json: $(FIXTURES)/wheels/.ready $(VENV)/.ready Sc
 	mkdir -p $(FIXTURES)/dicom/generated
 	$(PY) -W ignore Scripts/make_multiframe.py $(FIXTURES)/dicom/pydicom-data/eCT_Supplemental.dcm $(FIXTURES)/dicom/generated/enhanced_ct_40.dcm
 	$(PY) -W ignore Scripts/reference_hu.py $(FIXTURES)/dicom $(FIXTURES)/reference
+	rm -rf $(FIXTURES)/catphan && mkdir -p $(FIXTURES)/catphan
+	cd $(FIXTURES)/catphan && python3 -m zipfile -e ../wheels/pylinac-1.1.1-py3-none-any.whl x && \
+	  python3 -m zipfile -e "x/pylinac/demo_files/cbct/High quality head.zip" . && rm -rf x
 
 fixtures: deps $(FIXTURES)/reference/manifest.json
 
 test: deps fixtures
+	swift build -c release
 	swift build --build-tests
 	QCT_FIXTURES=$(CURDIR)/$(FIXTURES) swift test --skip-build --disable-swift-testing
 

@@ -36,7 +36,7 @@ let package = Package(
         .target(name: "QCTDICOM", dependencies: ["QCTCore", "CDCMTKShim"]),
         .target(name: "QCTPhysics"),
         .target(name: "QCTPhantoms", dependencies: ["QCTPhysics"]),
-        .target(name: "QCTCalibration", dependencies: ["QCTCore"]),
+        .target(name: "QCTCalibration", dependencies: ["QCTCore", "QCTPhantoms"]),
         .target(name: "QCTSimulator", dependencies: ["QCTCore", "QCTPhysics", "QCTPhantoms", "QCTCalibration", "QCTDICOM"]),
         .target(name: "QCTExport", dependencies: ["QCTCore", "CZlib"]),
         .executableTarget(

@@ -1,0 +1,52 @@
+import QCTCore
+
+/// HU statistics of one rod's ROI: a circle inset from the rod edge, on the
+/// rod's fitted centre line, over its measured slices (padding excluded).
+public struct RodMeasurement: Codable, Hashable, Sendable {
+    public var name: String
+    /// ROI centre at the middle measured slice, patient mm [x, y, z].
+    public var centerMM: [Double]
+    /// ROI radius, mm.
+    public var roiRadiusMM: Double
+    public var meanHU: Double
+    public var medianHU: Double
+    /// Sample SD (n − 1), HU.
+    public var sdHU: Double
+    public var voxels: Int
+    /// First and last slice measured (0-based, volume order).
+    public var sliceRange: [Int]
+    /// "detected", "template" (not seen; placed from the template) or "manual".
+    public var located: String
+
+    static func measure(_ v: Volume, rod: LocatedRod, roiRadius: Double, located: String) -> RodMeasurement {
+        let g = v.geometry
+        var values: [Double] = []
+        for k in rod.slices {
+            let z = g.position(column: 0, row: 0, slice: Double(k)).z
+            let (x, y) = rod.center(z: z)
+            let ci = (x - g.origin.x) / g.columnSpacing, cj = (y - g.origin.y) / g.rowSpacing
+            let ri = roiRadius / g.columnSpacing, rj = roiRadius / g.rowSpacing
+            for j in Int((cj - rj).rounded(.down))...Int((cj + rj).rounded(.up)) where j >= 0 && j < g.rows {
+                for i in Int((ci - ri).rounded(.down))...Int((ci + ri).rounded(.up)) where i >= 0 && i < g.columns {
+                    let dx = (Double(i) - ci) * g.columnSpacing, dy = (Double(j) - cj) * g.rowSpacing
+                    guard dx * dx + dy * dy <= roiRadius * roiRadius else { continue }
+                    let index = (k * g.rows + j) * g.columns + i
+                    if v.isPadding(at: index) { continue }
+                    values.append(v.hu(at: index))
+                }
+            }
+        }
+        let mid = Double(rod.slices.lowerBound + rod.slices.upperBound) / 2
+        let zMid = g.position(column: 0, row: 0, slice: mid).z
+        let (cx, cy) = rod.center(z: zMid)
+        var acc = VoxelStatistics.Accumulator()
+        values.forEach { acc.add($0) }
+        let s = acc.result
+        values.sort()
+        let median = values.isEmpty ? Double.nan
+            : values.count % 2 == 1 ? values[values.count / 2] : (values[values.count / 2 - 1] + values[values.count / 2]) / 2
+        return RodMeasurement(name: rod.templateName, centerMM: [cx, cy, zMid], roiRadiusMM: roiRadius,
+                              meanHU: s.mean, medianHU: median, sdHU: s.sd, voxels: s.count,
+                              sliceRange: [rod.slices.lowerBound, rod.slices.upperBound], located: located)
+    }
+}

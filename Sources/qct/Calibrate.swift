@@ -1,0 +1,94 @@
+import ArgumentParser
+import Foundation
+import QCTCalibration
+import QCTCore
+import QCTDICOM
+import QCTExport
+import QCTPhantoms
+
+struct Calibrate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Find a phantom's rods with no hints, measure them and fit the calibration.",
+        discussion: "Exit status: 0 every check passed; 3 a check warned; 4 a check failed; 2 nothing could be computed.")
+
+    @Argument(help: "Folder or files of one CT series.")
+    var series: String
+
+    @Option(help: "Phantom id (see qct phantoms).")
+    var phantom: String
+
+    @Option(help: "Certificate serial (default: the phantom's only or first certificate).")
+    var serial: String?
+
+    @OptionGroup var phantomOptions: PhantomOptions
+
+    @Option(help: "Manual ROIs (JSON: {\"rods\": [{\"name\", \"centerMM\": [x, y], \"radiusMM\"}]}) instead of detection.")
+    var rois: String?
+
+    @Option(name: .customLong("roi-inset"), help: "ROI inset from the rod edge, mm.") var roiInset: Double = 1.5
+    @Option(name: .customLong("trim-ends"), help: "Trimmed at rod ends inside the scan, mm.") var trimEnds: Double = 10
+    @Option(help: "Slab thickness for detection, mm.") var slab: Double = 5
+
+    @Flag(help: "Print JSON.") var json = false
+    @Option(help: "Write the ROIs drawn on the middle slice (.svg or .png).") var overlay: String?
+    @Option(help: "Save the calibration with the scanner identity and protocol it is valid for.") var save: String?
+
+    func run() throws {
+        let catalog = phantomOptions.load()
+        for e in catalog.errors { printError("refused: \(e)") }
+        guard let definition = catalog.phantoms[phantom] else {
+            printError("unknown phantom \"\(phantom)\"; known: \(catalog.phantoms.keys.sorted().joined(separator: ", "))")
+            throw ExitCode(ReadExit.nothingUsable)
+        }
+        let certificate = catalog.certificate(for: phantom, serial: serial)
+        if let serial, certificate == nil {
+            printError("no certificate with serial \(serial) for \(phantom)")
+            throw ExitCode(ReadExit.nothingUsable)
+        }
+        let read = SeriesReader.read(paths: [series], progress: ProgressBar(label: "reading").update)
+        for r in read.rejected { printError("refused: \(r.path): \(r.reason)") }
+        guard let index = read.volumes.indices.max(by: { read.volumes[$0].geometry.slices < read.volumes[$1].geometry.slices }) else {
+            printError("\(series): no usable CT series")
+            throw ExitCode(ReadExit.nothingUsable)
+        }
+        let volume = read.volumes[index], info = read.series[index]
+        var settings = RodSearchSettings()
+        settings.roiInsetMM = roiInset
+        settings.trimEndsMM = trimEnds
+        settings.slabMM = slab
+        var manual: ManualROIs?
+        if let rois {
+            guard let data = FileManager.default.contents(atPath: rois) else {
+                printError("\(rois): cannot read file")
+                throw ExitCode(ReadExit.nothingUsable)
+            }
+            do { manual = try JSONDecoder().decode(ManualROIs.self, from: data) } catch {
+                printError("\(rois): not a ROI file: \(error)")
+                throw ExitCode(ReadExit.nothingUsable)
+            }
+        }
+        let result: CalibrationResult
+        do {
+            result = try Calibrator.calibrate(volume, phantom: definition, certificate: certificate, settings: settings,
+                                              manual: manual, manualSource: rois)
+        } catch {
+            printError("\(series): \(error)")
+            throw ExitCode(ReadExit.nothingUsable)
+        }
+        let report = CalibrationReport(result: result, series: info, inputs: read.series[index].filePaths.count)
+        if json { print(try report.jsonString()) } else { print(report.text()) }
+        if let overlay {
+            do { try OverlayWriter.write(volume: volume, rods: result.rods, to: overlay) } catch {
+                printError("\(overlay): \(error)")
+            }
+        }
+        if let save {
+            do { try report.save(to: save) } catch { printError("\(save): \(error)") }
+        }
+        switch result.status {
+        case .pass: return
+        case .warn: throw ExitCode(3)
+        case .fail: throw ExitCode(4)
+        }
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import QCTCalibration
+import QCTCore
+import QCTDICOM
+
+/// `qct calibrate` output: the result plus the provenance it was computed from.
+struct CalibrationReport: Codable {
+    var schemaVersion = 1
+    var analysisVersion = QCTVersion.string
+    var phantom: String
+    var certificate: String?
+    var method: String
+    var rois: String
+    var identity: String
+    var rods: [CalibratedRod]
+    var fit: CalibrationFit?
+    var checks: [CalibrationCheck]
+    var status: String
+    var seriesInstanceUID: String
+    var files: Int
+    var scanner: ScannerIdentity
+    var protocolUsed: AcquisitionProtocol
+
+    init(result r: CalibrationResult, series: Series, inputs: Int) {
+        phantom = r.phantom
+        certificate = r.certificate
+        method = r.method
+        rois = r.rois
+        identity = r.identity
+        rods = r.rods
+        fit = r.fit
+        checks = r.checks
+        status = r.status.rawValue
+        seriesInstanceUID = series.seriesInstanceUID
+        files = inputs
+        scanner = series.scanner
+        protocolUsed = series.acquisition
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case schemaVersion, analysisVersion, phantom, certificate, method, rois, identity, rods, fit, checks, status
+        case seriesInstanceUID, files, scanner
+        case protocolUsed = "protocol"
+    }
+
+    func jsonString() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+
+    /// Writes the calibration and what it is valid for (asynchronous use).
+    func save(to path: String) throws {
+        try Data(try jsonString().utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+    }
+
+    func text() -> String {
+        var lines = ["phantom \(phantom)  certificate \(certificate ?? "-")  method \(method)  ROIs \(rois)",
+                     "rod identity: \(identity)"]
+        var rows = [["rod", "certified / nominal", "center x,y,z mm", "mean HU", "median HU", "SD HU", "voxels", "slices", "residual HU", "located"]]
+        for r in rods {
+            rows.append([r.name, r.nominal.sorted { $0.key < $1.key }.map { "\($0.key) \(num($0.value))" }.joined(separator: ", "),
+                         r.centerMM.map { String(format: "%.1f", $0) }.joined(separator: ","),
+                         String(format: "%.2f", r.meanHU), String(format: "%.1f", r.medianHU), String(format: "%.2f", r.sdHU),
+                         "\(r.voxels)", "\(r.sliceRange[0])–\(r.sliceRange[1])",
+                         r.residualHU.map { String(format: "%+.2f", $0) } ?? "-", r.located])
+        }
+        lines += table(rows)
+        if let f = fit {
+            if let s = f.sigmaCT, let b = f.betaCT, let sr = f.sigmaRef, let br = f.betaRef {
+                lines.append(String(format: "fit: σ_ref %.6f, β_ref %.3f HU; σ_CT %.6f HU per mg/cm³, β_CT %.3f HU; r² %.6f, SEE %.2f HU", sr, br, s, b, f.r2, f.see))
+            } else {
+                lines.append(String(format: "fit: r² %.6f, SEE %.3f mg/cm³", f.r2, f.see))
+            }
+            lines.append(String(format: "BMD = %.6f mg/cm³ per HU × HU %+.4f mg/cm³ (slope SE %.6f, intercept SE %.4f)",
+                                f.slope, f.intercept, f.slopeStandardError, f.interceptStandardError))
+        }
+        for c in checks { lines.append("\(c.status.rawValue.uppercased().padding(toLength: 4, withPad: " ", startingAt: 0))  \(c.name): \(c.detail)") }
+        lines.append("status: \(status)")
+        return lines.joined(separator: "\n")
+    }
+}
