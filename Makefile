@@ -9,7 +9,7 @@
 #                  scan) and compute pydicom's reference HU
 #   make test      deps + fixtures + swift test
 #   make demo      deps + release build + the main job on built-in defaults (writes out/demo)
-#   make bench     deps + fixtures + release build + benchmarks against cat and pydicom
+#   make bench     deps + fixtures + release build + benchmarks against cat, pydicom, cp and pylinac
 #   make clean     remove build products and the fixture cache
 
 SHELL := /bin/bash
@@ -79,11 +79,19 @@ demo: release fixtures
 	@for s in QCT1 QCT2 QCT3; do .build/release/qct simulate esp-on-pad --scanner $$s --slices 100 --out out/demo/$$s || exit 1; done
 	@echo "== qct inspect on the simulated scans"
 	.build/release/qct inspect out/demo
+	@echo "== qct calibrate: rods found with no hints, two-component fit and checks (QCT1)"
+	@rc=0; .build/release/qct calibrate out/demo/QCT1 --phantom mindways-model3-ct --overlay out/demo/QCT1-rois.svg || rc=$$?; [ $$rc -ne 2 ]
+	@for s in QCT2 QCT3; do rc=0; .build/release/qct calibrate out/demo/$$s --phantom mindways-model3-ct | grep -E "^fit:|^status:" || rc=$$?; done
 	@echo "== qct export: QCT1's scan as an HU volume in patient space"
 	.build/release/qct export out/demo/QCT1 --out out/demo/QCT1.nrrd
 
-bench: release fixtures
-	.build/release/qct-bench --fixtures $(FIXTURES) --python $(PY) --phantoms Phantoms
+$(FIXTURES)/venv-pylinac/.ready:
+	python3 -m venv $(FIXTURES)/venv-pylinac
+	$(FIXTURES)/venv-pylinac/bin/pip install -q --disable-pip-version-check pylinac
+	touch $@
+
+bench: release fixtures $(FIXTURES)/venv-pylinac/.ready
+	.build/release/qct-bench --fixtures $(FIXTURES) --python $(PY) --phantoms Phantoms --pylinac-python $(FIXTURES)/venv-pylinac/bin/python
 
 clean:
 	rm -rf .build $(FIXTURES)

@@ -46,7 +46,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "qct-bench", dependencies: ["QCTCore", "QCTDICOM", "QCTPhantoms", "QCTSimulator"]),
+        .executableTarget(name: "qct-bench", dependencies: ["QCTCore", "QCTDICOM", "QCTPhantoms", "QCTSimulator", "QCTCalibration"]),
         .testTarget(name: "QCTCoreTests", dependencies: ["QCTCore", "QCTExport"]),
         .testTarget(name: "QCTDICOMTests", dependencies: ["QCTCore", "QCTDICOM"]),
         .testTarget(name: "QCTEndToEndTests", dependencies: ["QCTCore"]),

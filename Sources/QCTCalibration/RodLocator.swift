@@ -84,6 +84,14 @@ public enum RodLocator {
         }
         let minSlabs = max(1, min(2, slabs.count))
         tracks = tracks.filter { $0.slabs.count >= minSlabs }
+        // Keep the strongest tracks for matching (support × contrast): pair
+        // hypotheses grow with the square of their number.
+        // (Support is capped so long structures do not crowd out a thin module's plugs.)
+        let keepTracks = max(6 * template.count, 48)
+        if tracks.count > keepTracks {
+            func strength(_ t: Track) -> Double { Double(min(t.slabs.count, 4)) * abs(t.contrast) }
+            tracks = Array(tracks.sorted { strength($0) > strength($1) }.prefix(keepTracks))
+        }
         // 3. Template match.
         let points = template.map { ($0.shape.center[0], $0.shape.center[1]) }
         let tolerance = max(phantom.positionToleranceMM, radius)
@@ -123,6 +131,13 @@ public enum RodLocator {
                 rods.append(LocatedRod(templateName: insert.name, radiusMM: insert.shape.halfExtents.0, x0: p.0, y0: p.1,
                                        bx: 0, by: 0, zRef: 0, slices: 0...(g.slices - 1), rejectedSlices: 0, detected: false))
             }
+        }
+        // CT-number plugs sit in a thin module: like the phantom's manual (and
+        // pylinac), read them on the module's central slice, where no
+        // neighbouring module blurs in along z.
+        for (i, insert) in template.enumerated() where insert.role == .plug {
+            let c = (rods[i].slices.lowerBound + rods[i].slices.upperBound) / 2
+            rods[i].slices = c...c
         }
         // Faint and template-placed rods share the z extent of the clearly seen rods.
         let clear = rods.filter { $0.detected && !$0.faint }

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import QCTCalibration
 import QCTCore
 import QCTDICOM
 import QCTPhantoms
@@ -21,6 +22,7 @@ struct Options {
     var slices = 300
     var runs = 5
     var phantoms = "Phantoms"
+    var pylinacPython: String?
 
     init(_ args: [String]) {
         var it = args.dropFirst().makeIterator()
@@ -31,6 +33,7 @@ struct Options {
             case "--slices": slices = Int(it.next() ?? "") ?? slices
             case "--runs": runs = Int(it.next() ?? "") ?? runs
             case "--phantoms": phantoms = it.next() ?? phantoms
+            case "--pylinac-python": pylinacPython = it.next()
             default:
                 FileHandle.standardError.write(Data("qct-bench: unknown option \(a)\n".utf8))
                 exit(2)
@@ -169,3 +172,33 @@ print("qct simulate benchmark: esp-on-pad, 100 slices 512x512, \(simBytes / 1_00
 print(line("cp writing the same files", tCopy).replacingOccurrences(of: "slices/s", with: "files/s "))
 print(line("qct simulate (render, blur, noise, DICOM)", tSim))
 print(String(format: "qct simulate: %.2f s  (target <= 5 s); ratio to cp %.1f", tSim, tSim / tCopy))
+
+// Calibration: load + calibrate the 100-slice scan just written, and the real
+// CatPhan 504 demo against pylinac's own analysis of it.
+guard let pad = catalog.phantoms["mindways-model3-ct"], let catphan = catalog.phantoms["catphan504-ctp404"] else { exit(2) }
+let padCertificate = catalog.certificate(for: pad.id)
+var padStatus = ""
+let tCal = try best(3) {
+    let r = SeriesReader.read(paths: [simDir])
+    padStatus = try Calibrator.calibrate(r.volumes[0], phantom: pad, certificate: padCertificate).status.rawValue
+}
+let catphanDir = options.fixtures + "/catphan/High quality head"
+var catStatus = ""
+let tCat404 = try best(3) {
+    let r = SeriesReader.read(paths: [catphanDir])
+    catStatus = try Calibrator.calibrate(r.volumes[0], phantom: catphan, certificate: nil).status.rawValue
+}
+print("")
+print("qct calibrate benchmark, \(cores) cores, best of 3 (load + find rods + fit + checks)")
+print(String(format: "qct calibrate, 100-slice 512x512 esp-on-pad scan: %.3f s  (target <= 1 s; status %@)", tCal, padStatus))
+print(String(format: "qct calibrate, pylinac's CatPhan 504 demo (64 slices): %.3f s  (status %@)", tCat404, catStatus))
+if let py = options.pylinacPython {
+    let out = try run(py, ["-W", "ignore", "Scripts/pylinac_catphan.py", catphanDir, "3"])
+    let fields = out.split(separator: " ")
+    let tPylinac = Double(fields.first ?? "") ?? .nan
+    print(String(format: "pylinac CatPhan504.analyze() on the same folder: %.3f s  (%@)", tPylinac,
+                 fields.dropFirst().joined(separator: " ").trimmingCharacters(in: .whitespacesAndNewlines)))
+    print(String(format: "ratio pylinac/qct      %.1f   (target >= 10; pylinac also analyses three other modules)", tPylinac / tCat404))
+} else {
+    print("pylinac not run (pass --pylinac-python)")
+}
