@@ -118,13 +118,26 @@ public enum Calibrator {
                 checks += PlugGates.checks(rods)
             }
         }
+        // A rod certified at 0 mg/cm³ in a matrix phantom is the body's own
+        // material: no image can show it, so placing it from the template is
+        // expected. Any other rod that was not seen fails the check, by name.
         let missing = rods.filter { $0.located == "template" }
-        checks.insert(missing.isEmpty
-            ? CalibrationCheck(name: "rods found", status: .pass, detail: "\(rods.count) of \(rods.count) rods located")
-            : CalibrationCheck(name: "rods found", status: .warn,
-                               detail: "not seen, measured where the template puts them: " + missing.map { r in
-                                   String(format: "%@ at x %.1f, y %.1f mm", r.name, r.centerMM[0], r.centerMM[1])
-                               }.joined(separator: ", ") + " (a rod the image cannot show, or a missing one: see the residuals)"), at: 0)
+        let invisible = missing.filter { r in
+            phantom.calibration == .linear && !r.nominal.isEmpty && r.nominal.values.allSatisfy { $0 == 0 }
+        }
+        let lost = missing.filter { r in !invisible.contains { $0.name == r.name } }
+        func place(_ list: [CalibratedRod]) -> String {
+            list.map { String(format: "%@ at x %.1f, y %.1f mm", $0.name, $0.centerMM[0], $0.centerMM[1]) }.joined(separator: ", ")
+        }
+        if missing.isEmpty {
+            checks.insert(CalibrationCheck(name: "rods found", status: .pass, detail: "\(rods.count) of \(rods.count) rods located"), at: 0)
+        } else if lost.isEmpty {
+            checks.insert(CalibrationCheck(name: "rods found", status: .pass,
+                                           detail: "\(rods.count - missing.count) rods seen; \(place(invisible)) has the body's own density and was placed from the template"), at: 0)
+        } else {
+            checks.insert(CalibrationCheck(name: "rods found", status: .fail,
+                                           detail: "not found: \(place(lost)) (measured where the template puts them; the fit is not to be trusted)"), at: 0)
+        }
         checks += CommonGates.rodSD(rods)
         let status = checks.map(\.status).max() ?? .pass
         return CalibrationResult(phantom: phantom.id, certificate: certificate.map { "\($0.serial) (\($0.source))" },

@@ -28,22 +28,31 @@ enum RodCandidateFinder {
         let innerSD = noise / Double(2 * a + 1) * 2.5
         let threshold = max(sigmas * innerSD, minimumContrast)
         var contrast = [Double](repeating: 0, count: cols * rows)
-        contrast.withUnsafeMutableBufferPointer { out in
-            let box = UnsafeMutableSendable(out)
-            DispatchQueue.concurrentPerform(iterations: rows) { j in
-                guard j >= b, j < rows - b else { return }
-                for i in b..<(cols - b) {
-                    let inner = slab.boxMean(i - a, j - a, i + a, j + a)
-                    // Ring sides: left, right, top, bottom strips between c and b.
-                    let left = slab.boxMean(i - b, j - b, i - c, j + b)
-                    let right = slab.boxMean(i + c, j - b, i + b, j + b)
-                    let top = slab.boxMean(i - c + 1, j - b, i + c - 1, j - c)
-                    let bottom = slab.boxMean(i - c + 1, j + c, i + c - 1, j + b)
-                    let sides = [left, right, top, bottom]
-                    let ring = sides.reduce(0, +) / 4
-                    let k = inner - ring
-                    let spread = (sides.max() ?? 0) - (sides.min() ?? 0)
-                    box.buffer[j * cols + i] = spread < 0.5 * abs(k) + 4 * innerSD ? k : 0
+        slab.integral.withUnsafeBufferPointer { table in
+            let integral = UnsafeSendableConst(table)
+            contrast.withUnsafeMutableBufferPointer { out in
+                let box = UnsafeMutableSendable(out)
+                let w = cols + 1
+                // Box mean over [i0, i1] × [j0, j1], all inside the image here.
+                @Sendable @inline(__always) func mean(_ i0: Int, _ j0: Int, _ i1: Int, _ j1: Int) -> Double {
+                    let t = integral.buffer
+                    let s = t[(j1 + 1) * w + i1 + 1] - t[j0 * w + i1 + 1] - t[(j1 + 1) * w + i0] + t[j0 * w + i0]
+                    return s / Double((i1 - i0 + 1) * (j1 - j0 + 1))
+                }
+                DispatchQueue.concurrentPerform(iterations: rows) { j in
+                    guard j >= b, j < rows - b else { return }
+                    for i in b..<(cols - b) {
+                        let inner = mean(i - a, j - a, i + a, j + a)
+                        // Ring sides: left, right, top, bottom strips between c and b.
+                        let left = mean(i - b, j - b, i - c, j + b)
+                        let right = mean(i + c, j - b, i + b, j + b)
+                        let top = mean(i - c + 1, j - b, i + c - 1, j - c)
+                        let bottom = mean(i - c + 1, j + c, i + c - 1, j + b)
+                        let ring = (left + right + top + bottom) / 4
+                        let k = inner - ring
+                        let spread = max(max(left, right), max(top, bottom)) - min(min(left, right), min(top, bottom))
+                        box.buffer[j * cols + i] = spread < 0.5 * abs(k) + 4 * innerSD ? k : 0
+                    }
                 }
             }
         }
@@ -80,6 +89,11 @@ enum RodCandidateFinder {
         }
         return found
     }
+}
+
+struct UnsafeSendableConst<T>: @unchecked Sendable {
+    let buffer: UnsafeBufferPointer<T>
+    init(_ b: UnsafeBufferPointer<T>) { buffer = b }
 }
 
 struct UnsafeMutableSendable<T>: @unchecked Sendable {

@@ -11,21 +11,30 @@ struct SlabImage: Sendable {
     /// Summed-area table, (rows + 1) × (columns + 1).
     let integral: [Double]
 
-    init(volume v: Volume, slices: ClosedRange<Int>) {
+    /// Pixels of the volume per slab pixel along each axis (binning).
+    let bin: Int
+
+    /// Mean of `slices`, binned `bin` × `bin` (edge pixels beyond a whole bin dropped).
+    init(volume v: Volume, slices: ClosedRange<Int>, bin: Int = 1) {
         let g = v.geometry
-        columns = g.columns
-        rows = g.rows
+        self.bin = max(1, bin)
+        let f = self.bin
+        columns = g.columns / f
+        rows = g.rows / f
         self.slices = slices
         let n = g.voxelsPerSlice
-        var sum = [Double](repeating: 0, count: n)
+        var sum = [Double](repeating: 0, count: columns * rows)
         for k in slices {
             let r = v.rescale[k]
-            for i in 0..<n {
-                let s = v.stored[k * n + i]
-                sum[i] += (v.padding?.contains(s) ?? false) ? -1000 : r.apply(s)
+            for j in 0..<(rows * f) {
+                let row = k * n + j * g.columns, out = (j / f) * columns
+                for i in 0..<(columns * f) {
+                    let s = v.stored[row + i]
+                    sum[out + i / f] += (v.padding?.contains(s) ?? false) ? -1000 : r.apply(s)
+                }
             }
         }
-        let count = Double(slices.count)
+        let count = Double(slices.count * f * f)
         pixels = sum.map { $0 / count }
         var table = [Double](repeating: 0, count: (rows + 1) * (columns + 1))
         for j in 0..<rows {

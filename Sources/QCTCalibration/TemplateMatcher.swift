@@ -20,8 +20,11 @@ enum TemplateMatcher {
             return Match(assignment: [best], predicted: [(p[best].0, p[best].1)], matched: 1)
         }
         var best: (score: Double, match: Match)?
+        let tol2 = tolerance * tolerance
+        // Template pairs unordered (i < k); track pairs ordered: together with
+        // the mirror this covers every orientation once.
         for i in t.indices {
-            for k in t.indices where k != i {
+            for k in t.indices where k > i {
                 let tv = (t[k].0 - t[i].0, t[k].1 - t[i].1)
                 let tl = hypot(tv.0, tv.1)
                 guard tl > 0 else { continue }
@@ -34,30 +37,40 @@ enum TemplateMatcher {
                             let tvm = mirror ? (-tv.0, tv.1) : tv
                             let theta = atan2(pv.1, pv.0) - atan2(tvm.1, tvm.0)
                             let (c, sn) = (cos(theta), sin(theta))
-                            func map(_ q: (Double, Double)) -> (Double, Double) {
-                                var dx = q.0 - t[i].0, dy = q.1 - t[i].1
-                                if mirror { dx = -dx }
-                                return (p[a].0 + s * (c * dx - sn * dy), p[a].1 + s * (sn * dx + c * dy))
-                            }
-                            let predicted = t.map(map)
-                            var used = Set<Int>()
+                            var predicted: [(Double, Double)] = []
+                            predicted.reserveCapacity(t.count)
                             var assignment = [Int?](repeating: nil, count: t.count)
-                            var residual = 0.0
-                            // Greedy nearest assignment, closest pairs first.
-                            var pairs: [(Double, Int, Int)] = []
-                            for (ti, q) in predicted.enumerated() {
+                            var distance = [Double](repeating: .infinity, count: t.count)
+                            var claimedBy = [Int: Int]()
+                            for (ti, q) in t.enumerated() {
+                                var dx = q.0 - t[i].0
+                                let dy = q.1 - t[i].1
+                                if mirror { dx = -dx }
+                                let m = (p[a].0 + s * (c * dx - sn * dy), p[a].1 + s * (sn * dx + c * dy))
+                                predicted.append(m)
+                                // Nearest track within tolerance; a track claimed twice goes to the closer rod.
+                                var bestTrack = -1, bestD2 = tol2
                                 for (pi, r) in p.enumerated() {
-                                    let d = hypot(q.0 - r.0, q.1 - r.1)
-                                    if d <= tolerance { pairs.append((d, ti, pi)) }
+                                    let d2 = (m.0 - r.0) * (m.0 - r.0) + (m.1 - r.1) * (m.1 - r.1)
+                                    if d2 <= bestD2 { bestD2 = d2; bestTrack = pi }
                                 }
+                                guard bestTrack >= 0 else { continue }
+                                if let other = claimedBy[bestTrack] {
+                                    if distance[other] <= bestD2 { continue }
+                                    assignment[other] = nil
+                                    distance[other] = .infinity
+                                }
+                                claimedBy[bestTrack] = ti
+                                assignment[ti] = bestTrack
+                                distance[ti] = bestD2
                             }
-                            for (d, ti, pi) in pairs.sorted(by: { $0.0 < $1.0 }) where assignment[ti] == nil && !used.contains(pi) {
-                                assignment[ti] = pi
-                                used.insert(pi)
-                                residual += d
+                            var matched = 0, residual = 0.0, support = 0.0
+                            for ti in t.indices {
+                                guard let pi = assignment[ti] else { continue }
+                                matched += 1
+                                residual += distance[ti].squareRoot()
+                                support += Double(p[pi].2)
                             }
-                            let matched = assignment.compactMap { $0 }.count
-                            let support = assignment.compactMap { $0 }.map { Double(p[$0].2) }.reduce(0, +)
                             let score = Double(matched) * 1e6 + support * 10 - residual
                             if best == nil || score > best!.score {
                                 best = (score, Match(assignment: assignment, predicted: predicted, matched: matched))

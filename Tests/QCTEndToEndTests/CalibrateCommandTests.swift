@@ -162,4 +162,34 @@ final class CalibrateCommandTests: XCTestCase {
         XCTAssertEqual(svg.components(separatedBy: "<circle").count - 1, 5)
         XCTAssertTrue(svg.contains("data:image/png;base64,"))
     }
+
+    func testAMissingRodFailsTheCheckByName() throws {
+        let qct = try releaseQCT()
+        // A pad whose rod C is absent: the scanner renders the body resin where the rod should be.
+        let broken = root.appendingPathComponent("phantoms-broken")
+        try FileManager.default.createDirectory(at: broken, withIntermediateDirectories: true)
+        let shipped = Self.repo.appendingPathComponent("Phantoms")
+        for f in try FileManager.default.contentsOfDirectory(atPath: shipped.path) where f.hasSuffix(".json") {
+            try FileManager.default.copyItem(at: shipped.appendingPathComponent(f), to: broken.appendingPathComponent(f))
+        }
+        let padFile = broken.appendingPathComponent("mindways-model3-ct.json")
+        var pad = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: padFile)) as? [String: Any])
+        var inserts = try XCTUnwrap(pad["inserts"] as? [[String: Any]])
+        let c = try XCTUnwrap(inserts.firstIndex { $0["name"] as? String == "C" })
+        inserts[c]["composition"] = ["material": "water-equivalent-resin"]
+        pad["inserts"] = inserts
+        try JSONSerialization.data(withJSONObject: pad).write(to: padFile)
+        let dir = root.appendingPathComponent("scan")
+        let sim = try QCTRunner.runTool(qct, ["simulate", "pad", "--out", dir.path, "--phantoms", broken.path, "--matrix", "320",
+                                              "--pixel-spacing", "1.4", "--slices", "12", "--thickness", "3", "--spacing", "3"])
+        XCTAssertEqual(sim.status, 0, sim.stderr)
+        let r = try QCTRunner.runTool(qct, ["calibrate", dir.path, "--phantom", "mindways-model3-ct", "--phantoms", shipped.path, "--json"])
+        XCTAssertEqual(r.status, 4, r.stdout)
+        let result = try json(r.stdout)
+        let checks = try XCTUnwrap(result["checks"] as? [[String: Any]])
+        let found = try XCTUnwrap(checks.first { $0["name"] as? String == "rods found" })
+        XCTAssertEqual(found["status"] as? String, "fail")
+        XCTAssertTrue((found["detail"] as? String ?? "").contains("not found:"), "\(found)")
+        XCTAssertEqual(result["status"] as? String, "fail")
+    }
 }
