@@ -1,3 +1,4 @@
+import QCTCore
 import Dispatch
 
 /// A round blob of about a rod's size in one slab.
@@ -29,9 +30,9 @@ enum RodCandidateFinder {
         let threshold = max(sigmas * innerSD, minimumContrast)
         var contrast = [Double](repeating: 0, count: cols * rows)
         slab.integral.withUnsafeBufferPointer { table in
-            let integral = UnsafeSendableConst(table)
+            let integral = SharedConstBuffer(table)
             contrast.withUnsafeMutableBufferPointer { out in
-                let box = UnsafeMutableSendable(out)
+                let box = SharedBuffer(out)
                 let w = cols + 1
                 // Box mean over [i0, i1] × [j0, j1], all inside the image here.
                 @Sendable @inline(__always) func mean(_ i0: Int, _ j0: Int, _ i1: Int, _ j1: Int) -> Double {
@@ -91,12 +92,4 @@ enum RodCandidateFinder {
     }
 }
 
-struct UnsafeSendableConst<T>: @unchecked Sendable {
-    let buffer: UnsafeBufferPointer<T>
-    init(_ b: UnsafeBufferPointer<T>) { buffer = b }
-}
 
-struct UnsafeMutableSendable<T>: @unchecked Sendable {
-    let buffer: UnsafeMutableBufferPointer<T>
-    init(_ b: UnsafeMutableBufferPointer<T>) { buffer = b }
-}

@@ -54,9 +54,9 @@ public struct Volume: Sendable {
         let n = geometry.voxelsPerSlice
         let parts = UnsafeMutableBufferPointer<VoxelStatistics.Partial>.allocate(capacity: geometry.slices)
         defer { parts.deallocate() }
-        let box = PartialsBox(parts)
+        let box = SharedBuffer(parts)
         DispatchQueue.concurrentPerform(iterations: geometry.slices) { k in
-            box.parts[k] = sliceStatistics(k, n)
+            box.buffer[k] = sliceStatistics(k, n)
         }
         var total = VoxelStatistics.Partial()
         for p in parts { total.merge(p) }
@@ -89,10 +89,6 @@ public struct Volume: Sendable {
     }
 }
 
-private struct PartialsBox: @unchecked Sendable {
-    let parts: UnsafeMutableBufferPointer<VoxelStatistics.Partial>
-    init(_ p: UnsafeMutableBufferPointer<VoxelStatistics.Partial>) { parts = p }
-}
 
 extension Volume {
     /// Every voxel's HU as float32, slices converted in parallel. Exact for
@@ -101,7 +97,7 @@ extension Volume {
         let n = geometry.voxelsPerSlice
         return [Float](unsafeUninitializedCapacity: stored.count) { buffer, count in
             LargeBuffer.adviseHugePages(UnsafeMutableRawBufferPointer(buffer))
-            let box = FloatBox(buffer)
+            let box = SharedBuffer(buffer)
             DispatchQueue.concurrentPerform(iterations: geometry.slices) { k in
                 let r = rescale[k]
                 stored.withUnsafeBufferPointer { src in
@@ -113,7 +109,3 @@ extension Volume {
     }
 }
 
-private struct FloatBox: @unchecked Sendable {
-    let buffer: UnsafeMutableBufferPointer<Float>
-    init(_ b: UnsafeMutableBufferPointer<Float>) { buffer = b }
-}

@@ -1,3 +1,4 @@
+import QCTCore
 import Dispatch
 
 /// Renders the scene's HU, noise- and blur-free, with partial volume.
@@ -46,7 +47,7 @@ struct Rasterizer: Sendable {
         // Shape index at every pixel corner.
         var corners = [Int32](repeating: -1, count: (cols + 1) * (rws + 1))
         corners.withUnsafeMutableBufferPointer { c in
-            let box = SendableBuffer(c)
+            let box = SharedBuffer(c)
             DispatchQueue.concurrentPerform(iterations: rws + 1) { j in
                 let y = y0 + (Double(j) - 0.5) * spacing
                 for i in 0...cols {
@@ -57,9 +58,9 @@ struct Rasterizer: Sendable {
         var out = [Double](repeating: scene.airHU, count: cols * rws)
         let n = supersampling
         out.withUnsafeMutableBufferPointer { o in
-            let box = SendableBuffer(o)
+            let box = SharedBuffer(o)
             corners.withUnsafeBufferPointer { c in
-                let cbox = SendableConstBuffer(c)
+                let cbox = SharedConstBuffer(c)
                 DispatchQueue.concurrentPerform(iterations: rws) { j in
                     for i in 0..<cols {
                         let a = cbox.buffer[j * (cols + 1) + i], b = cbox.buffer[j * (cols + 1) + i + 1]
@@ -87,12 +88,4 @@ struct Rasterizer: Sendable {
     }
 }
 
-struct SendableBuffer<T>: @unchecked Sendable {
-    let buffer: UnsafeMutableBufferPointer<T>
-    init(_ b: UnsafeMutableBufferPointer<T>) { buffer = b }
-}
 
-struct SendableConstBuffer<T>: @unchecked Sendable {
-    let buffer: UnsafeBufferPointer<T>
-    init(_ b: UnsafeBufferPointer<T>) { buffer = b }
-}

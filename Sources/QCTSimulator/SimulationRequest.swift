@@ -40,8 +40,8 @@ public struct SimulationRequest: Sendable {
 
     /// Pixel spacing actually used, mm.
     public var pixelSpacing: Double { pixelSpacingMM ?? profile.reconstructionDiameterMM / Double(matrix) }
-    /// Noise SD actually used, HU.
-    public var noiseSD: Double { noiseSDHU ?? profile.noiseSDHU * (profile.mAs > 0 ? 1 : 1) }
+    /// Noise SD actually used, HU (`qct simulate --mas` scales the profile's by √(profile mAs / mAs)).
+    public var noiseSD: Double { noiseSDHU ?? profile.noiseSDHU }
     /// Blur actually used, mm.
     public var blur: Double { blurFWHMmm ?? profile.blurFWHMmm }
 }
