@@ -29,7 +29,7 @@ final class InspectCommandTests: XCTestCase {
         let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
         let series = try XCTUnwrap(json["series"] as? [[String: Any]])
         let rejected = try XCTUnwrap(json["rejected"] as? [[String: Any]])
-        // Every key the issue names.
+        // Every key of the documented JSON schema (Docs/reading.md).
         for key in ["seriesInstanceUID", "sliceCount", "rows", "columns", "pixelSpacing", "sliceSpacing",
                     "sliceThickness", "manufacturer", "model", "stationName", "deviceSerialNumber", "kvp",
                     "kernel", "problems"] {
