@@ -34,6 +34,40 @@ struct InspectReport: Codable {
         var origin: [Double]
         var problems: [String]
         var files: Int
+
+        enum CodingKeys: String, CodingKey {
+            case seriesInstanceUID, part, modality, sliceCount, rows, columns, pixelSpacing, sliceSpacing, sliceThickness
+            case manufacturer, model, stationName, deviceSerialNumber, kvp, mAs, kernel, transferSyntaxes
+            case huMin, huMax, huMean, origin, problems, files
+        }
+
+        /// Every key is written, absent values as null, so readers can rely on the schema.
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(seriesInstanceUID, forKey: .seriesInstanceUID)
+            try c.encode(part, forKey: .part)
+            try c.encode(modality, forKey: .modality)
+            try c.encode(sliceCount, forKey: .sliceCount)
+            try c.encode(rows, forKey: .rows)
+            try c.encode(columns, forKey: .columns)
+            try c.encode(pixelSpacing, forKey: .pixelSpacing)
+            try c.encode(sliceSpacing, forKey: .sliceSpacing)
+            try c.encode(sliceThickness, forKey: .sliceThickness)
+            try c.encode(manufacturer, forKey: .manufacturer)
+            try c.encode(model, forKey: .model)
+            try c.encode(stationName, forKey: .stationName)
+            try c.encode(deviceSerialNumber, forKey: .deviceSerialNumber)
+            try c.encode(kvp, forKey: .kvp)
+            try c.encode(mAs, forKey: .mAs)
+            try c.encode(kernel, forKey: .kernel)
+            try c.encode(transferSyntaxes, forKey: .transferSyntaxes)
+            try c.encode(huMin, forKey: .huMin)
+            try c.encode(huMax, forKey: .huMax)
+            try c.encode(huMean, forKey: .huMean)
+            try c.encode(origin, forKey: .origin)
+            try c.encode(problems, forKey: .problems)
+            try c.encode(files, forKey: .files)
+        }
     }
 
     var schemaVersion = 1
