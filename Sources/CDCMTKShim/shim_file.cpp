@@ -35,8 +35,8 @@ qct_file *qct_open(const char *path, qct_error *err) {
         return nullptr;
     }
     DcmMetaInfo *meta = file->format.getMetaInfo();
-    file->hasMeta = meta != nullptr && meta->card() > 0;
-    if (file->hasMeta && !meta->tagExistsWithValue(DCM_TransferSyntaxUID)) {
+    const bool hasMeta = meta != nullptr && meta->card() > 0;
+    if (hasMeta && !meta->tagExistsWithValue(DCM_TransferSyntaxUID)) {
         qct_set_error(err, 12, "qct", "meta header has no Transfer Syntax UID (0002,0010); the data set's encoding is unknown");
         delete file;
         return nullptr;
@@ -51,8 +51,6 @@ qct_file *qct_open(const char *path, qct_error *err) {
 }
 
 void qct_close(qct_file *file) { delete file; }
-
-int qct_has_meta_header(const qct_file *file) { return file->hasMeta ? 1 : 0; }
 
 int qct_transfer_syntax(const qct_file *file, char *buf, size_t cap) {
     auto *ds = const_cast<DcmFileFormat &>(file->format).getDataset();

@@ -14,7 +14,6 @@
 struct qct_file {
     DcmFileFormat format;
     DcmFileCache cache;
-    bool hasMeta = false;
 };
 
 /// The one funnel through which every failure is reported to Swift.

@@ -12,23 +12,6 @@ public struct CalibrationCheck: Codable, Hashable, Sendable {
     public var detail: String
 }
 
-/// One rod in the result: measurement, certified or nominal value, residual.
-public struct CalibratedRod: Codable, Hashable, Sendable {
-    public var name: String
-    /// Certified values (mg/cm³) or nominal (HU for CT-number plugs).
-    public var nominal: [String: Double]
-    public var centerMM: [Double]
-    public var roiRadiusMM: Double
-    public var meanHU: Double
-    public var medianHU: Double
-    public var sdHU: Double
-    public var voxels: Int
-    public var sliceRange: [Int]
-    public var located: String
-    /// Residual of the fit in its own space (HU − water for Mindways, HU for linear), HU.
-    public var residualHU: Double?
-}
-
 /// The fitted calibration. Mindways fields are nil for linear fits.
 public struct CalibrationFit: Codable, Hashable, Sendable {
     /// BMD = slope · HU + intercept: mg/cm³ per HU and mg/cm³.

@@ -21,20 +21,20 @@ public enum Calibrator {
         if phantom.calibration != .none, certificate == nil {
             throw CalibrationError("phantom \(phantom.id) needs a certificate (--serial or --certificate)")
         }
-        var measured: [RodMeasurement] = []
+        var measured: [CalibratedRod] = []
         if let manual {
             for roi in manual.rods {
                 guard roi.centerMM.count == 2, roi.radiusMM > 0 else {
                     throw CalibrationError("\(manualSource ?? "ROI file"): rod \(roi.name) needs centerMM [x, y] and a positive radiusMM")
                 }
                 let rod = LocatedRod(templateName: roi.name, radiusMM: roi.radiusMM, x0: roi.centerMM[0], y0: roi.centerMM[1],
-                                     bx: 0, by: 0, zRef: 0, slices: 0...(v.geometry.slices - 1), rejectedSlices: 0, detected: true)
-                measured.append(RodMeasurement.measure(v, rod: rod, roiRadius: roi.radiusMM, located: "manual"))
+                                     bx: 0, by: 0, zRef: 0, slices: 0...(v.geometry.slices - 1), detected: true)
+                measured.append(CalibratedRod.measure(v, rod: rod, roiRadius: roi.radiusMM, located: "manual"))
             }
         } else {
             for rod in try RodLocator.locate(v, phantom: phantom, settings: settings) {
                 let r = max(rod.radiusMM - settings.roiInsetMM, 0.5 * rod.radiusMM)
-                measured.append(RodMeasurement.measure(v, rod: rod, roiRadius: r, located: rod.detected ? "detected" : "template"))
+                measured.append(CalibratedRod.measure(v, rod: rod, roiRadius: r, located: rod.detected ? "detected" : "template"))
             }
         }
         var checks: [CalibrationCheck] = []
@@ -43,10 +43,22 @@ public enum Calibrator {
         var rods: [CalibratedRod] = []
         var fit: CalibrationFit?
         var identity = "template"
-        func calibrated(_ m: RodMeasurement, as name: String, nominal: [String: Double], residual: Double?) -> CalibratedRod {
-            CalibratedRod(name: name, nominal: nominal, centerMM: m.centerMM, roiRadiusMM: m.roiRadiusMM, meanHU: m.meanHU,
-                          medianHU: m.medianHU, sdHU: m.sdHU, voxels: m.voxels, sliceRange: m.sliceRange,
-                          located: m.located, residualHU: residual)
+        func calibrated(_ m: CalibratedRod, as name: String, nominal: [String: Double], residual: Double?) -> CalibratedRod {
+            var rod = m
+            rod.name = name
+            rod.nominal = nominal
+            rod.residualHU = residual
+            return rod
+        }
+        // Manual ROIs name their rods: insert index → measured index.
+        var manualOrder: [Int]?
+        if manual != nil {
+            let order = inserts.map { i in measured.firstIndex { $0.name == i.name } ?? -1 }
+            guard !order.contains(-1) else {
+                throw CalibrationError("\(manualSource ?? "ROI file") must name every rod: \(inserts.map(\.name).joined(separator: ", "))")
+            }
+            manualOrder = order
+            identity = "manual names"
         }
         switch phantom.calibration {
         case .mindwaysTwoComponent:
@@ -54,12 +66,8 @@ public enum Calibrator {
             let certified = names.map { (certificate?.value(insert: $0, quantity: "K2HPO4") ?? .nan,
                                          certificate?.value(insert: $0, quantity: "water") ?? .nan) }
             let order: [Int]
-            if manual != nil {
-                order = names.map { n in measured.firstIndex { $0.name == n } ?? -1 }
-                guard !order.contains(-1) else {
-                    throw CalibrationError("\(manualSource ?? "ROI file") must name every rod: \(names.joined(separator: ", "))")
-                }
-                identity = "manual names"
+            if let manualOrder {
+                order = manualOrder
             } else {
                 order = bestPermutation(count: names.count) { perm in
                     MindwaysCalibration(rods: perm.enumerated().map { ci, mi in
@@ -87,12 +95,8 @@ public enum Calibrator {
             let values = inserts.map { i in quantity.flatMap { certificate?.value(insert: i.name, quantity: $0) } ?? i.nominal ?? .nan }
             let byValue = inserts.indices.sorted { values[$0] < values[$1] }
             let byHU: [Int]
-            if manual != nil {
-                byHU = byValue.map { ci in measured.firstIndex { $0.name == inserts[ci].name } ?? -1 }
-                guard !byHU.contains(-1) else {
-                    throw CalibrationError("\(manualSource ?? "ROI file") must name every rod: \(inserts.map(\.name).joined(separator: ", "))")
-                }
-                identity = "manual names"
+            if let manualOrder {
+                byHU = byValue.map { manualOrder[$0] }
             } else {
                 byHU = measured.indices.sorted { measured[$0].meanHU < measured[$1].meanHU }
                 identity = "rank of HU against rank of \(quantity ?? "nominal HU")"

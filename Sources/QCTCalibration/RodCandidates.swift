@@ -8,8 +8,6 @@ struct RodCandidate: Sendable {
     var j: Double
     /// Inner mean minus surrounding ring mean, HU.
     var contrast: Double
-    /// Mean HU inside.
-    var inside: Double
 }
 
 /// Finds rod-sized round blobs, bright or dark, with box filters.
@@ -83,8 +81,7 @@ enum RodCandidateFinder {
                     }
                     let di = offset(abs(contrast[j * cols + i - 1]), abs(k), abs(contrast[j * cols + i + 1]))
                     let dj = offset(abs(contrast[(j - 1) * cols + i]), abs(k), abs(contrast[(j + 1) * cols + i]))
-                    found.append(RodCandidate(i: Double(i) + di, j: Double(j) + dj, contrast: k,
-                                              inside: slab.boxMean(i - a, j - a, i + a, j + a)))
+                    found.append(RodCandidate(i: Double(i) + di, j: Double(j) + dj, contrast: k))
                 }
             }
         }

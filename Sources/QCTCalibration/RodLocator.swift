@@ -23,8 +23,6 @@ public struct LocatedRod: Sendable {
     public var x0: Double, y0: Double, bx: Double, by: Double, zRef: Double
     /// Slices measured (after trimming).
     public var slices: ClosedRange<Int>
-    /// Slices rejected as outliers in the line fit.
-    public var rejectedSlices: Int
     /// True when found in the image; false when placed from the template alone.
     public var detected: Bool
     /// Too faint for per-slice tracking: position from all slices together,
@@ -132,7 +130,7 @@ public enum RodLocator {
             } else {
                 let p = match.predicted[index]
                 rods.append(LocatedRod(templateName: insert.name, radiusMM: insert.shape.halfExtents.0, x0: p.0, y0: p.1,
-                                       bx: 0, by: 0, zRef: 0, slices: 0...(g.slices - 1), rejectedSlices: 0, detected: false))
+                                       bx: 0, by: 0, zRef: 0, slices: 0...(g.slices - 1), detected: false))
             }
         }
         // CT-number plugs sit in a thin module: like the phantom's manual (and
@@ -200,16 +198,20 @@ public enum RodLocator {
             fitX = (x, 0)
             fitY = (y, 0)
         }
-        let rejected = zs.count - keep.count
         var rod = LocatedRod(templateName: name, radiusMM: radius, x0: fitX.a, y0: fitY.a, bx: fitX.b, by: fitY.b,
-                             zRef: zRef, slices: 0...0, rejectedSlices: rejected, detected: true)
+                             zRef: zRef, slices: 0...0, detected: true)
         rod.faint = faint
         // Presence: contiguous slices around the middle whose inside differs from the ring like the track does.
-        let contrasts = (0..<g.slices).map { k -> Double in
+        // Per slice on the line: mean inside 0.6 radii and of the 1.3–1.8 radii ring.
+        let profile = (0..<g.slices).map { k -> (inside: Double, ring: Double) in
             let z = g.position(column: 0, row: 0, slice: Double(k)).z
             let (cx, cy) = rod.center(z: z)
-            return ringContrast(v, slice: k, x: cx, y: cy, radius: radius)
+            let ci = (cx - g.origin.x) / g.columnSpacing, cj = (cy - g.origin.y) / g.rowSpacing
+            let r = radius / g.columnSpacing
+            return (ringMean(v, slice: k, i: ci, j: cj, inner: 0, outer: 0.6 * r),
+                    ringMean(v, slice: k, i: ci, j: cj, inner: 1.3 * r, outer: 1.8 * r))
         }
+        let contrasts = profile.map { $0.inside - $0.ring }
         let typical = track.contrast
         // Smooth over a slab so a weak rod's noise does not cut its run short.
         let half = max(0, slabs.first.map { ($0.count - 1) / 2 } ?? 0)
@@ -233,13 +235,7 @@ public enum RodLocator {
         }
         // A slice that reaches past the phantom's end mixes in air: the
         // background around the rod drops although the contrast holds.
-        let backgrounds = (0..<g.slices).map { k -> Double in
-            let z = g.position(column: 0, row: 0, slice: Double(k)).z
-            let (cx, cy) = rod.center(z: z)
-            let ci = (cx - g.origin.x) / g.columnSpacing, cj = (cy - g.origin.y) / g.rowSpacing
-            let r = radius / g.columnSpacing
-            return ringMean(v, slice: k, i: ci, j: cj, inner: 1.3 * r, outer: 1.8 * r)
-        }
+        let backgrounds = profile.map(\.ring)
         let runBackground = backgrounds[lo...hi].sorted()
         let bgMedian = runBackground[runBackground.count / 2]
         let bgSpread = 1.4826 * (backgrounds[lo...hi].map { abs($0 - bgMedian) }.sorted()[(hi - lo) / 2])
@@ -333,15 +329,6 @@ public enum RodLocator {
             }
         }
         return n > 0 ? s / n : 0
-    }
-
-    /// Mean inside 0.6 radii minus mean of the 1.3–1.8 radii ring, HU.
-    static func ringContrast(_ v: Volume, slice k: Int, x: Double, y: Double, radius: Double) -> Double {
-        let g = v.geometry
-        let ci = (x - g.origin.x) / g.columnSpacing, cj = (y - g.origin.y) / g.rowSpacing
-        let r = radius / g.columnSpacing
-        let inside = ringMean(v, slice: k, i: ci, j: cj, inner: 0, outer: 0.6 * r)
-        return inside - ringMean(v, slice: k, i: ci, j: cj, inner: 1.3 * r, outer: 1.8 * r)
     }
 
     static func lineFit(_ x: [Double], _ y: [Double]) -> (a: Double, b: Double) {

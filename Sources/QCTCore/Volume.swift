@@ -41,13 +41,6 @@ public struct Volume: Sendable {
         return padding.contains(stored[index])
     }
 
-    /// HU of one slice as double values (padding kept, see `isPadding`).
-    public func huSlice(_ k: Int) -> [Double] {
-        let n = geometry.voxelsPerSlice
-        let r = rescale[k]
-        return (0..<n).map { r.apply(stored[k * n + $0]) }
-    }
-
     /// Whole-volume HU statistics over non-padding voxels: each slice
     /// two-pass on its own core, slices merged with Chan et al.'s formula.
     public func statistics() -> VoxelStatistics {

@@ -26,9 +26,6 @@ public final class DicomFile: @unchecked Sendable {
     /// Number of Frames (1 when absent).
     public var frameCount: Int { number(.numberOfFrames).map { max(1, Int($0)) } ?? 1 }
 
-    /// True when the file had a Part-10 meta header.
-    public var hasMetaHeader: Bool { qct_has_meta_header(handle) != 0 }
-
     /// The transfer syntax UID the data set was read in.
     public var transferSyntaxUID: String? {
         withBuffer(capacity: 96) { qct_transfer_syntax(handle, $0, $1) }
@@ -114,16 +111,9 @@ public final class DicomFile: @unchecked Sendable {
     /// Writes a copy of `source` to `destination` with text attributes replaced.
     public static func writeModified(source: String, destination: String,
                                      replacing values: [(DicomTag, String)]) throws(DicomReadError) {
-        let tags = values.map { $0.0.code }
-        var cStrings = values.map { strdupPortable($0.1) }
-        defer { cStrings.forEach { free($0) } }
         var err = qct_error()
-        let rc = tags.withUnsafeBufferPointer { t in
-            cStrings.withUnsafeMutableBufferPointer { v in
-                v.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: v.count) {
-                    qct_write_modified(source, destination, t.baseAddress, $0, t.count, &err)
-                }
-            }
+        let rc = withAttributeArrays(values) { tags, strings, count in
+            qct_write_modified(source, destination, tags, strings, count, &err)
         }
         guard rc == 0 else {
             throw DicomReadError(path: destination, reason: message(err), module: module(err), code: err.code)
@@ -167,14 +157,6 @@ public final class DicomFile: @unchecked Sendable {
         return withUnsafeBytes(of: &e.module) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
-private func strdupPortable(_ s: String) -> UnsafeMutablePointer<CChar>? { strdup(s) }
 
 extension String {
     /// Trims spaces and NULs, the padding DICOM text values carry.

@@ -139,3 +139,13 @@ struct UnsafeSendable<T>: @unchecked Sendable {
     let value: T
     init(_ value: T) { self.value = value }
 }
+
+extension ReadResult {
+    /// Decoded series (optionally only those with `seriesInstanceUID`), and
+    /// among them the one with the most slices: what a single-series command works on.
+    public func largestSeries(seriesInstanceUID uid: String? = nil) -> (candidates: Int, series: Series, volume: Volume)? {
+        let pairs = zip(series, volumes).filter { uid == nil || $0.0.seriesInstanceUID == uid }
+        guard let best = pairs.max(by: { $0.1.geometry.slices < $1.1.geometry.slices }) else { return nil }
+        return (pairs.count, best.0, best.1)
+    }
+}

@@ -35,7 +35,6 @@ struct Calibrate: ParsableCommand {
 
     func run() throws {
         let catalog = phantomOptions.load()
-        for e in catalog.errors { printError("refused: \(e)") }
         guard let definition = catalog.phantoms[phantom] else {
             printError("unknown phantom \"\(phantom)\"; known: \(catalog.phantoms.keys.sorted().joined(separator: ", "))")
             throw ExitCode(ReadExit.nothingUsable)
@@ -47,11 +46,10 @@ struct Calibrate: ParsableCommand {
         }
         let read = SeriesReader.read(paths: [series], progress: ProgressBar(label: "reading").update)
         for r in read.rejected { printError("refused: \(r.path): \(r.reason)") }
-        guard let index = read.volumes.indices.max(by: { read.volumes[$0].geometry.slices < read.volumes[$1].geometry.slices }) else {
+        guard let (_, info, volume) = read.largestSeries() else {
             printError("\(series): no usable CT series")
             throw ExitCode(ReadExit.nothingUsable)
         }
-        let volume = read.volumes[index], info = read.series[index]
         var settings = RodSearchSettings()
         settings.roiInsetMM = roiInset
         settings.trimEndsMM = trimEnds
@@ -75,7 +73,7 @@ struct Calibrate: ParsableCommand {
             printError("\(series): \(error)")
             throw ExitCode(ReadExit.nothingUsable)
         }
-        let report = CalibrationReport(result: result, series: info, inputs: read.series[index].filePaths.count)
+        let report = CalibrationReport(result: result, series: info)
         if json { print(try report.jsonString()) } else { print(report.text()) }
         if let overlay {
             do { try OverlayWriter.write(volume: volume, rods: result.rods, to: overlay) } catch {

@@ -21,7 +21,7 @@ struct CalibrationReport: Codable {
     var scanner: ScannerIdentity
     var protocolUsed: AcquisitionProtocol
 
-    init(result r: CalibrationResult, series: Series, inputs: Int) {
+    init(result r: CalibrationResult, series: Series) {
         phantom = r.phantom
         certificate = r.certificate
         method = r.method
@@ -32,7 +32,7 @@ struct CalibrationReport: Codable {
         checks = r.checks
         status = r.status.rawValue
         seriesInstanceUID = series.seriesInstanceUID
-        files = inputs
+        files = series.filePaths.count
         scanner = series.scanner
         protocolUsed = series.acquisition
     }

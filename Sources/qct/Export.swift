@@ -28,14 +28,12 @@ struct Export: ParsableCommand {
         let bar = ProgressBar(label: "reading")
         let result = SeriesReader.read(paths: [path], decodePixels: true, progress: bar.update)
         for r in result.rejected { printError("refused: \(r.path): \(r.reason)") }
-        var candidates = Array(zip(result.series, result.volumes))
-        if let uid = series { candidates = candidates.filter { $0.0.seriesInstanceUID == uid } }
-        guard let (chosen, volume) = candidates.max(by: { $0.1.geometry.slices < $1.1.geometry.slices }) else {
+        guard let (candidates, chosen, volume) = result.largestSeries(seriesInstanceUID: series) else {
             printError("\(path): no usable series\(series.map { " with UID \($0)" } ?? "")")
             throw ExitCode(ReadExit.nothingUsable)
         }
-        if candidates.count > 1 {
-            printError("note: \(candidates.count) series found; exporting the largest (\(chosen.seriesInstanceUID)); choose with --series")
+        if candidates > 1 {
+            printError("note: \(candidates) series found; exporting the largest (\(chosen.seriesInstanceUID)); choose with --series")
         }
         do {
             try VolumeWriter.write(volume, to: out)

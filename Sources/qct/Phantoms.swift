@@ -10,9 +10,12 @@ struct PhantomOptions: ParsableArguments {
     @Option(name: .customLong("certificate"), help: "Extra certificate file (repeatable).")
     var certificates: [String] = []
 
+    /// Loads the catalog; every refused file gets its one line on standard error.
     func load() -> PhantomCatalog {
-        PhantomCatalog.load(directories: PhantomLocator.directories(explicit: directories),
-                            extraCertificates: certificates)
+        let catalog = PhantomCatalog.load(directories: PhantomLocator.directories(explicit: directories),
+                                          extraCertificates: certificates)
+        for e in catalog.errors { printError("refused: \(e)") }
+        return catalog
     }
 }
 
@@ -28,7 +31,6 @@ struct Phantoms: ParsableCommand {
 
     func run() throws {
         let catalog = phantomOptions.load()
-        for e in catalog.errors { printError("refused: \(e)") }
         if json {
             struct Row: Codable { var id, name, calibration, file: String; var inserts: [String]; var certificates: [String] }
             struct Cert: Codable { var phantom, serial, source, file: String }

@@ -73,7 +73,6 @@ struct Simulate: ParsableCommand {
 
     func run() throws {
         let catalog = phantomOptions.load()
-        for e in catalog.errors { printError("refused: \(e)") }
         guard var profile = catalog.scanners[scanner] else {
             printError("unknown scanner profile \"\(scanner)\"; known: \(catalog.scanners.keys.sorted().joined(separator: ", "))")
             throw ExitCode(ReadExit.nothingUsable)

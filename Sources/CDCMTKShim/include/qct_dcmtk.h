@@ -41,9 +41,6 @@ qct_file *qct_open(const char *path, qct_error *err);
 /** Releases a handle; NULL is ignored. */
 void qct_close(qct_file *file);
 
-/** 1 when the file carried a Part-10 meta header, else 0. */
-int qct_has_meta_header(const qct_file *file);
-
 /** The transfer syntax UID the dataset was read in, written to `buf`.
  *  Returns its length, or -1 when unknown. */
 int qct_transfer_syntax(const qct_file *file, char *buf, size_t cap);

@@ -1,9 +1,12 @@
 import QCTCore
 
-/// HU statistics of one rod's ROI: a circle inset from the rod edge, on the
-/// rod's fitted centre line, over its measured slices (padding excluded).
-public struct RodMeasurement: Codable, Hashable, Sendable {
+/// One rod in a calibration: HU statistics of its ROI (a circle inset from
+/// the rod edge, on the rod's fitted centre line, over its measured slices,
+/// padding excluded), its certified or nominal values, and its residual.
+public struct CalibratedRod: Codable, Hashable, Sendable {
     public var name: String
+    /// Certified values (mg/cm³) or nominal (HU for CT-number plugs); empty until identified.
+    public var nominal: [String: Double] = [:]
     /// ROI centre at the middle measured slice, patient mm [x, y, z].
     public var centerMM: [Double]
     /// ROI radius, mm.
@@ -17,8 +20,10 @@ public struct RodMeasurement: Codable, Hashable, Sendable {
     public var sliceRange: [Int]
     /// "detected", "template" (not seen; placed from the template) or "manual".
     public var located: String
+    /// Residual of the fit in its own space (HU − water for Mindways, HU for linear), HU.
+    public var residualHU: Double?
 
-    static func measure(_ v: Volume, rod: LocatedRod, roiRadius: Double, located: String) -> RodMeasurement {
+    static func measure(_ v: Volume, rod: LocatedRod, roiRadius: Double, located: String) -> CalibratedRod {
         let g = v.geometry
         var values: [Double] = []
         for k in rod.slices {
@@ -45,7 +50,7 @@ public struct RodMeasurement: Codable, Hashable, Sendable {
         values.sort()
         let median = values.isEmpty ? Double.nan
             : values.count % 2 == 1 ? values[values.count / 2] : (values[values.count / 2 - 1] + values[values.count / 2]) / 2
-        return RodMeasurement(name: rod.templateName, centerMM: [cx, cy, zMid], roiRadiusMM: roiRadius,
+        return CalibratedRod(name: rod.templateName, centerMM: [cx, cy, zMid], roiRadiusMM: roiRadius,
                               meanHU: s.mean, medianHU: median, sdHU: s.sd, voxels: s.count,
                               sliceRange: [rod.slices.lowerBound, rod.slices.upperBound], located: located)
     }
