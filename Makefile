@@ -8,7 +8,9 @@
 #                  into .fixtures/, extract their DICOM files (and pylinac's CatPhan 504 demo
 #                  scan) and compute pydicom's reference HU
 #   make test      deps + fixtures + swift test
-#   make demo      deps + release build + the main job on built-in defaults (writes out/demo)
+#   make demo      deps + release build + the main job on built-in defaults: simulate QCT1-QCT3 x 10
+#                  ESP scans, measure them, print the precision table and the comparison, write
+#                  out/demo/report.html
 #   make bench     deps + fixtures + release build + benchmarks against cat, pydicom, cp and pylinac
 #   make clean     remove build products and the fixture cache
 
@@ -16,8 +18,8 @@ SHELL := /bin/bash
 FIXTURES := .fixtures
 VENV := $(FIXTURES)/venv
 PY := $(VENV)/bin/python
-APT_PACKAGES := pkg-config libdcmtk-dev dcmtk libopenjp2-7-dev libsndfile1-dev zlib1g-dev python3-venv
-PIP_REFERENCE := pydicom==3.0.2 numpy pylibjpeg==2.1.0 pylibjpeg-libjpeg==2.5.0 pylibjpeg-openjpeg==2.6.0 pylibjpeg-rle==2.2.0 nibabel==5.4.2 pynrrd==1.1.3 xraydb==4.5.8
+APT_PACKAGES := pkg-config libdcmtk-dev dcmtk libopenjp2-7-dev libsndfile1-dev zlib1g-dev python3-venv chromium
+PIP_REFERENCE := pydicom==3.0.2 numpy pylibjpeg==2.1.0 pylibjpeg-libjpeg==2.5.0 pylibjpeg-openjpeg==2.6.0 pylibjpeg-rle==2.2.0 nibabel==5.4.2 pynrrd==1.1.3 xraydb==4.5.8 pillow==11.3.0
 
 .PHONY: deps build release fixtures test demo bench clean
 
@@ -69,21 +71,23 @@ test: deps fixtures
 	swift build --build-tests
 	QCT_FIXTURES=$(CURDIR)/$(FIXTURES) swift test --skip-build --disable-swift-testing
 
-DEMO_CT := $(FIXTURES)/dicom/pydicom/CT_small.dcm $(FIXTURES)/dicom/pydicom-data/eCT_Supplemental.dcm \
-	$(FIXTURES)/dicom/pydicom-data/693_J2KR.dcm $(FIXTURES)/dicom/pydicom-data/693_UNCR.dcm
+DEMO := out/demo
+QCT := .build/release/qct
 
-demo: release fixtures
-	@echo "== qct inspect: real CT files from pydicom's test data (uncompressed, JPEG 2000, enhanced multi-frame)"
-	.build/release/qct inspect $(DEMO_CT)
-	@echo "== qct simulate: the European Spine Phantom on a Mindways pad, on scanners QCT1-QCT3"
-	@for s in QCT1 QCT2 QCT3; do .build/release/qct simulate esp-on-pad --scanner $$s --slices 100 --out out/demo/$$s || exit 1; done
-	@echo "== qct inspect on the simulated scans"
-	.build/release/qct inspect out/demo
-	@echo "== qct calibrate: rods found with no hints, two-component fit and checks (QCT1)"
-	@rc=0; .build/release/qct calibrate out/demo/QCT1 --phantom mindways-model3-ct --overlay out/demo/QCT1-rois.svg || rc=$$?; [ $$rc -ne 2 ]
-	@for s in QCT2 QCT3; do rc=0; .build/release/qct calibrate out/demo/$$s --phantom mindways-model3-ct | grep -E "^fit:|^status:" || rc=$$?; done
-	@echo "== qct export: QCT1's scan as an HU volume in patient space"
-	.build/release/qct export out/demo/QCT1 --out out/demo/QCT1.nrrd
+demo: release
+	@rm -rf $(DEMO)
+	@echo "== qct simulate: the European Spine Phantom on a Mindways pad, 10 repositioned scans on each of QCT1-QCT3"
+	@for s in QCT1 QCT2 QCT3; do $(QCT) simulate esp-on-pad --scanner $$s --repeat 10 --reposition --slices 120 --seed 2026 \
+	  --out $(DEMO)/$$s | tail -n 4 || exit 1; done
+	@echo "== qct calibrate: the pad's rods found with no hints, two-component fit and checks (QCT1, first scan)"
+	@rc=0; $(QCT) calibrate $(DEMO)/QCT1/scan-001 --phantom mindways-model3-ct --overlay $(DEMO)/QCT1-scan-001-rods.svg || rc=$$?; [ $$rc -ne 2 ]
+	@echo "== qct measure: vertebrae found with no hints, trabecular ROIs, BMD (QCT1, first scan)"
+	@rc=0; $(QCT) measure $(DEMO)/QCT1/scan-001 --esp --overlay $(DEMO)/QCT1-scan-001-vertebrae.svg || rc=$$?; [ $$rc -ne 2 ]
+	@echo "== qct precision: all 30 scans measured, grouped by scanner"
+	$(QCT) precision $(DEMO)/QCT1 $(DEMO)/QCT2 $(DEMO)/QCT3 --save-measurements $(DEMO)/measurements --csv $(DEMO)/precision.csv
+	@echo "== qct compare: scanners side by side, correction equations, Bland-Altman, ANOVA"
+	@$(QCT) compare $(DEMO)/measurements --html $(DEMO)/report.html --json $(DEMO)/comparison.json | sed -n '/^Scanner comparison/,$$p'
+	@echo "== report: $(DEMO)/report.html (self-contained; open it in any browser)"
 
 $(FIXTURES)/venv-pylinac/.ready:
 	python3 -m venv $(FIXTURES)/venv-pylinac

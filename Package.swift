@@ -39,10 +39,13 @@ let package = Package(
         .target(name: "QCTCalibration", dependencies: ["QCTCore", "QCTPhantoms"]),
         .target(name: "QCTSimulator", dependencies: ["QCTCore", "QCTPhysics", "QCTPhantoms", "QCTCalibration", "QCTDICOM"]),
         .target(name: "QCTExport", dependencies: ["QCTCore", "CZlib"]),
+        .target(name: "QCTStatistics"),
+        .target(name: "QCTReport", dependencies: ["QCTCore", "QCTDICOM", "QCTCalibration", "QCTStatistics"]),
         .executableTarget(
             name: "qct",
             dependencies: [
                 "QCTCore", "QCTDICOM", "QCTExport", "QCTPhysics", "QCTPhantoms", "QCTCalibration", "QCTSimulator",
+                "QCTStatistics", "QCTReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -51,6 +54,7 @@ let package = Package(
         .testTarget(name: "QCTDICOMTests", dependencies: ["QCTCore", "QCTDICOM"]),
         .testTarget(name: "QCTEndToEndTests", dependencies: ["QCTCore"]),
         .testTarget(name: "QCTCalibrationTests", dependencies: ["QCTCalibration"]),
+        .testTarget(name: "QCTStatisticsTests", dependencies: ["QCTStatistics"]),
         .testTarget(name: "QCTSimulatorTests", dependencies: ["QCTSimulator", "QCTPhantoms", "QCTPhysics", "QCTDICOM"]),
     ],
     cxxLanguageStandard: .cxx17

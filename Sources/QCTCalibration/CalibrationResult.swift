@@ -10,6 +10,12 @@ public struct CalibrationCheck: Codable, Hashable, Sendable {
     public var name: String
     public var status: Status
     public var detail: String
+
+    public init(name: String, status: Status, detail: String) {
+        self.name = name
+        self.status = status
+        self.detail = detail
+    }
 }
 
 /// The fitted calibration. Mindways fields are nil for linear fits.

@@ -5,6 +5,7 @@ import QCTCore
 import QCTDICOM
 import QCTExport
 import QCTPhantoms
+import QCTReport
 
 struct Calibrate: ParsableCommand {
     static let configuration = CommandConfiguration(

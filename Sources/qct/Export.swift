@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import QCTReport
 import QCTCore
 import QCTDICOM
 import QCTExport

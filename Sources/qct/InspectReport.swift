@@ -1,4 +1,5 @@
 import Foundation
+import QCTReport
 import QCTCore
 import QCTDICOM
 
@@ -134,21 +135,3 @@ struct InspectReport: Codable {
 
 func shortUID(_ uid: String) -> String { uid.count > 28 ? "…" + uid.suffix(27) : uid }
 
-/// Number for tables: up to 3 decimals, no trailing zeros.
-func num(_ v: Double) -> String {
-    if v == v.rounded(), abs(v) < 1e12 { return String(Int(v)) }
-    var s = String(format: "%.3f", v)
-    while s.hasSuffix("0") { s.removeLast() }
-    return s
-}
-
-/// Left-aligned columns separated by two spaces.
-func table(_ rows: [[String]]) -> [String] {
-    guard let n = rows.first?.count else { return [] }
-    var widths = [Int](repeating: 0, count: n)
-    for r in rows { for (i, c) in r.enumerated() { widths[i] = max(widths[i], c.count) } }
-    return rows.map { r in
-        r.enumerated().map { i, c in c + String(repeating: " ", count: widths[i] - c.count) }
-            .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
-    }
-}

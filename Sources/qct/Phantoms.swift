@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import QCTReport
 import QCTPhantoms
 
 /// Options shared by every command that needs the phantom catalog.

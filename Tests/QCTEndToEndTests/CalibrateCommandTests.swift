@@ -10,23 +10,7 @@ final class CalibrateCommandTests: XCTestCase {
     override func setUpWithError() throws { root = try QCTRunner.temporaryDirectory() }
     override func tearDown() { try? FileManager.default.removeItem(at: root) }
 
-    func releaseQCT() throws -> String {
-        let path = Self.repo.appendingPathComponent(".build/release/qct").path
-        guard FileManager.default.isExecutableFile(atPath: path) else {
-            XCTFail("release build missing at \(path): run `make test` (it builds it)")
-            throw CocoaError(.fileNoSuchFile)
-        }
-        return path
-    }
-
-    struct Rng {
-        var state: UInt64
-        mutating func next() -> Double {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return Double(state >> 11) / Double(1 << 53)
-        }
-        mutating func uniform(_ a: Double, _ b: Double) -> Double { a + (b - a) * next() }
-    }
+    func releaseQCT() throws -> String { try QCTRunner.releaseQCT() }
 
     /// True HU of a phantom's body material: the trueHU of a rod made of it equals this.
     func bodyHU(_ truth: [String: Any], _ phantom: String) -> Double {
@@ -39,16 +23,14 @@ final class CalibrateCommandTests: XCTestCase {
         return huValues.first ?? .nan
     }
 
-    func json(_ text: String) throws -> [String: Any] {
-        try XCTUnwrap(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], text)
-    }
+    func json(_ text: String) throws -> [String: Any] { try QCTRunner.json(text) }
 
     func testFiftyRandomisedScansFindEveryRodAndCalibrateWithinOnePercent() throws {
         let qct = try releaseQCT()
         let phantoms = Self.repo.appendingPathComponent("Phantoms").path
         let scenes = [("pad", "mindways-model3-ct", 480.0), ("esp-on-pad", "mindways-model3-ct", 480.0),
                       ("qa", "mindways-qa", 380.0), ("qrm-bdc-3", "qrm-bdc-3", 200.0), ("qrm-bdc-6", "qrm-bdc-6", 200.0)]
-        var rng = Rng(state: 20261128)
+        var rng = TestRandom(state: 20261128)
         var worst = 0.0
         for n in 0..<50 {
             let (scene, phantom, fov) = scenes[n % scenes.count]

@@ -10,7 +10,31 @@ struct QCTRun {
     var crashed: Bool
 }
 
+/// A small deterministic generator for randomised set-ups (LCG, Knuth's MMIX constants).
+struct TestRandom {
+    var state: UInt64
+    mutating func next() -> Double {
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        return Double(state >> 11) / Double(1 << 53)
+    }
+    mutating func uniform(_ a: Double, _ b: Double) -> Double { a + (b - a) * next() }
+}
+
 enum QCTRunner {
+    /// The release `qct` (`make test` builds it): the tests that simulate many scans need its speed.
+    static func releaseQCT() throws -> String {
+        let path = SimulateCommandTests.repo.appendingPathComponent(".build/release/qct").path
+        guard FileManager.default.isExecutableFile(atPath: path) else {
+            XCTFail("release build missing at \(path): run `make test` (it builds it)")
+            throw CocoaError(.fileNoSuchFile)
+        }
+        return path
+    }
+
+    static func json(_ text: String) throws -> [String: Any] {
+        try XCTUnwrap(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], text)
+    }
+
     /// The products folder holding both the test bundle and `qct`.
     static var productsDirectory: URL {
         let exe = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL

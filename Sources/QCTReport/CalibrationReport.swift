@@ -4,24 +4,24 @@ import QCTCore
 import QCTDICOM
 
 /// `qct calibrate` output: the result plus the provenance it was computed from.
-struct CalibrationReport: Codable {
-    var schemaVersion = 1
-    var analysisVersion = QCTVersion.string
-    var phantom: String
-    var certificate: String?
-    var method: String
-    var rois: String
-    var identity: String
-    var rods: [CalibratedRod]
-    var fit: CalibrationFit?
-    var checks: [CalibrationCheck]
-    var status: String
-    var seriesInstanceUID: String
-    var files: Int
-    var scanner: ScannerIdentity
-    var protocolUsed: AcquisitionProtocol
+public struct CalibrationReport: Codable, Sendable {
+    public var schemaVersion = 1
+    public var analysisVersion = QCTVersion.string
+    public var phantom: String
+    public var certificate: String?
+    public var method: String
+    public var rois: String
+    public var identity: String
+    public var rods: [CalibratedRod]
+    public var fit: CalibrationFit?
+    public var checks: [CalibrationCheck]
+    public var status: String
+    public var seriesInstanceUID: String
+    public var files: Int
+    public var scanner: ScannerIdentity
+    public var protocolUsed: AcquisitionProtocol
 
-    init(result r: CalibrationResult, series: Series) {
+    public init(result r: CalibrationResult, series: Series) {
         phantom = r.phantom
         certificate = r.certificate
         method = r.method
@@ -43,18 +43,18 @@ struct CalibrationReport: Codable {
         case protocolUsed = "protocol"
     }
 
-    func jsonString() throws -> String {
+    public func jsonString() throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         return String(decoding: try encoder.encode(self), as: UTF8.self)
     }
 
     /// Writes the calibration and what it is valid for (asynchronous use).
-    func save(to path: String) throws {
+    public func save(to path: String) throws {
         try Data(try jsonString().utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
     }
 
-    func text() -> String {
+    public func text() -> String {
         var lines = ["phantom \(phantom)  certificate \(certificate ?? "-")  method \(method)  ROIs \(rois)",
                      "rod identity: \(identity)"]
         var rows = [["rod", "certified / nominal", "center x,y,z mm", "mean HU", "median HU", "SD HU", "voxels", "slices", "residual HU", "located"]]

@@ -1,0 +1,73 @@
+import ArgumentParser
+import Foundation
+import QCTCalibration
+import QCTCore
+import QCTDICOM
+import QCTPhantoms
+import QCTReport
+
+struct Measure: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure the European Spine Phantom's vertebrae in mg K2HPO4/cm³.",
+        discussion: """
+            Finds the three vertebral bodies with no hints, places a trabecular ROI inside each cortical shell over a \
+            mid-vertebral slab, and converts its mean HU with the Mindways calibration of the same scan, or with a \
+            calibration saved by `qct calibrate --save` (--calibration; refused when scanner, kVp, kernel, reconstruction \
+            diameter or table height differ or it is older than --max-age days, unless --allow-mismatch, which is recorded).
+            Exit status: 0 every check passed; 3 a check warned; 4 a check failed (e.g. a vertebra missing: no number is \
+            given for it); 2 nothing could be computed.
+            """)
+
+    @Argument(help: "Folder or files of one CT series.")
+    var series: String
+
+    @Flag(help: "Measure the European Spine Phantom (the default spine phantom).")
+    var esp = false
+
+    @OptionGroup var options: MeasureOptions
+
+    @Flag(help: "Print JSON.") var json = false
+    @Option(help: "Write the ROIs drawn on each vertebra's middle slice (.svg or .png).") var overlay: String?
+    @Option(help: "Also write the JSON result to this file.") var save: String?
+
+    func run() throws {
+        let pipeline = try SpinePipeline(options)
+        let read = SeriesReader.read(paths: [series], progress: ProgressBar(label: "reading").update)
+        for r in read.rejected { printError("refused: \(r.path): \(r.reason)") }
+        guard let (_, info, volume) = read.largestSeries() else {
+            printError("\(series): no usable CT series")
+            throw ExitCode(ReadExit.nothingUsable)
+        }
+        let report: MeasurementReport
+        do { report = try pipeline.measure(volume, series: info, path: series) } catch {
+            printError("refused: \(error)")
+            throw ExitCode(ReadExit.nothingUsable)
+        }
+        let used = report.calibration
+        let text = try jsonString(report)
+        print(json ? text : report.text())
+        if let save {
+            do { try Data(text.utf8).write(to: URL(fileURLWithPath: save), options: .atomic) } catch { printError("\(save): \(error)") }
+        }
+        if let overlay {
+            let rods = OverlayShape.rods(used?.source == "same scan" ? used?.rods ?? [] : [])
+            let panels = report.vertebrae.compactMap { v -> (slice: Int, shapes: [OverlayShape])? in
+                guard let roi = v.roi, v.sliceRange.count == 2 else { return nil }
+                let shape = OverlayShape(centerMM: (roi.centerMM[0], roi.centerMM[1]), semiAxesMM: (roi.semiAxesMM[0], roi.semiAxesMM[1]),
+                                         angleDegrees: roi.angleDegrees,
+                                         label: String(format: "%@ %.1f HU%@", v.name, v.meanHU ?? 0, v.bmd.map { String(format: " = %.1f mg/cm³", $0) } ?? ""),
+                                         warning: false)
+                return ((v.sliceRange[0] + v.sliceRange[1]) / 2, [shape] + rods)
+            }
+            do {
+                try OverlayWriter.write(volume: volume, panels: panels.isEmpty ? [(volume.geometry.slices / 2, rods)] : panels,
+                                        title: "qct measure: trabecular ROIs on each vertebra's middle slice", to: overlay)
+            } catch { printError("\(overlay): \(error)") }
+        }
+        switch CalibrationCheck.Status(rawValue: report.status) ?? .fail {
+        case .pass: return
+        case .warn: throw ExitCode(3)
+        case .fail: throw ExitCode(4)
+        }
+    }
+}

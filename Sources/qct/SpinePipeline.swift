@@ -1,0 +1,135 @@
+import ArgumentParser
+import Foundation
+import QCTCalibration
+import QCTCore
+import QCTDICOM
+import QCTPhantoms
+import QCTReport
+
+/// Options of ESP measurement, shared by measure, precision and compare.
+struct MeasureOptions: ParsableArguments {
+    @Option(help: "Spine phantom id.") var phantom: String = "esp"
+    @Option(help: "Spine phantom certificate serial (default: the phantom's first certificate).") var serial: String?
+    @OptionGroup var phantomOptions: PhantomOptions
+
+    @Option(help: "Apply this saved calibration (qct calibrate --save) instead of the same-scan one.") var calibration: String?
+    @Flag(name: .customLong("allow-mismatch"), help: "Apply a saved calibration even when it does not match the series (recorded in the result).")
+    var allowMismatch = false
+    @Option(name: .customLong("max-age"), help: "Oldest saved calibration accepted, days.") var maxAge: Double = 7
+    @Option(name: .customLong("calibration-phantom"), help: "Calibration phantom in the scan (same-scan calibration).")
+    var calibrationPhantom: String = "mindways-model3-ct"
+    @Option(name: .customLong("calibration-serial"), help: "Its certificate serial (default: its first certificate).")
+    var calibrationSerial: String?
+
+    @Option(help: "Mid-vertebral slab measured, mm (slices wholly inside it, off the endplates).") var slab: Double = VertebraSearchSettings().slabMM
+    @Option(name: .customLong("roi-scale"), help: "ROI semi-axes as a fraction of the vertebral body's (shell included).")
+    var roiScale: Double = VertebraSearchSettings().roiScale
+
+    func validate() throws {
+        guard slab > 0 else { throw ValidationError("--slab must be positive (mm)") }
+        guard roiScale > 0, roiScale < 1 else { throw ValidationError("--roi-scale must be between 0 and 1") }
+        guard maxAge >= 0 else { throw ValidationError("--max-age must not be negative (days)") }
+    }
+
+    var settings: VertebraSearchSettings {
+        var s = VertebraSearchSettings()
+        s.slabMM = slab
+        s.roiScale = roiScale
+        return s
+    }
+}
+
+/// Why a series was not measured (a saved calibration that does not apply, an unreadable file).
+struct MeasureRefusal: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// Measures ESP series with one set of options: calibration (same scan or
+/// saved, checked), vertebrae, checks and provenance.
+struct SpinePipeline {
+    let options: MeasureOptions
+    let catalog: PhantomCatalog
+    let definition: PhantomDefinition
+    let certificate: Certificate?
+    let saved: CalibrationReport?
+
+    /// Loads the catalog and the saved calibration; prints the reason and exits 2 when they are unusable.
+    init(_ options: MeasureOptions) throws {
+        self.options = options
+        catalog = options.phantomOptions.load()
+        guard let d = catalog.phantoms[options.phantom], d.inserts.contains(where: { $0.role == .vertebra }) else {
+            let spines = catalog.phantoms.values.filter { $0.inserts.contains { $0.role == .vertebra } }.map(\.id).sorted()
+            printError("\"\(options.phantom)\" is not a spine phantom; known: \(spines.joined(separator: ", "))")
+            throw ExitCode(ReadExit.nothingUsable)
+        }
+        definition = d
+        certificate = catalog.certificate(for: options.phantom, serial: options.serial)
+        if let serial = options.serial, certificate == nil {
+            printError("no certificate with serial \(serial) for \(options.phantom)")
+            throw ExitCode(ReadExit.nothingUsable)
+        }
+        if let path = options.calibration {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                printError("\(path): cannot read file")
+                throw ExitCode(ReadExit.nothingUsable)
+            }
+            do { saved = try JSONDecoder().decode(CalibrationReport.self, from: data) } catch {
+                printError("\(path): not a saved calibration (qct calibrate --save): \(error)")
+                throw ExitCode(ReadExit.nothingUsable)
+            }
+            if saved?.fit == nil {
+                printError("\(path): the saved calibration has no fit")
+                throw ExitCode(ReadExit.nothingUsable)
+            }
+        } else {
+            saved = nil
+        }
+    }
+
+    func measure(_ volume: Volume, series info: Series, path: String) throws(MeasureRefusal) -> MeasurementReport {
+        var extra: [CalibrationCheck] = []
+        let used: CalibrationUsed?
+        if let saved, let file = options.calibration {
+            let mismatches = CalibrationValidity.mismatches(saved: saved, scanner: info.scanner, protocolUsed: info.acquisition,
+                                                           maximumAgeDays: options.maxAge)
+            if !mismatches.isEmpty && !options.allowMismatch {
+                throw MeasureRefusal(description: "\(file): does not apply to \(path): " + mismatches.joined(separator: "; ") + " (--allow-mismatch overrides)")
+            }
+            used = CalibrationUsed(source: "saved", file: file, report: saved, mismatches: mismatches, allowMismatch: options.allowMismatch)
+            if !mismatches.isEmpty {
+                extra.append(CalibrationCheck(name: "asynchronous calibration", status: .warn,
+                                              detail: "applied despite: " + mismatches.joined(separator: "; ")))
+            }
+        } else {
+            used = sameScan(volume, info: info, checks: &extra)
+        }
+        if let u = used {
+            let status = CalibrationCheck.Status(rawValue: u.status) ?? .fail
+            let problems = u.checks.filter { $0.status != .pass }.map { "\($0.name): \($0.detail)" }
+            extra.append(CalibrationCheck(name: "calibration", status: status,
+                                          detail: "\(u.source) \(u.phantom) calibration: \(u.status)" +
+                                              (problems.isEmpty ? "" : " (" + problems.joined(separator: "; ") + ")")))
+        }
+        let settings = options.settings
+        let result = SpineMeasurer.measure(volume, phantom: definition, certificate: certificate, fit: used?.fit,
+                                           sliceThicknessMM: info.sliceThicknessMM, settings: settings)
+        return MeasurementReport(phantom: definition.id, certificate: certificate.map { "\($0.serial) (\($0.source))" }, result: result,
+                                 calibration: used, extraChecks: extra, series: info, path: path, settings: settings)
+    }
+
+    /// The calibration phantom of the same scan; nil (with a failed check) when it cannot be fitted.
+    func sameScan(_ volume: Volume, info: Series, checks: inout [CalibrationCheck]) -> CalibrationUsed? {
+        guard let pad = catalog.phantoms[options.calibrationPhantom], pad.calibration != .none else {
+            checks.append(CalibrationCheck(name: "calibration", status: .fail, detail: "\(options.calibrationPhantom) is not a calibration phantom"))
+            return nil
+        }
+        let certificate = catalog.certificate(for: options.calibrationPhantom, serial: options.calibrationSerial)
+        do {
+            let result = try Calibrator.calibrate(volume, phantom: pad, certificate: certificate)
+            return CalibrationUsed(source: "same scan", file: nil, report: CalibrationReport(result: result, series: info))
+        } catch {
+            checks.append(CalibrationCheck(name: "calibration", status: .fail, detail: "same-scan \(options.calibrationPhantom): \(error)"))
+            return nil
+        }
+    }
+}

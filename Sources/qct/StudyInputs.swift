@@ -1,0 +1,120 @@
+import ArgumentParser
+import Foundation
+import QCTDICOM
+import QCTReport
+
+/// Options shared by precision and compare: what to read and where to write.
+struct StudyOptions: ParsableArguments {
+    @Argument(help: "Measurement files (qct measure --json / --save), or folders of them or of ESP series (measured here).")
+    var inputs: [String]
+
+    @Option(name: .customLong("save-measurements"), help: "Write each series measured here as JSON into this folder.")
+    var saveMeasurements: String?
+
+    @Option(help: "Write CSV to this file ('-': standard output).") var csv: String?
+    @Option(help: "Write JSON to this file ('-': standard output).") var json: String?
+    @Option(help: "Write a self-contained HTML report (inline SVG charts) to this file.") var html: String?
+}
+
+/// Collects measurement reports from files, folders of files, and series (measured on the way).
+enum StudyInputs {
+    static func collect(_ paths: [String], options: MeasureOptions, saveTo: String?) throws -> [StudyInput] {
+        var out: [StudyInput] = []
+        var seriesPaths: [String] = []
+        let fm = FileManager.default
+        for path in paths {
+            var isDir: ObjCBool = false
+            guard fm.fileExists(atPath: path, isDirectory: &isDir) else {
+                printError("refused: \(path): no such file or folder")
+                continue
+            }
+            if !isDir.boolValue {
+                if path.lowercased().hasSuffix(".json") {
+                    if let r = load(path, quiet: false) { out.append(StudyInput(source: path, report: r)) }
+                } else {
+                    seriesPaths.append(path)
+                }
+                continue
+            }
+            let files = (fm.enumerator(atPath: path)?.allObjects as? [String] ?? []).sorted()
+            let reports = files.filter { $0.lowercased().hasSuffix(".json") }
+                .compactMap { f -> StudyInput? in
+                    let full = (path as NSString).appendingPathComponent(f)
+                    return load(full, quiet: true).map { StudyInput(source: full, report: $0) }
+                }
+            out += reports
+            if files.contains(where: { !$0.lowercased().hasSuffix(".json") }) { seriesPaths.append(path) }
+        }
+        guard !seriesPaths.isEmpty else { return out }
+        // Series: headers first, then one series at a time (memory stays one volume).
+        let headers = SeriesReader.read(paths: seriesPaths, decodePixels: false)
+        for r in headers.rejected { printError("refused: \(r.path): \(r.reason)") }
+        guard !headers.series.isEmpty else { return out }
+        let pipeline = try SpinePipeline(options)
+        if let saveTo { try? fm.createDirectory(atPath: saveTo, withIntermediateDirectories: true) }
+        for (n, s) in headers.series.enumerated() {
+            let folder = commonFolder(s.filePaths)
+            let read = SeriesReader.read(paths: s.filePaths)
+            guard let (_, info, volume) = read.largestSeries() else {
+                printError("refused: \(folder): series \(s.seriesInstanceUID) could not be loaded")
+                continue
+            }
+            do {
+                let report = try pipeline.measure(volume, series: info, path: folder)
+                let readings = report.vertebrae.map { v in v.bmd.map { String(format: "%@ %.2f", v.name, $0) } ?? "\(v.name) —" }
+                printError("measured \(n + 1)/\(headers.series.count) \(folder): \(readings.joined(separator: ", ")) mg/cm³ (\(report.status))")
+                var source = folder
+                if let saveTo {
+                    let name = "\(scannerLabel(report.scanner))-\(report.series.seriesInstanceUID.suffix(12)).json"
+                        .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: " ", with: "_")
+                    source = (saveTo as NSString).appendingPathComponent(name)
+                    do { try Data(try jsonString(report).utf8).write(to: URL(fileURLWithPath: source), options: .atomic) } catch {
+                        printError("\(source): \(error)")
+                    }
+                }
+                out.append(StudyInput(source: source, report: report))
+            } catch {
+                printError("refused: \(error)")
+            }
+        }
+        return out
+    }
+
+    /// A measurement report, or nil (with a line on standard error unless `quiet`).
+    static func load(_ path: String, quiet: Bool) -> MeasurementReport? {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            if !quiet { printError("refused: \(path): cannot read file") }
+            return nil
+        }
+        do {
+            let r = try JSONDecoder().decode(MeasurementReport.self, from: data)
+            guard r.kind == "qct-spine-measurement" else { throw MeasureRefusal(description: "kind \(r.kind)") }
+            return r
+        } catch {
+            if !quiet { printError("refused: \(path): not a qct measurement (qct measure --json): \(error)") }
+            return nil
+        }
+    }
+
+    /// The deepest folder holding every file.
+    static func commonFolder(_ files: [String]) -> String {
+        let dirs = files.map { ($0 as NSString).deletingLastPathComponent.split(separator: "/", omittingEmptySubsequences: false) }
+        guard var prefix = dirs.first else { return "." }
+        for d in dirs.dropFirst() {
+            var k = 0
+            while k < min(prefix.count, d.count), prefix[k] == d[k] { k += 1 }
+            prefix = Array(prefix.prefix(k))
+        }
+        let joined = prefix.joined(separator: "/")
+        return joined.isEmpty ? "/" : joined
+    }
+
+    /// Writes `text` to a file, or to standard output for "-".
+    static func write(_ text: String, to path: String) throws {
+        if path == "-" { print(text, terminator: text.hasSuffix("\n") ? "" : "\n"); return }
+        do { try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
+            printError("\(path): \(error)")
+            throw ExitCode(ReadExit.nothingUsable)
+        }
+    }
+}

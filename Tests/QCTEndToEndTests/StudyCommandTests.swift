@@ -1,0 +1,162 @@
+import Foundation
+import XCTest
+
+/// `qct precision` and `qct compare` end to end on simulated repeat scans,
+/// and the HTML report rendered by a real browser (Debian's chromium).
+final class StudyCommandTests: XCTestCase {
+    static let repo = SimulateCommandTests.repo
+    let phantoms = StudyCommandTests.repo.appendingPathComponent("Phantoms").path
+    /// Shared across the tests of this class: 2 scanners × 4 repositioned scans, measured once.
+    nonisolated(unsafe) static var measurements: URL?
+    nonisolated(unsafe) static var workDirectory: URL?
+
+    override class func tearDown() {
+        if let d = workDirectory { try? FileManager.default.removeItem(at: d) }
+    }
+
+    func measured() throws -> URL {
+        if let m = Self.measurements { return m }
+        let qct = try QCTRunner.releaseQCT()
+        let root = try QCTRunner.temporaryDirectory()
+        Self.workDirectory = root
+        for scanner in ["QCT1", "QCT3"] {
+            let r = try QCTRunner.runTool(qct, ["simulate", "esp-on-pad", "--scanner", scanner, "--repeat", "4", "--reposition",
+                                                "--out", root.appendingPathComponent(scanner).path, "--phantoms", phantoms,
+                                                "--matrix", "400", "--pixel-spacing", "0.9", "--slices", "40", "--thickness", "3",
+                                                "--spacing", "3", "--noise", "12"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+        }
+        let out = root.appendingPathComponent("measurements")
+        let r = try QCTRunner.runTool(qct, ["precision", root.appendingPathComponent("QCT1").path, root.appendingPathComponent("QCT3").path,
+                                           "--phantoms", phantoms, "--save-measurements", out.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        Self.measurements = out
+        return out
+    }
+
+    /// Every saved measurement: scanner station → vertebra → readings.
+    func readings(_ dir: URL) throws -> [String: [String: [Double]]] {
+        var out: [String: [String: [Double]]] = [:]
+        for f in try FileManager.default.contentsOfDirectory(atPath: dir.path) where f.hasSuffix(".json") {
+            let m = try QCTRunner.json(String(decoding: try Data(contentsOf: dir.appendingPathComponent(f)), as: UTF8.self))
+            let station = try XCTUnwrap((m["scanner"] as? [String: Any])?["stationName"] as? String)
+            for v in try XCTUnwrap(m["vertebrae"] as? [[String: Any]]) {
+                out[station, default: [:]][try XCTUnwrap(v["name"] as? String), default: []].append(try XCTUnwrap(v["bmd"] as? Double))
+            }
+        }
+        return out
+    }
+
+    static func meanSD(_ x: [Double]) -> (Double, Double) {
+        let m = x.reduce(0, +) / Double(x.count)
+        return (m, (x.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(x.count - 1)).squareRoot())
+    }
+
+    func testPrecisionFromSavedMeasurementsMatchesAnIndependentComputation() throws {
+        let dir = try measured()
+        let data = try readings(dir)
+        XCTAssertEqual(data.keys.sorted(), ["QCT1", "QCT3"])
+        let r = try QCTRunner.runTool(try QCTRunner.releaseQCT(), ["precision", dir.path, "--json", "-", "--phantoms", phantoms])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let study = try QCTRunner.json(r.stdout)
+        let scanners = try XCTUnwrap(study["scanners"] as? [[String: Any]])
+        XCTAssertEqual(scanners.count, 2)
+        for s in scanners {
+            let name = try XCTUnwrap(s["scanner"] as? String)
+            let p = try XCTUnwrap(s["precision"] as? [String: Any])
+            var sumSq = 0.0, means: [Double] = []
+            for site in try XCTUnwrap(p["sites"] as? [[String: Any]]) {
+                let v = try XCTUnwrap(site["name"] as? String)
+                let (m, sd) = Self.meanSD(try XCTUnwrap(data[name]?[v]))
+                XCTAssertEqual(try XCTUnwrap(site["n"] as? Int), 4)
+                XCTAssertEqual(try XCTUnwrap(site["mean"] as? Double), m, accuracy: 1e-9)
+                XCTAssertEqual(try XCTUnwrap(site["sd"] as? Double), sd, accuracy: 1e-9)
+                XCTAssertEqual(try XCTUnwrap(site["cvPercent"] as? Double), sd / m * 100, accuracy: 1e-9)
+                sumSq += sd * sd
+                means.append(m)
+            }
+            let rms = (sumSq / 3).squareRoot(), grand = means.reduce(0, +) / 3
+            XCTAssertEqual(try XCTUnwrap(p["rmsSD"] as? Double), rms, accuracy: 1e-9)
+            XCTAssertEqual(try XCTUnwrap(p["overallCVPercent"] as? Double), rms / grand * 100, accuracy: 1e-9)
+            XCTAssertEqual(try XCTUnwrap(p["df"] as? Int), 9)
+            XCTAssertEqual(try XCTUnwrap(p["lsc"] as? Double), 2.77 * rms, accuracy: 1e-9)
+        }
+        // CSV: one row per scanner and vertebra, every figure with its unit in the header.
+        let csv = try QCTRunner.runTool(try QCTRunner.releaseQCT(), ["precision", dir.path, "--csv", "-", "--phantoms", phantoms])
+        let lines = csv.stdout.split(separator: "\n")
+        XCTAssertEqual(lines.count, 7, csv.stdout)
+        XCTAssertTrue(lines[0].contains("mean_mg_cm3") && lines[0].contains("sd_mg_cm3"), String(lines[0]))
+    }
+
+    func testCompareCorrectsEachScannerToNominalAndToAReference() throws {
+        let dir = try measured()
+        let data = try readings(dir)
+        let r = try QCTRunner.runTool(try QCTRunner.releaseQCT(), ["compare", dir.path, "--json", "-", "--reference", "QCT1", "--phantoms", phantoms])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let c = try QCTRunner.json(r.stdout)
+        let regressions = try XCTUnwrap(c["regressions"] as? [[String: Any]])
+        for reg in regressions {
+            let name = try XCTUnwrap(reg["scanner"] as? String)
+            // measured = a + b · nominal through the three vertebra means: the line holds them within its SEE.
+            let line = try XCTUnwrap(reg["versusNominal"] as? [String: Any])
+            let a = try XCTUnwrap(line["intercept"] as? Double), b = try XCTUnwrap(line["slope"] as? Double)
+            let see = try XCTUnwrap(line["see"] as? Double)
+            for (v, nominal) in [("L1", 50.0), ("L2", 100.0), ("L3", 200.0)] {
+                let mean = Self.meanSD(try XCTUnwrap(data[name]?[v])).0
+                XCTAssertLessThanOrEqual(abs(mean - (a + b * nominal)), 2 * see + 1e-9, "\(name) \(v)")
+            }
+            XCTAssertGreaterThan(try XCTUnwrap(line["r"] as? Double), 0.999)
+        }
+        // Against the reference: QCT1 on itself is the identity.
+        let selfLine = try XCTUnwrap(regressions.first { $0["scanner"] as? String == "QCT1" }?["versusReference"] as? [String: Any])
+        XCTAssertEqual(try XCTUnwrap(selfLine["slope"] as? Double), 1, accuracy: 1e-12)
+        XCTAssertEqual(try XCTUnwrap(selfLine["intercept"] as? Double), 0, accuracy: 1e-9)
+        // QCT3 (80 kVp) reads L1 higher than QCT1 (140 kVp): the ANOVA across scanners says so.
+        let across = try XCTUnwrap(c["acrossScanners"] as? [[String: Any]])
+        let l1 = try XCTUnwrap((across.first { $0["vertebra"] as? String == "L1" })?["anova"] as? [String: Any])
+        XCTAssertLessThan(try XCTUnwrap(l1["p"] as? Double), 1e-6)
+        let bad = try QCTRunner.runTool(try QCTRunner.releaseQCT(), ["compare", dir.path, "--reference", "QCT9", "--phantoms", phantoms])
+        XCTAssertEqual(bad.status, 2)
+        XCTAssertTrue(bad.stderr.contains("QCT9"), bad.stderr)
+    }
+
+    func testHTMLReportRendersInChromiumWithTheTableNumbers() throws {
+        let dir = try measured()
+        let data = try readings(dir)
+        let root = try QCTRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let html = root.appendingPathComponent("report.html"), png = root.appendingPathComponent("report.png")
+        let r = try QCTRunner.runTool(try QCTRunner.releaseQCT(), ["compare", dir.path, "--html", html.path, "--phantoms", phantoms])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let page = try String(contentsOf: html, encoding: .utf8)
+        XCTAssertFalse(page.contains("http://") && page.contains("<script"), "the report must need no network")
+        let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        let browser = try XCTUnwrap(chromium, "Debian's chromium is needed (make deps installs it)")
+        let flags = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--user-data-dir=\(root.appendingPathComponent("profile").path)"]
+        let shot = try QCTRunner.runTool(browser, flags + ["--window-size=1200,1800", "--screenshot=\(png.path)", html.absoluteString], timeout: 120)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: png.path), shot.stderr)
+        // Not blank: a good share of non-white pixels and many colours (tables, charts).
+        let stats = try QCTRunner.runTool(QCTRunner.fixtures.appendingPathComponent("venv/bin/python").path,
+                                          [Self.repo.appendingPathComponent("Scripts/png_stats.py").path, png.path])
+        XCTAssertEqual(stats.status, 0, stats.stderr)
+        let s = try QCTRunner.json(stats.stdout)
+        XCTAssertGreaterThan(try XCTUnwrap(s["nonWhiteFraction"] as? Double), 0.03, stats.stdout)
+        XCTAssertGreaterThan(try XCTUnwrap(s["colours"] as? Int), 20, stats.stdout)
+        // The DOM as the browser built it holds the table's numbers, computed here from the measurements.
+        let dom = try QCTRunner.runTool(browser, flags + ["--dump-dom", html.absoluteString], timeout: 120)
+        XCTAssertTrue(dom.stdout.contains("<table id=\"precision\">"), String(dom.stdout.prefix(500)))
+        for (scanner, sites) in data {
+            var sumSq = 0.0, means: [Double] = []
+            for v in ["L1", "L2", "L3"] {
+                let (m, sd) = Self.meanSD(try XCTUnwrap(sites[v]))
+                XCTAssertTrue(dom.stdout.contains(String(format: "%.2f ± %.3f", m, sd)), "\(scanner) \(v) \(m) ± \(sd) not in the page")
+                sumSq += sd * sd
+                means.append(m)
+            }
+            let rms = (sumSq / 3).squareRoot()
+            XCTAssertTrue(dom.stdout.contains(String(format: "<td>%.3f</td><td>%.3f</td>", rms, rms / (means.reduce(0, +) / 3) * 100)),
+                          "\(scanner): overall SD and CV not in the page")
+        }
+        XCTAssertTrue(dom.stdout.contains("<svg"), "charts are inline SVG")
+    }
+}
