@@ -22,11 +22,23 @@ public struct CalibratedRod: Codable, Hashable, Sendable {
     public var located: String
     /// Residual of the fit in its own space (HU − water for Mindways, HU for linear), HU.
     public var residualHU: Double?
+    /// Mean HU of the ROI in each measured slice (for calibration along z; not serialised).
+    public var sliceMeanHU: [Double] = []
+
+    enum CodingKeys: String, CodingKey {
+        case name, nominal, centerMM, roiRadiusMM, meanHU, medianHU, sdHU, voxels, sliceRange, located, residualHU
+    }
 
     static func measure(_ v: Volume, rod: LocatedRod, roiRadius: Double, located: String) -> CalibratedRod {
         let g = v.geometry
         var values: [Double] = []
+        var sliceMeans: [Double] = []
         for k in rod.slices {
+            let before = values.count
+            defer {
+                let part = values[before...]
+                sliceMeans.append(part.isEmpty ? .nan : part.reduce(0, +) / Double(part.count))
+            }
             let z = g.position(column: 0, row: 0, slice: Double(k)).z
             let (x, y) = rod.center(z: z)
             let ci = (x - g.origin.x) / g.columnSpacing, cj = (y - g.origin.y) / g.rowSpacing
@@ -52,6 +64,7 @@ public struct CalibratedRod: Codable, Hashable, Sendable {
             : values.count % 2 == 1 ? values[values.count / 2] : (values[values.count / 2 - 1] + values[values.count / 2]) / 2
         return CalibratedRod(name: rod.templateName, centerMM: [cx, cy, zMid], roiRadiusMM: roiRadius,
                               meanHU: s.mean, medianHU: median, sdHU: s.sd, voxels: s.count,
-                              sliceRange: [rod.slices.lowerBound, rod.slices.upperBound], located: located)
+                              sliceRange: [rod.slices.lowerBound, rod.slices.upperBound], located: located,
+                              sliceMeanHU: sliceMeans)
     }
 }

@@ -52,6 +52,8 @@ public struct CalibrationResult: Codable, Sendable {
     public var identity: String
     public var rods: [CalibratedRod]
     public var fit: CalibrationFit?
+    /// Per-slab fits along z (when asked for).
+    public var alongZ: [SliceCalibration]?
     public var checks: [CalibrationCheck]
     public var status: CalibrationCheck.Status
 }

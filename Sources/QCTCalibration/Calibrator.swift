@@ -143,10 +143,17 @@ public enum Calibrator {
                                            detail: "not found: \(place(lost)) (measured where the template puts them; the fit is not to be trusted)"), at: 0)
         }
         checks += CommonGates.rodSD(rods)
+        var alongZ: [SliceCalibration]?
+        if let slab = settings.alongZSlabMM, let fit, manual == nil {
+            let slabs = CalibrationAlongZ.fit(v, rods: rods, method: phantom.calibration.rawValue,
+                                              quantity: phantom.certificateQuantities.first, slabMM: slab)
+            alongZ = slabs
+            checks.append(CalibrationAlongZ.check(slabs, overall: fit))
+        }
         let status = checks.map(\.status).max() ?? .pass
         return CalibrationResult(phantom: phantom.id, certificate: certificate.map { "\($0.serial) (\($0.source))" },
                                  method: phantom.calibration.rawValue, rois: manual == nil ? "detected" : "manual (\(manualSource ?? "file"))",
-                                 identity: identity, rods: rods, fit: fit, checks: checks, status: status)
+                                 identity: identity, rods: rods, fit: fit, alongZ: alongZ, checks: checks, status: status)
     }
 
     /// The permutation of 0..<count maximising `score` (count ≤ 8).

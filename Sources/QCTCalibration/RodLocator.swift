@@ -10,6 +10,8 @@ public struct RodSearchSettings: Codable, Hashable, Sendable {
     public var roiInsetMM = 1.5
     /// Trimmed at each rod end that lies inside the scan, mm.
     public var trimEndsMM = 10.0
+    /// When set, also fit the calibration in slabs of this many mm along z.
+    public var alongZSlabMM: Double?
     public init() {}
 }
 

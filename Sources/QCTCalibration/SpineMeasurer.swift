@@ -13,8 +13,9 @@ public enum SpineMeasurer {
     }
 
     /// `sliceThicknessMM`: the series' nominal thickness (default: the slice spacing).
+    /// `alongZ`: per-slab calibrations; when given, each vertebra is converted with the one at its z.
     public static func measure(_ v: Volume, phantom: PhantomDefinition, certificate: Certificate?, fit: CalibrationFit?,
-                               sliceThicknessMM: Double? = nil,
+                               alongZ: [SliceCalibration]? = nil, sliceThicknessMM: Double? = nil,
                                settings: VertebraSearchSettings = VertebraSearchSettings()) -> Result {
         let g = v.geometry
         let slots = phantom.inserts.filter { $0.role == .vertebra }
@@ -53,7 +54,15 @@ public enum SpineMeasurer {
             r.voxels = m.stats.count
             r.sliceRange = [m.slices.lowerBound, m.slices.upperBound]
             r.roi = m.roi
-            r.bmd = fit.map { $0.bmd(hu: m.stats.mean) }
+            let line: (slope: Double, intercept: Double)?
+            if let alongZ, !alongZ.isEmpty {
+                line = CalibrationAlongZ.at(z: m.roi.centerMM[2], alongZ)
+            } else {
+                line = fit.map { ($0.slope, $0.intercept) }
+            }
+            r.calibrationSlope = line?.slope
+            r.calibrationIntercept = line?.intercept
+            r.bmd = line.map { $0.slope * m.stats.mean + $0.intercept }
             readings.append(r)
         }
         return Result(vertebrae: readings, checks: checks(readings, fit: fit), backgroundHU: search.backgroundHU)

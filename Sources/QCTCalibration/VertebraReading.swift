@@ -30,6 +30,10 @@ public struct VertebraReading: Codable, Hashable, Sendable {
     /// First and last slice measured (0-based, volume order); empty when not measured.
     public var sliceRange: [Int]
     public var roi: VertebraROI?
+    /// The calibration line applied: BMD = slope · HU + intercept (mg/cm³ per HU, mg/cm³);
+    /// with calibration along z, the one at the ROI's z.
+    public var calibrationSlope: Double?
+    public var calibrationIntercept: Double?
     /// Why there is no reading ("not in the scan", "cut off at the scan edge …").
     public var missing: String?
 }

@@ -14,6 +14,7 @@ public struct CalibrationReport: Codable, Sendable {
     public var identity: String
     public var rods: [CalibratedRod]
     public var fit: CalibrationFit?
+    public var alongZ: [SliceCalibration]?
     public var checks: [CalibrationCheck]
     public var status: String
     public var seriesInstanceUID: String
@@ -29,6 +30,7 @@ public struct CalibrationReport: Codable, Sendable {
         identity = r.identity
         rods = r.rods
         fit = r.fit
+        alongZ = r.alongZ
         checks = r.checks
         status = r.status.rawValue
         seriesInstanceUID = series.seriesInstanceUID
@@ -38,7 +40,7 @@ public struct CalibrationReport: Codable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case schemaVersion, analysisVersion, phantom, certificate, method, rois, identity, rods, fit, checks, status
+        case schemaVersion, analysisVersion, phantom, certificate, method, rois, identity, rods, fit, alongZ, checks, status
         case seriesInstanceUID, files, scanner
         case protocolUsed = "protocol"
     }
@@ -74,6 +76,16 @@ public struct CalibrationReport: Codable, Sendable {
             }
             lines.append(String(format: "BMD = %.6f mg/cm³ per HU × HU %+.4f mg/cm³ (slope SE %.6f, intercept SE %.4f)",
                                 f.slope, f.intercept, f.slopeStandardError, f.interceptStandardError))
+        }
+        if let slabs = alongZ, !slabs.isEmpty {
+            var rows = [["slices", "z mm", "slope mg/cm³ per HU", "intercept mg/cm³", "σ_CT HU per mg/cm³", "β_CT HU", "r²"]]
+            for s in slabs {
+                rows.append(["\(s.slices[0])–\(s.slices[1])", String(format: "%.1f", s.zMM), String(format: "%.6f", s.slope),
+                             String(format: "%+.4f", s.intercept), s.sigmaCT.map { String(format: "%.6f", $0) } ?? "-",
+                             s.betaCT.map { String(format: "%.3f", $0) } ?? "-", String(format: "%.6f", s.r2)])
+            }
+            lines.append("calibration along z:")
+            lines += table(rows)
         }
         for c in checks { lines.append("\(c.status.rawValue.uppercased().padding(toLength: 4, withPad: " ", startingAt: 0))  \(c.name): \(c.detail)") }
         lines.append("status: \(status)")

@@ -13,6 +13,8 @@ public struct CalibrationUsed: Codable, Sendable {
     public var certificate: String?
     public var method: String
     public var fit: CalibrationFit?
+    /// Per-slab fits along z, when the calibration has them.
+    public var alongZ: [SliceCalibration]?
     /// pass / warn / fail of the calibration's own checks.
     public var status: String
     public var checks: [CalibrationCheck]
@@ -31,6 +33,7 @@ public struct CalibrationUsed: Codable, Sendable {
         certificate = c.certificate
         method = c.method
         fit = c.fit
+        alongZ = c.alongZ
         status = c.status
         checks = c.checks
         rods = c.rods

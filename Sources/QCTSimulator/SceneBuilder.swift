@@ -23,7 +23,9 @@ enum SceneBuilder {
         var inserts: [InsertTruth] = []
         var phantoms: [PhantomTruth] = []
         var calibration: CalibrationTruth?
-        var vertebrae: [(String, Double, Double)] = []
+        var vertebrae: [(String, Double, Double, Double)] = []
+        var calibrationRods: [MindwaysCalibration.Rod] = []
+        var calibrationLinear: [(hu: Double, density: Double)] = []
         let a = request.rotationDegrees * Double.pi / 180
         let (ca, sa) = (cosValue(a), sinValue(a))
         for placement in scene.phantoms {
@@ -71,21 +73,36 @@ enum SceneBuilder {
                         linear.append((hu, d))
                     }
                 }
-                if insert.role == .vertebra, let ha = certified["HA"] { vertebrae.append((insert.name, ha, hu)) }
+                if insert.role == .vertebra, let ha = certified["HA"] {
+                    vertebrae.append((insert.name, ha, hu, (placed.zRange.lowerBound + placed.zRange.upperBound) / 2))
+                }
             }
             if calibration == nil, let fit = MindwaysCalibration(rods: rods) {
+                calibrationRods = rods
                 calibration = CalibrationTruth(method: "mindways-two-component", phantom: phantom.id,
                                                sigmaRef: fit.sigmaRef, betaRef: fit.betaRef, sigmaCT: fit.sigmaCT,
                                                betaCT: fit.betaCT, slope: fit.slope, intercept: fit.intercept, r2: fit.fit.r2)
             } else if calibration == nil, let fit = LinearFit(x: linear.map(\.hu), y: linear.map(\.density)) {
+                calibrationLinear = linear
                 calibration = CalibrationTruth(method: "linear", phantom: phantom.id, sigmaRef: nil, betaRef: nil,
                                                sigmaCT: nil, betaCT: nil, slope: fit.slope, intercept: fit.intercept, r2: fit.r2)
             }
         }
         let airHU = gain * scale.hu(mu: scale.muAir) + offset
-        let v = vertebrae.map { name, ha, hu in
+        // At the vertebra's z every CT number carries the gain there.
+        func atZ(_ hu: Double, _ z: Double) -> Double? {
+            let g = 1 + request.gainGradientPerMM * z
+            if let fit = MindwaysCalibration(rods: calibrationRods.map { .init(name: $0.name, k2hpo4: $0.k2hpo4, water: $0.water, hu: g * $0.hu) }) {
+                return fit.bmd(hu: g * hu)
+            }
+            if let fit = LinearFit(x: calibrationLinear.map { g * $0.hu }, y: calibrationLinear.map(\.density)) {
+                return fit.slope * g * hu + fit.intercept
+            }
+            return nil
+        }
+        let v = vertebrae.map { name, ha, hu, z in
             VertebraTruth(name: name, trueHA: ha, trueHU: hu,
-                          expectedBMD: calibration.map { $0.slope * hu + $0.intercept })
+                          expectedBMD: calibration.map { $0.slope * hu + $0.intercept }, expectedBMDAtZ: atZ(hu, z))
         }
         return (SceneModel(shapes: shapes, inserts: inserts, phantoms: phantoms, airHU: airHU), calibration, v)
     }

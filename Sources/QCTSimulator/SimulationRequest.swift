@@ -27,6 +27,8 @@ public struct SimulationRequest: Sendable {
     public var blurFWHMmm: Double?
     /// Sub-samples per pixel edge where a pixel straddles a boundary (partial volume).
     public var supersampling = 4
+    /// CT-number gain along z: HU × (1 + gradient · z), per mm of patient z (0: none).
+    public var gainGradientPerMM = 0.0
     /// Acquisition date and time (DICOM DA and TM).
     public var acquisitionDate = "20260101"
     public var acquisitionTime = "080000"

@@ -48,6 +48,10 @@ public enum Simulator {
                 guard let m = mapsCopy[index] else { continue }
                 for i in 0..<image.count { image[i] += w * m[i] }
             }
+            if request.gainGradientPerMM != 0 {
+                let g = 1 + request.gainGradientPerMM * zs[k]
+                for i in 0..<image.count { image[i] *= g }
+            }
             var rng = SplitMix64(seed: request.seed ^ (UInt64(k + 1) &* 0xD1B5_4A32_D192_ED03) ^ UInt64(request.seriesNumber) << 48)
             ImageFilters.addNoise(&image, sd: noise, taps: taps, rng: &rng)
             ImageFilters.blur(&image, columns: n, rows: n, taps: taps)
@@ -68,7 +72,8 @@ public enum Simulator {
                                   model: request.profile.model, stationName: request.profile.stationName,
                                   deviceSerialNumber: request.profile.deviceSerialNumber, kvp: request.profile.kvp,
                                   effectiveEnergyKeV: request.profile.effectiveEnergyKeV, huGain: request.profile.huGain,
-                                  huOffset: request.profile.huOffset, kernel: request.profile.kernel,
+                                  huOffset: request.profile.huOffset, huGainGradientPerMM: request.gainGradientPerMM,
+                                  kernel: request.profile.kernel,
                                   mAs: request.profile.mAs, noiseSDHU: noise, blurFWHMmm: request.blur,
                                   attenuationSource: AttenuationTable.source),
             geometry: GeometryTruth(rows: n, columns: n, pixelSpacingMM: spacing, slices: zs.count,

@@ -28,6 +28,8 @@ public struct ScannerTruth: Codable, Sendable {
     public var huGain: Double
     /// HU.
     public var huOffset: Double
+    /// CT-number gain along z: HU × (1 + gradient · z), per mm.
+    public var huGainGradientPerMM: Double
     public var kernel: String
     /// mAs.
     public var mAs: Double
@@ -111,4 +113,7 @@ public struct VertebraTruth: Codable, Sendable {
     public var trueHU: Double
     /// What the scene's calibration turns `trueHU` into, mg K2HPO4/cm³ (nil without a calibration phantom).
     public var expectedBMD: Double?
+    /// With a gain gradient along z: what the calibration phantom's rods at the
+    /// vertebra's middle z turn its CT number there into (equals `expectedBMD` without one).
+    public var expectedBMDAtZ: Double?
 }

@@ -29,6 +29,8 @@ struct Calibrate: ParsableCommand {
     @Option(name: .customLong("roi-inset"), help: "ROI inset from the rod edge, mm.") var roiInset: Double = 1.5
     @Option(name: .customLong("trim-ends"), help: "Trimmed at rod ends inside the scan, mm.") var trimEnds: Double = 10
     @Option(help: "Slab thickness for detection, mm.") var slab: Double = 5
+    @Option(name: .customLong("along-z"), help: "Also fit the calibration in slabs of this many mm along z (per-slice calibration).")
+    var alongZ: Double?
 
     @Flag(help: "Print JSON.") var json = false
     @Option(help: "Write the ROIs drawn on the middle slice (.svg or .png).") var overlay: String?
@@ -55,6 +57,7 @@ struct Calibrate: ParsableCommand {
         settings.roiInsetMM = roiInset
         settings.trimEndsMM = trimEnds
         settings.slabMM = slab
+        settings.alongZSlabMM = alongZ
         var manual: ManualROIs?
         if let rois {
             guard let data = FileManager.default.contents(atPath: rois) else {

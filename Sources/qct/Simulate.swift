@@ -52,6 +52,8 @@ struct Simulate: ParsableCommand {
     @Option(help: "Noise SD after the kernel, HU (default: the profile's, scaled by mAs).") var noise: Double?
     @Option(help: "In-plane blur FWHM, mm (default: the profile's).") var blur: Double?
     @Option(help: "Sub-samples per pixel edge at boundaries (partial volume).") var supersample: Int = 4
+    @Option(name: .customLong("gain-gradient"), help: "CT-number gain change along z, % per 100 mm (HU × (1 + g·z)).")
+    var gainGradient: Double = 0
     @Option(help: "Acquisition date and time, YYYYMMDDHHMMSS.") var acquired: String = "20260101080000"
     @Option(help: "Number of scans.") var `repeat`: Int = 1
     @Flag(help: "Shift and rotate the scene a little between repeated scans (±5 mm x/y, ±3 mm z, ±3°).") var reposition = false
@@ -108,6 +110,7 @@ struct Simulate: ParsableCommand {
         request.noiseSDHU = noiseSD
         request.blurFWHMmm = blur
         request.supersampling = supersample
+        request.gainGradientPerMM = gainGradient / 100 / 100
         request.acquisitionDate = String(acquired.prefix(8))
         let baseTime = String(acquired.suffix(6))
         let base = translation ?? [0, 0, 0]

@@ -21,6 +21,10 @@ struct MeasureOptions: ParsableArguments {
     @Option(name: .customLong("calibration-serial"), help: "Its certificate serial (default: its first certificate).")
     var calibrationSerial: String?
 
+    @Option(name: .customLong("calibration-along-z"),
+            help: "Calibrate in slabs of this many mm along z and convert each vertebra with the calibration at its z.")
+    var calibrationAlongZ: Double?
+
     @Option(help: "Mid-vertebral slab measured, mm (slices wholly inside it, off the endplates).") var slab: Double = VertebraSearchSettings().slabMM
     @Option(name: .customLong("roi-scale"), help: "ROI semi-axes as a fraction of the vertebral body's (shell included).")
     var roiScale: Double = VertebraSearchSettings().roiScale
@@ -29,6 +33,7 @@ struct MeasureOptions: ParsableArguments {
         guard slab > 0 else { throw ValidationError("--slab must be positive (mm)") }
         guard roiScale > 0, roiScale < 1 else { throw ValidationError("--roi-scale must be between 0 and 1") }
         guard maxAge >= 0 else { throw ValidationError("--max-age must not be negative (days)") }
+        if let z = calibrationAlongZ, z <= 0 { throw ValidationError("--calibration-along-z must be positive (mm)") }
     }
 
     var settings: VertebraSearchSettings {
@@ -81,6 +86,10 @@ struct SpinePipeline {
                 printError("\(path): the saved calibration has no fit")
                 throw ExitCode(ReadExit.nothingUsable)
             }
+            if options.calibrationAlongZ != nil, saved?.alongZ?.isEmpty ?? true {
+                printError("\(path): the saved calibration has no fits along z (save it with qct calibrate --along-z)")
+                throw ExitCode(ReadExit.nothingUsable)
+            }
         } else {
             saved = nil
         }
@@ -111,7 +120,8 @@ struct SpinePipeline {
                                               (problems.isEmpty ? "" : " (" + problems.joined(separator: "; ") + ")")))
         }
         let settings = options.settings
-        let result = SpineMeasurer.measure(volume, phantom: definition, certificate: certificate, fit: used?.fit,
+        let alongZ = options.calibrationAlongZ != nil ? used?.alongZ : nil
+        let result = SpineMeasurer.measure(volume, phantom: definition, certificate: certificate, fit: used?.fit, alongZ: alongZ,
                                            sliceThicknessMM: info.sliceThicknessMM, settings: settings)
         return MeasurementReport(phantom: definition.id, certificate: certificate.map { "\($0.serial) (\($0.source))" }, result: result,
                                  calibration: used, extraChecks: extra, series: info, path: path, settings: settings)
@@ -124,8 +134,10 @@ struct SpinePipeline {
             return nil
         }
         let certificate = catalog.certificate(for: options.calibrationPhantom, serial: options.calibrationSerial)
+        var settings = RodSearchSettings()
+        settings.alongZSlabMM = options.calibrationAlongZ
         do {
-            let result = try Calibrator.calibrate(volume, phantom: pad, certificate: certificate)
+            let result = try Calibrator.calibrate(volume, phantom: pad, certificate: certificate, settings: settings)
             return CalibrationUsed(source: "same scan", file: nil, report: CalibrationReport(result: result, series: info))
         } catch {
             checks.append(CalibrationCheck(name: "calibration", status: .fail, detail: "same-scan \(options.calibrationPhantom): \(error)"))

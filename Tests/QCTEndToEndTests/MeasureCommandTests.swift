@@ -135,4 +135,36 @@ final class MeasureCommandTests: XCTestCase {
         XCTAssertEqual(wrong.status, 2)
         XCTAssertTrue(wrong.stderr.contains("Device Serial Number differs"), wrong.stderr)
     }
+
+    func testCalibrationAlongZFollowsAGainThatChangesAlongZ() throws {
+        // CT numbers 5 % per 100 mm higher towards +z: a whole-scan calibration misreads L1 and L3.
+        let dir = try simulate("gradient", ["--gain-gradient=5", "--slices", "60", "--thickness", "2", "--spacing", "2",
+                                            "--matrix", "450", "--pixel-spacing", "0.8", "--noise", "8"])
+        let expected = try XCTUnwrap(try truth(dir)["vertebrae"] as? [[String: Any]])
+        func errors(_ result: [String: Any]?) throws -> [String: Double] {
+            var out: [String: Double] = [:]
+            for v in try XCTUnwrap(result?["vertebrae"] as? [[String: Any]]) {
+                let name = try XCTUnwrap(v["name"] as? String)
+                let want = try XCTUnwrap(expected.first { $0["name"] as? String == name }?["expectedBMDAtZ"] as? Double)
+                out[name] = abs(try XCTUnwrap(v["bmd"] as? Double) - want) / max(1, 0.01 * want)
+            }
+            return out
+        }
+        let whole = try errors(try measure(dir).1)
+        XCTAssertGreaterThan(whole["L1"] ?? 0, 1.5, "a whole-scan calibration cannot follow the gradient: \(whole)")
+        XCTAssertGreaterThan(whole["L3"] ?? 0, 1.5, "\(whole)")
+        let (run, result) = try measure(dir, ["--calibration-along-z", "10"])
+        let along = try errors(result)
+        for (name, e) in along { XCTAssertLessThanOrEqual(e, 1, "\(name) with calibration along z: \(along)") }
+        XCTAssertEqual(along.count, 3, run.stdout)
+        // Each vertebra records the line it was converted with.
+        let slopes = try XCTUnwrap(result?["vertebrae"] as? [[String: Any]]).compactMap { $0["calibrationSlope"] as? Double }
+        XCTAssertEqual(Set(slopes).count, 3, "one calibration per vertebra z")
+        // calibrate --along-z reports the spread as a warning.
+        let cal = try QCTRunner.runTool(try QCTRunner.releaseQCT(), ["calibrate", dir.path, "--phantom", "mindways-model3-ct",
+                                                                     "--phantoms", phantoms, "--along-z", "10", "--json"])
+        XCTAssertEqual(cal.status, 3, cal.stderr)
+        let slabs = try XCTUnwrap(try QCTRunner.json(cal.stdout)["alongZ"] as? [[String: Any]])
+        XCTAssertEqual(slabs.count, 12)
+    }
 }
