@@ -11,6 +11,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // DCMTK and OpenJPEG, found through pkg-config; the only place their headers appear.
@@ -41,11 +42,12 @@ let package = Package(
         .target(name: "QCTExport", dependencies: ["QCTCore", "CZlib"]),
         .target(name: "QCTStatistics"),
         .target(name: "QCTReport", dependencies: ["QCTCore", "QCTDICOM", "QCTCalibration", "QCTStatistics"]),
+        .target(name: "QCTStorage", dependencies: ["QCTStatistics", .product(name: "GRDB", package: "GRDB.swift")]),
         .executableTarget(
             name: "qct",
             dependencies: [
                 "QCTCore", "QCTDICOM", "QCTExport", "QCTPhysics", "QCTPhantoms", "QCTCalibration", "QCTSimulator",
-                "QCTStatistics", "QCTReport",
+                "QCTStatistics", "QCTReport", "QCTStorage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

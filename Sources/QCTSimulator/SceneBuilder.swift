@@ -55,7 +55,7 @@ enum SceneBuilder {
             var linear: [(hu: Double, density: Double)] = []
             for insert in phantom.inserts {
                 let mix = try catalog.resolve(insert.composition, insert: insert.name, certificate: certificate)
-                let hu = try scannerHU(mix)
+                let hu = try scannerHU(mix) * (request.insertScale[insert.name] ?? 1)
                 let placed = PlacedShape(shape: insert.shape, hu: hu, rotationDegrees: request.rotationDegrees, translation: origin)
                 shapes.append(placed)
                 let (hx, hy) = insert.shape.halfExtents

@@ -29,6 +29,8 @@ public struct SimulationRequest: Sendable {
     public var supersampling = 4
     /// CT-number gain along z: HU × (1 + gradient · z), per mm of patient z (0: none).
     public var gainGradientPerMM = 0.0
+    /// Extra factor on the CT number of named inserts (a rod whose response drifts), by insert name.
+    public var insertScale: [String: Double] = [:]
     /// Acquisition date and time (DICOM DA and TM).
     public var acquisitionDate = "20260101"
     public var acquisitionTime = "080000"

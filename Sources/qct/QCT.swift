@@ -27,7 +27,7 @@ struct QCT: ParsableCommand {
         commandName: "qct",
         abstract: "QCT phantom calibration and quality control.",
         version: QCTVersion.string,
-        subcommands: [Inspect.self, Export.self, Phantoms.self, Simulate.self, Calibrate.self, Measure.self, Precision.self, Compare.self]
+        subcommands: [Inspect.self, Export.self, Phantoms.self, Simulate.self, Calibrate.self, Measure.self, Precision.self, Compare.self, QC.self]
     )
 }
 

@@ -52,6 +52,10 @@ struct Simulate: ParsableCommand {
     @Option(help: "Noise SD after the kernel, HU (default: the profile's, scaled by mAs).") var noise: Double?
     @Option(help: "In-plane blur FWHM, mm (default: the profile's).") var blur: Double?
     @Option(help: "Sub-samples per pixel edge at boundaries (partial volume).") var supersample: Int = 4
+    @Option(help: "CT-number gain (overrides the profile's): HU × gain + offset.") var gain: Double?
+    @Option(help: "CT-number offset, HU (overrides the profile's).") var offset: Double?
+    @Option(name: .customLong("insert-scale"), help: "Scale one insert's CT number, as INSERT=FACTOR (repeatable; e.g. a rod whose response drifts).")
+    var insertScale: [String] = []
     @Option(name: .customLong("gain-gradient"), help: "CT-number gain change along z, % per 100 mm (HU × (1 + g·z)).")
     var gainGradient: Double = 0
     @Option(help: "Acquisition date and time, YYYYMMDDHHMMSS.") var acquired: String = "20260101080000"
@@ -66,6 +70,9 @@ struct Simulate: ParsableCommand {
         guard translation != nil else { throw ValidationError("--translate needs x,y,z in mm, e.g. 10,-5,0") }
         guard acquired.count == 14, acquired.allSatisfy(\.isNumber) else { throw ValidationError("--acquired needs YYYYMMDDHHMMSS") }
         for s in serial where !s.contains("=") { throw ValidationError("--serial needs PHANTOM=SERIAL, got \(s)") }
+        for s in insertScale where s.split(separator: "=").count != 2 || Double(s.split(separator: "=")[1]) == nil {
+            throw ValidationError("--insert-scale needs INSERT=FACTOR, got \(s)")
+        }
     }
 
     var translation: [Double]? {
@@ -91,6 +98,8 @@ struct Simulate: ParsableCommand {
         if let deviceSerial { profile.deviceSerialNumber = deviceSerial }
         if let kernel { profile.kernel = kernel }
         if let fov { profile.reconstructionDiameterMM = fov }
+        if let gain { profile.huGain = gain }
+        if let offset { profile.huOffset = offset }
         var noiseSD = noise
         if let mAs {
             if noiseSD == nil { noiseSD = profile.noiseSDHU * (profile.mAs / mAs).squareRoot() }
@@ -111,6 +120,10 @@ struct Simulate: ParsableCommand {
         request.blurFWHMmm = blur
         request.supersampling = supersample
         request.gainGradientPerMM = gainGradient / 100 / 100
+        request.insertScale = Dictionary(insertScale.map { s in
+            let kv = s.split(separator: "=", maxSplits: 1)
+            return (String(kv[0]), Double(kv[1]) ?? 1)
+        }, uniquingKeysWith: { _, b in b })
         request.acquisitionDate = String(acquired.prefix(8))
         let baseTime = String(acquired.suffix(6))
         let base = translation ?? [0, 0, 0]

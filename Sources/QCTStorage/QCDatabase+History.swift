@@ -1,0 +1,230 @@
+import Foundation
+import GRDB
+import QCTStatistics
+
+extension QCDatabase {
+    /// Stores one result and judges it under the baseline in force; the same
+    /// series twice is stored once.
+    public func record(_ input: QCResultInput, baselineSize: Int, cusumH: Double) throws(QCStoreError) -> QCRecordOutcome {
+        try write { db -> QCRecordOutcome in
+            if let row = try Row.fetchOne(db, sql: """
+                SELECT r.recordedAt, r.acquired, s.label FROM result r JOIN scanner s ON s.id = r.scannerId
+                WHERE r.seriesInstanceUID = ?
+                """, arguments: [input.seriesInstanceUID]) {
+                return .duplicate(recordedAt: row["recordedAt"], scanner: row["label"], acquired: row["acquired"])
+            }
+            let scannerID = try Self.scannerID(db, input.scanner)
+            let now = Self.now()
+            var baseline = try Row.fetchOne(db, sql: """
+                SELECT * FROM baseline WHERE scannerId = ? AND protocol = ? AND kind = ? ORDER BY id DESC LIMIT 1
+                """, arguments: [scannerID, input.protocolKey, input.kind])
+            if baseline == nil {
+                try db.execute(sql: """
+                    INSERT INTO baseline (scannerId, protocol, kind, reason, size, startedAt, complete, createdAt)
+                    VALUES (?, ?, ?, ?, ?, ?, 0, ?)
+                    """, arguments: [scannerID, input.protocolKey, input.kind, "first \(baselineSize) scans", baselineSize, input.acquired, now])
+                baseline = try Row.fetchOne(db, sql: "SELECT * FROM baseline WHERE id = ?", arguments: [db.lastInsertedRowID])
+            }
+            guard let baseline else { throw QCStoreError("no baseline could be made") }
+            let baselineID: Int64 = baseline["id"]
+            let complete: Bool = baseline["complete"]
+            var judgements: [QCMetricJudgement] = []
+            var cusums: [String: CusumState] = [:]
+            var state = ControlState.baseline
+            var fired: [String] = []
+            var progress: [Int]?
+            if complete {
+                let limits = try Self.limits(db, baselineID: baselineID, metrics: input.metrics, cusumH: cusumH)
+                for m in input.metrics {
+                    guard m.judged, let l = limits[m.name] else {
+                        judgements.append(QCMetricJudgement(name: m.name, unit: m.unit, value: m.value, target: nil, sd: nil, z: nil,
+                                                            state: .inControl, fired: []))
+                        continue
+                    }
+                    let history = try Double.fetchAll(db, sql: """
+                        SELECT m.z FROM metric m JOIN result r ON r.id = m.resultId
+                        WHERE r.baselineId = ? AND m.name = ? AND m.state IN ('in control', 'warning') AND r.acquired <= ?
+                          AND NOT (m.state = 'warning' AND m.fired LIKE '%1_3s%')
+                        ORDER BY r.acquired, r.id
+                        """, arguments: [baselineID, m.name, input.acquired])
+                    let last = try Row.fetchOne(db, sql: """
+                        SELECT m.cusumUpper, m.cusumLower FROM metric m JOIN result r ON r.id = m.resultId
+                        WHERE r.baselineId = ? AND m.name = ? AND m.state != 'baseline' AND r.acquired <= ?
+                        ORDER BY r.acquired DESC, r.id DESC LIMIT 1
+                        """, arguments: [baselineID, m.name, input.acquired])
+                    let carried = CusumState(upper: last?["cusumUpper"] ?? 0, lower: last?["cusumLower"] ?? 0)
+                    let j = ControlRules.judge(m.value, limits: l, history: history, cusum: carried)
+                    cusums[m.name] = j.cusum
+                    judgements.append(QCMetricJudgement(name: m.name, unit: m.unit, value: m.value, target: l.target, sd: l.sd, z: j.z,
+                                                        state: j.state, fired: j.fired))
+                    state = max(state, j.state)
+                    fired += j.fired.map { "\(m.name): \($0)" }
+                }
+                if state == .baseline { state = .inControl }
+            } else {
+                judgements = input.metrics.map {
+                    QCMetricJudgement(name: $0.name, unit: $0.unit, value: $0.value, target: nil, sd: nil, z: nil, state: .baseline, fired: [])
+                }
+            }
+            try db.execute(sql: """
+                INSERT INTO result (scannerId, seriesInstanceUID, protocol, kind, phantom, certificate, acquired, recordedAt,
+                  analysisVersion, source, baselineId, state, fired, calibrationStatus, provenance)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [scannerID, input.seriesInstanceUID, input.protocolKey, input.kind, input.phantom, input.certificate,
+                                 input.acquired, now, input.analysisVersion, input.source, baselineID, state.rawValue,
+                                 Self.json(fired), input.calibrationStatus, input.provenance])
+            let resultID = db.lastInsertedRowID
+            for (m, j) in zip(input.metrics, judgements) {
+                try db.execute(sql: """
+                    INSERT INTO metric (resultId, name, unit, value, judged, percentLimit, target, sd, z, state, fired, cusumUpper, cusumLower)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [resultID, m.name, m.unit, m.value, m.judged, m.percentLimit, j.target, j.sd, j.z, j.state.rawValue,
+                                     Self.json(j.fired), cusums[m.name]?.upper, cusums[m.name]?.lower])
+            }
+            if !complete {
+                let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM result WHERE baselineId = ?", arguments: [baselineID]) ?? 0
+                progress = [count, baseline["size"]]
+                if count >= (baseline["size"] as Int) { try Self.completeBaseline(db, id: baselineID) }
+            }
+            return .stored(QCStoredResult(id: resultID, scanner: input.scanner.label, protocolKey: input.protocolKey, kind: input.kind,
+                                          phantom: input.phantom, acquired: input.acquired, seriesInstanceUID: input.seriesInstanceUID,
+                                          state: state, fired: fired, baselineID: baselineID, baselineProgress: progress,
+                                          metrics: judgements, analysisVersion: input.analysisVersion, certificate: input.certificate))
+        }
+    }
+
+    /// Baseline statistics: mean and SD (n − 1) of each judged metric of its member results.
+    /// The SD is floored at 0.1 % of |mean| (at least 0.001) so identical values do not make every change infinite.
+    static func completeBaseline(_ db: Database, id: Int64) throws {
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT m.name, m.unit, m.value, r.acquired FROM metric m JOIN result r ON r.id = m.resultId
+            WHERE r.baselineId = ? AND m.judged = 1 ORDER BY r.acquired
+            """, arguments: [id])
+        var byName: [String: (unit: String, values: [Double])] = [:]
+        for r in rows { byName[r["name"], default: (r["unit"], [])].values.append(r["value"]) }
+        for (name, v) in byName {
+            let s = SiteStatistics(name: name, nominal: nil, readings: v.values)
+            try db.execute(sql: "INSERT INTO baselineMetric (baselineId, name, unit, mean, sd, n) VALUES (?, ?, ?, ?, ?, ?)",
+                           arguments: [id, name, v.unit, s.mean, max(s.sd, 0.001 * max(abs(s.mean), 1)), s.n])
+        }
+        let from = rows.first.map { $0["acquired"] as String }, to = rows.last.map { $0["acquired"] as String }
+        try db.execute(sql: "UPDATE baseline SET complete = 1, fromDate = ?, toDate = ? WHERE id = ?", arguments: [from, to, id])
+    }
+
+    static func limits(_ db: Database, baselineID: Int64, metrics: [QCMetric], cusumH: Double) throws -> [String: ControlLimits] {
+        var out: [String: ControlLimits] = [:]
+        for r in try Row.fetchAll(db, sql: "SELECT name, mean, sd, n FROM baselineMetric WHERE baselineId = ?", arguments: [baselineID]) {
+            let name: String = r["name"]
+            let m = metrics.first { $0.name == name }
+            let sd = (r["sd"] as Double) * predictionFactor(n: r["n"])
+            // Secondary metrics only warn, so they use the sensitive end of the 4–5 SD range for h.
+            let h = (m?.primary ?? true) ? cusumH : min(cusumH, 4)
+            out[name] = ControlLimits(target: r["mean"], sd: sd, percentLimit: m?.percentLimit, cusumK: 0.5, cusumH: h,
+                                      multirule: m?.primary ?? true, primary: m?.primary ?? true)
+        }
+        return out
+    }
+
+    /// The baseline SD, estimated from n scans, widened so that ±3 of it is the
+    /// 99.73 % prediction interval of a new value: t(0.99865, n − 1) / 3 · √(1 + 1/n)
+    /// (1.22 for n = 15, → 1 for large n). Without it a short baseline's SD,
+    /// often low by chance, makes every rule fire too often.
+    public static func predictionFactor(n: Int) -> Double {
+        guard n >= 3 else { return 1 }
+        return Distributions.tQuantile(0.99865, df: Double(n - 1)) / 3 * (1 + 1 / Double(n)).squareRoot()
+    }
+
+    static func scannerID(_ db: Database, _ s: QCScanner) throws -> Int64 {
+        if let id = try Int64.fetchOne(db, sql: "SELECT id FROM scanner WHERE key = ?", arguments: [s.key]) { return id }
+        try db.execute(sql: "INSERT INTO scanner (key, manufacturer, model, serial, station, label) VALUES (?, ?, ?, ?, ?, ?)",
+                       arguments: [s.key, s.manufacturer, s.model, s.serial, s.station, s.label])
+        return db.lastInsertedRowID
+    }
+
+    /// The scanner named by label, station or serial (case-insensitive).
+    static func findScanner(_ db: Database, _ name: String) throws -> (id: Int64, label: String) {
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT id, label FROM scanner WHERE lower(label) = lower(?) OR lower(station) = lower(?) OR lower(serial) = lower(?)
+            """, arguments: [name, name, name])
+        guard let first = rows.first else {
+            let known = try String.fetchAll(db, sql: "SELECT label FROM scanner ORDER BY label")
+            throw QCStoreError("no scanner \"\(name)\" in the database; known: \(known.isEmpty ? "none" : known.joined(separator: ", "))")
+        }
+        guard rows.count == 1 else { throw QCStoreError("\"\(name)\" names \(rows.count) scanners; use the device serial number") }
+        return (first["id"], first["label"])
+    }
+
+    /// Records a service event and starts a new baseline for each protocol of the scanner.
+    public func addEvent(scanner name: String, at: String, description: String, baselineSize: Int) throws(QCStoreError) -> (QCEvent, Int) {
+        try write { db in
+            let s = try Self.findScanner(db, name)
+            try db.execute(sql: "INSERT INTO event (scannerId, at, description, recordedAt) VALUES (?, ?, ?, ?)",
+                           arguments: [s.id, at, description, Self.now()])
+            let scopes = try Row.fetchAll(db, sql: "SELECT DISTINCT protocol, kind FROM baseline WHERE scannerId = ?", arguments: [s.id])
+            for scope in scopes {
+                try db.execute(sql: """
+                    INSERT INTO baseline (scannerId, protocol, kind, reason, size, startedAt, complete, createdAt)
+                    VALUES (?, ?, ?, ?, ?, ?, 0, ?)
+                    """, arguments: [s.id, scope["protocol"] as String, scope["kind"] as String,
+                                     "after service event \(at): \(description)", baselineSize, at, Self.now()])
+            }
+            return (QCEvent(scanner: s.label, at: at, description: description), scopes.count)
+        }
+    }
+
+    /// A baseline from the scanner's results acquired between two dates
+    /// (inclusive), one per protocol and kind found; it judges later results.
+    public func setBaseline(scanner name: String, from: String, to: String) throws(QCStoreError) -> [QCBaseline] {
+        try write { db in
+            let s = try Self.findScanner(db, name)
+            let upper = to.count == 10 ? to + "T23:59:59" : to
+            let scopes = try Row.fetchAll(db, sql: """
+                SELECT protocol, kind, COUNT(*) AS n FROM result WHERE scannerId = ? AND acquired >= ? AND acquired <= ?
+                GROUP BY protocol, kind
+                """, arguments: [s.id, from, upper])
+            guard !scopes.isEmpty else { throw QCStoreError("\(s.label) has no results between \(from) and \(to)") }
+            var out: [QCBaseline] = []
+            for scope in scopes {
+                let n: Int = scope["n"]
+                guard n >= 3 else { throw QCStoreError("\(s.label): only \(n) results between \(from) and \(to) for \(scope["kind"] as String); a baseline needs at least 3") }
+                try db.execute(sql: """
+                    INSERT INTO baseline (scannerId, protocol, kind, reason, size, startedAt, fromDate, toDate, complete, createdAt)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?)
+                    """, arguments: [s.id, scope["protocol"] as String, scope["kind"] as String, "set from \(from) to \(to)", n,
+                                     Self.now(), from, upper, Self.now()])
+                let id = db.lastInsertedRowID
+                let rows = try Row.fetchAll(db, sql: """
+                    SELECT m.name, m.unit, m.value FROM metric m JOIN result r ON r.id = m.resultId
+                    WHERE r.scannerId = ? AND r.protocol = ? AND r.kind = ? AND r.acquired >= ? AND r.acquired <= ? AND m.judged = 1
+                    """, arguments: [s.id, scope["protocol"] as String, scope["kind"] as String, from, upper])
+                var byName: [String: (String, [Double])] = [:]
+                for r in rows { byName[r["name"], default: (r["unit"], [])].1.append(r["value"]) }
+                var metrics: [String: [Double]] = [:]
+                for (name, v) in byName {
+                    let st = SiteStatistics(name: name, nominal: nil, readings: v.1)
+                    let sd = max(st.sd, 0.001 * max(abs(st.mean), 1))
+                    try db.execute(sql: "INSERT INTO baselineMetric (baselineId, name, unit, mean, sd, n) VALUES (?, ?, ?, ?, ?, ?)",
+                                   arguments: [id, name, v.0, st.mean, sd, st.n])
+                    metrics[name] = [st.mean, sd, Double(st.n)]
+                }
+                out.append(QCBaseline(id: id, scanner: s.label, protocolKey: scope["protocol"], kind: scope["kind"],
+                                      reason: "set from \(from) to \(to)", size: n, startedAt: Self.now(), complete: true, metrics: metrics))
+            }
+            return out
+        }
+    }
+
+    static func now() -> String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime]
+        return f.string(from: Date())
+    }
+
+    static func json(_ strings: [String]) -> String {
+        (try? String(decoding: JSONEncoder().encode(strings), as: UTF8.self)) ?? "[]"
+    }
+
+    static func strings(_ json: String) -> [String] {
+        (try? JSONDecoder().decode([String].self, from: Data(json.utf8))) ?? []
+    }
+}

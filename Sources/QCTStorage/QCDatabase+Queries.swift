@@ -1,0 +1,128 @@
+import Foundation
+import GRDB
+import QCTStatistics
+
+/// One metric value with its stored judgement, for charts and export.
+public struct QCPoint: Codable, Sendable {
+    public var scanner: String
+    public var serial: String?
+    public var acquired: String
+    public var seriesInstanceUID: String
+    public var protocolKey: String
+    public var kind: String
+    public var phantom: String
+    public var certificate: String?
+    public var analysisVersion: String
+    public var metric: String
+    public var unit: String
+    public var value: Double
+    public var target: Double?
+    public var sd: Double?
+    public var z: Double?
+    public var state: String
+    public var fired: [String]
+    public var baselineID: Int64?
+    public var resultState: String
+}
+
+extension QCDatabase {
+    /// The last result of every scanner, protocol and kind, with its judgement.
+    public func latestResults() throws(QCStoreError) -> [QCStoredResult] {
+        try read { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT r.*, s.label FROM result r JOIN scanner s ON s.id = r.scannerId
+                WHERE r.id = (SELECT r2.id FROM result r2 WHERE r2.scannerId = r.scannerId AND r2.protocol = r.protocol AND r2.kind = r.kind
+                              ORDER BY r2.acquired DESC, r2.id DESC LIMIT 1)
+                ORDER BY s.label, r.kind, r.protocol
+                """)
+            return try rows.map { r in
+                let id: Int64 = r["id"]
+                let metrics = try Row.fetchAll(db, sql: "SELECT * FROM metric WHERE resultId = ? ORDER BY rowid", arguments: [id]).map { m in
+                    QCMetricJudgement(name: m["name"], unit: m["unit"], value: m["value"], target: m["target"], sd: m["sd"], z: m["z"],
+                                      state: ControlState(rawValue: m["state"]) ?? .inControl, fired: Self.strings(m["fired"]))
+                }
+                var progress: [Int]?
+                if let b: Int64 = r["baselineId"],
+                   let brow = try Row.fetchOne(db, sql: "SELECT size, complete FROM baseline WHERE id = ?", arguments: [b]),
+                   !(brow["complete"] as Bool) {
+                    let n = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM result WHERE baselineId = ?", arguments: [b]) ?? 0
+                    progress = [n, brow["size"]]
+                }
+                return QCStoredResult(id: id, scanner: r["label"], protocolKey: r["protocol"], kind: r["kind"], phantom: r["phantom"],
+                                      acquired: r["acquired"], seriesInstanceUID: r["seriesInstanceUID"],
+                                      state: ControlState(rawValue: r["state"]) ?? .inControl, fired: Self.strings(r["fired"]),
+                                      baselineID: r["baselineId"], baselineProgress: progress, metrics: metrics,
+                                      analysisVersion: r["analysisVersion"], certificate: r["certificate"])
+            }
+        }
+    }
+
+    /// Every stored metric value (optionally one scanner's, one metric's), oldest first.
+    public func points(scanner: String? = nil, metric: String? = nil) throws(QCStoreError) -> [QCPoint] {
+        try read { db in
+            var sql = """
+                SELECT s.label, s.serial, r.acquired, r.seriesInstanceUID, r.protocol, r.kind, r.phantom, r.certificate, r.analysisVersion,
+                       r.baselineId, r.state AS resultState, m.name, m.unit, m.value, m.target, m.sd, m.z, m.state, m.fired
+                FROM metric m JOIN result r ON r.id = m.resultId JOIN scanner s ON s.id = r.scannerId
+                """
+            var args: [DatabaseValueConvertible?] = []
+            var clauses: [String] = []
+            if let scanner {
+                let s = try Self.findScanner(db, scanner)
+                clauses.append("s.id = ?")
+                args.append(s.id)
+            }
+            if let metric {
+                clauses.append("m.name = ?")
+                args.append(metric)
+            }
+            if !clauses.isEmpty { sql += " WHERE " + clauses.joined(separator: " AND ") }
+            sql += " ORDER BY s.label, r.acquired, r.id, m.rowid"
+            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map { r in
+                QCPoint(scanner: r["label"], serial: r["serial"], acquired: r["acquired"], seriesInstanceUID: r["seriesInstanceUID"],
+                        protocolKey: r["protocol"], kind: r["kind"], phantom: r["phantom"], certificate: r["certificate"],
+                        analysisVersion: r["analysisVersion"], metric: r["name"], unit: r["unit"], value: r["value"], target: r["target"],
+                        sd: r["sd"], z: r["z"], state: r["state"], fired: Self.strings(r["fired"]), baselineID: r["baselineId"],
+                        resultState: r["resultState"])
+            }
+        }
+    }
+
+    /// Metric names stored for a scanner.
+    public func metricNames(scanner: String) throws(QCStoreError) -> [String] {
+        try read { db in
+            let s = try Self.findScanner(db, scanner)
+            return try String.fetchAll(db, sql: """
+                SELECT DISTINCT m.name FROM metric m JOIN result r ON r.id = m.resultId WHERE r.scannerId = ? ORDER BY m.name
+                """, arguments: [s.id])
+        }
+    }
+
+    /// A scanner's service events, oldest first.
+    public func events(scanner: String) throws(QCStoreError) -> [QCEvent] {
+        try read { db in
+            let s = try Self.findScanner(db, scanner)
+            return try Row.fetchAll(db, sql: "SELECT at, description FROM event WHERE scannerId = ? ORDER BY at", arguments: [s.id]).map {
+                QCEvent(scanner: s.label, at: $0["at"], description: $0["description"])
+            }
+        }
+    }
+
+    /// Baselines by id: mean and SD per metric (complete ones).
+    public func baselineLimits(ids: Set<Int64>, metric: String) throws(QCStoreError) -> [Int64: (mean: Double, sd: Double)] {
+        try read { db in
+            var out: [Int64: (Double, Double)] = [:]
+            for id in ids {
+                if let r = try Row.fetchOne(db, sql: "SELECT mean, sd FROM baselineMetric WHERE baselineId = ? AND name = ?", arguments: [id, metric]) {
+                    out[id] = (r["mean"], r["sd"])
+                }
+            }
+            return out
+        }
+    }
+
+    /// Checks the file's structure (SQLite's own integrity check).
+    public func integrityCheck() throws(QCStoreError) -> String {
+        try read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") ?? "no answer" }
+    }
+}

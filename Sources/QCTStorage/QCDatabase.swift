@@ -1,0 +1,177 @@
+import Foundation
+import GRDB
+
+/// Why the QC database could not be used. The file is never modified when
+/// this is thrown on opening.
+public struct QCStoreError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ d: String) { description = d }
+}
+
+/// The QC history: an SQLite file (GRDB) with migrations, WAL journal and
+/// a busy timeout so several `qct qc record` processes can write in turn.
+/// Every write is one IMMEDIATE transaction.
+public final class QCDatabase: Sendable {
+    /// SQLite `application_id` of a qct QC database ("QCTQ").
+    public static let applicationID: Int32 = 0x5143_5451
+    public let path: String
+    let queue: DatabaseQueue
+
+    /// Opens (creating if needed) the database at `path`. A file that is not
+    /// SQLite, or an SQLite database of another application, is refused and
+    /// left untouched.
+    public init(path: String) throws(QCStoreError) {
+        self.path = path
+        let fm = FileManager.default
+        let exists = fm.fileExists(atPath: path)
+        let size = (try? fm.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        if exists && size > 0 {
+            try Self.checkForeign(path)
+        } else if !exists {
+            let dir = (path as NSString).deletingLastPathComponent
+            if !dir.isEmpty {
+                do { try fm.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
+                    throw QCStoreError("\(path): cannot create its folder: \(error.localizedDescription)")
+                }
+            }
+        }
+        var config = Configuration()
+        config.busyMode = .timeout(60)
+        config.foreignKeysEnabled = true
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA journal_mode = WAL")
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        do {
+            queue = try DatabaseQueue(path: path, configuration: config)
+            try Self.migrator.migrate(queue)
+        } catch {
+            throw QCStoreError("\(path): \(Self.describe(error))")
+        }
+    }
+
+    /// Refuses a file that is not a qct QC database, reading it only.
+    static func checkForeign(_ path: String) throws(QCStoreError) {
+        var config = Configuration()
+        config.readonly = true
+        config.busyMode = .timeout(60)
+        do {
+            let q = try DatabaseQueue(path: path, configuration: config)
+            let (id, tables) = try q.read { db in
+                (try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0,
+                 try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"))
+            }
+            try q.close()
+            if id != applicationID && !(id == 0 && tables.isEmpty) {
+                throw QCStoreError("\(path): not a qct QC database (application_id \(id), tables: \(tables.prefix(5).joined(separator: ", "))); left untouched")
+            }
+        } catch let e as QCStoreError {
+            throw e
+        } catch {
+            throw QCStoreError("\(path): cannot be read as a QC database (\(describe(error))); left untouched")
+        }
+    }
+
+    static func describe(_ error: Error) -> String {
+        if let e = error as? DatabaseError { return e.message ?? "\(e.resultCode)" }
+        return "\(error)"
+    }
+
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1") { db in
+            try db.execute(sql: "PRAGMA application_id = \(applicationID)")
+            try db.execute(sql: """
+                CREATE TABLE scanner (
+                  id INTEGER PRIMARY KEY,
+                  key TEXT NOT NULL UNIQUE,
+                  manufacturer TEXT, model TEXT, serial TEXT, station TEXT,
+                  label TEXT NOT NULL);
+                CREATE TABLE baseline (
+                  id INTEGER PRIMARY KEY,
+                  scannerId INTEGER NOT NULL REFERENCES scanner(id),
+                  protocol TEXT NOT NULL,
+                  kind TEXT NOT NULL,
+                  reason TEXT NOT NULL,
+                  size INTEGER NOT NULL,
+                  startedAt TEXT NOT NULL,
+                  fromDate TEXT, toDate TEXT,
+                  complete INTEGER NOT NULL DEFAULT 0,
+                  createdAt TEXT NOT NULL);
+                CREATE INDEX baseline_scope ON baseline(scannerId, protocol, kind);
+                CREATE TABLE baselineMetric (
+                  baselineId INTEGER NOT NULL REFERENCES baseline(id),
+                  name TEXT NOT NULL, unit TEXT NOT NULL,
+                  mean REAL NOT NULL, sd REAL NOT NULL, n INTEGER NOT NULL,
+                  PRIMARY KEY (baselineId, name));
+                CREATE TABLE result (
+                  id INTEGER PRIMARY KEY,
+                  scannerId INTEGER NOT NULL REFERENCES scanner(id),
+                  seriesInstanceUID TEXT NOT NULL UNIQUE,
+                  protocol TEXT NOT NULL,
+                  kind TEXT NOT NULL,
+                  phantom TEXT NOT NULL,
+                  certificate TEXT,
+                  acquired TEXT NOT NULL,
+                  recordedAt TEXT NOT NULL,
+                  analysisVersion TEXT NOT NULL,
+                  source TEXT NOT NULL,
+                  baselineId INTEGER REFERENCES baseline(id),
+                  state TEXT NOT NULL,
+                  fired TEXT NOT NULL,
+                  calibrationStatus TEXT NOT NULL,
+                  provenance TEXT NOT NULL);
+                CREATE INDEX result_scope ON result(scannerId, protocol, kind, acquired);
+                CREATE TABLE metric (
+                  resultId INTEGER NOT NULL REFERENCES result(id),
+                  name TEXT NOT NULL, unit TEXT NOT NULL, value REAL NOT NULL,
+                  judged INTEGER NOT NULL,
+                  percentLimit REAL,
+                  target REAL, sd REAL, z REAL,
+                  state TEXT NOT NULL, fired TEXT NOT NULL,
+                  cusumUpper REAL, cusumLower REAL,
+                  PRIMARY KEY (resultId, name));
+                CREATE TABLE event (
+                  id INTEGER PRIMARY KEY,
+                  scannerId INTEGER NOT NULL REFERENCES scanner(id),
+                  at TEXT NOT NULL,
+                  description TEXT NOT NULL,
+                  recordedAt TEXT NOT NULL);
+                """)
+        }
+        return m
+    }
+
+    /// The default location: $XDG_DATA_HOME/qct/qc.sqlite, else ~/.local/share/qct/qc.sqlite.
+    public static func defaultPath() -> String {
+        let env = ProcessInfo.processInfo.environment
+        if let xdg = env["XDG_DATA_HOME"], xdg.hasPrefix("/") { return (xdg as NSString).appendingPathComponent("qct/qc.sqlite") }
+        let home = env["HOME"] ?? NSHomeDirectory()
+        return (home as NSString).appendingPathComponent(".local/share/qct/qc.sqlite")
+    }
+
+    /// Runs `body` in one IMMEDIATE transaction (the write lock is taken first, so
+    /// a concurrent writer waits instead of judging against a stale history).
+    func write<T>(_ body: (Database) throws -> T) throws(QCStoreError) -> T {
+        do {
+            return try queue.writeWithoutTransaction { db in
+                var out: T?
+                try db.inTransaction(.immediate) {
+                    out = try body(db)
+                    return .commit
+                }
+                return out!
+            }
+        } catch let e as QCStoreError {
+            throw e
+        } catch {
+            throw QCStoreError("\(path): \(Self.describe(error))")
+        }
+    }
+
+    func read<T>(_ body: (Database) throws -> T) throws(QCStoreError) -> T {
+        do { return try queue.read(body) } catch {
+            throw QCStoreError("\(path): \(Self.describe(error))")
+        }
+    }
+}

@@ -1,0 +1,142 @@
+import Foundation
+import QCTStatistics
+
+/// One metric of a QC result, in its unit.
+public struct QCMetric: Codable, Hashable, Sendable {
+    public var name: String
+    public var unit: String
+    public var value: Double
+    /// Judged by the control rules (else stored only, e.g. R²).
+    public var judged: Bool
+    /// Shewhart limit as a fraction of the target, where a percentage means something.
+    public var percentLimit: Double?
+    /// Primary metrics get the whole Westgard multirule; secondary ones 1₂s, 1₃s and CUSUM.
+    public var primary: Bool
+
+    public init(name: String, unit: String, value: Double, judged: Bool = true, percentLimit: Double? = nil, primary: Bool = true) {
+        self.name = name
+        self.unit = unit
+        self.value = value
+        self.judged = judged
+        self.percentLimit = percentLimit
+        self.primary = primary
+    }
+}
+
+/// Who made a scan: the trending key.
+public struct QCScanner: Codable, Hashable, Sendable {
+    public var manufacturer: String?
+    public var model: String?
+    public var serial: String?
+    public var station: String?
+    public init(manufacturer: String?, model: String?, serial: String?, station: String?) {
+        self.manufacturer = manufacturer
+        self.model = model
+        self.serial = serial
+        self.station = station
+    }
+    var key: String { [manufacturer, model, serial, station].map { $0 ?? "" }.joined(separator: "|") }
+    /// Station name, else serial, else model.
+    public var label: String {
+        for v in [station, serial, model, manufacturer] { if let v, !v.trimmingCharacters(in: .whitespaces).isEmpty { return v } }
+        return "unknown scanner"
+    }
+}
+
+/// What `qct qc record` stores for one series.
+public struct QCResultInput: Sendable {
+    public var scanner: QCScanner
+    /// Protocol key (kVp, kernel): results are compared only within one protocol and kind.
+    public var protocolKey: String
+    /// "pad", "qa", "esp", "rods".
+    public var kind: String
+    public var phantom: String
+    public var certificate: String?
+    /// Acquisition date and time, ISO 8601.
+    public var acquired: String
+    public var seriesInstanceUID: String
+    public var analysisVersion: String
+    public var source: String
+    /// pass / warn / fail of the calibration's own checks.
+    public var calibrationStatus: String
+    /// The full analysis (JSON) this result came from.
+    public var provenance: String
+    public var metrics: [QCMetric]
+
+    public init(scanner: QCScanner, protocolKey: String, kind: String, phantom: String, certificate: String?, acquired: String,
+                seriesInstanceUID: String, analysisVersion: String, source: String, calibrationStatus: String, provenance: String,
+                metrics: [QCMetric]) {
+        self.scanner = scanner
+        self.protocolKey = protocolKey
+        self.kind = kind
+        self.phantom = phantom
+        self.certificate = certificate
+        self.acquired = acquired
+        self.seriesInstanceUID = seriesInstanceUID
+        self.analysisVersion = analysisVersion
+        self.source = source
+        self.calibrationStatus = calibrationStatus
+        self.provenance = provenance
+        self.metrics = metrics
+    }
+}
+
+/// How a metric was judged when its result was recorded (kept forever).
+public struct QCMetricJudgement: Codable, Hashable, Sendable {
+    public var name: String
+    public var unit: String
+    public var value: Double
+    public var target: Double?
+    public var sd: Double?
+    public var z: Double?
+    public var state: ControlState
+    public var fired: [String]
+}
+
+/// What recording did.
+public enum QCRecordOutcome: Sendable {
+    /// The series was already in the database: nothing stored.
+    case duplicate(recordedAt: String, scanner: String, acquired: String)
+    case stored(QCStoredResult)
+}
+
+/// A stored result with its judgement.
+public struct QCStoredResult: Codable, Sendable {
+    public var id: Int64
+    public var scanner: String
+    public var protocolKey: String
+    public var kind: String
+    public var phantom: String
+    public var acquired: String
+    public var seriesInstanceUID: String
+    public var state: ControlState
+    /// "metric: rule" for every rule that fired.
+    public var fired: [String]
+    public var baselineID: Int64?
+    /// Scans in the baseline so far and needed ("baseline 3 of 15").
+    public var baselineProgress: [Int]?
+    public var metrics: [QCMetricJudgement]
+    public var analysisVersion: String
+    public var certificate: String?
+}
+
+/// A service event on a scanner.
+public struct QCEvent: Codable, Sendable {
+    public var scanner: String
+    public var at: String
+    public var description: String
+}
+
+/// A completed or collecting baseline.
+public struct QCBaseline: Codable, Sendable {
+    public var id: Int64
+    public var scanner: String
+    public var protocolKey: String
+    public var kind: String
+    public var reason: String
+    public var size: Int
+    public var startedAt: String
+    public var complete: Bool
+    /// Per metric: mean, SD, n.
+    public var metrics: [String: [Double]]
+}

@@ -1,0 +1,140 @@
+import ArgumentParser
+import Foundation
+import QCTReport
+import QCTStatistics
+import QCTStorage
+
+struct QCStatus: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Per scanner, protocol and phantom: the last result, its state and any rule that fired.",
+        discussion: "Exit status: 0 in control (or baseline being collected), 3 warning, 4 out of control, 2 no database or no results.")
+
+    @OptionGroup var database: DatabaseOption
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() throws {
+        let store = try database.open()
+        let latest = try storeCall { () throws(QCStoreError) in try store.latestResults() }
+        guard !latest.isEmpty else {
+            printError("\(store.path): no results recorded yet")
+            throw ExitCode(ReadExit.nothingUsable)
+        }
+        if json {
+            print(try jsonString(latest))
+        } else {
+            var rows = [["scanner", "phantom", "protocol", "acquired", "state", "rules fired"]]
+            for r in latest {
+                let state = r.baselineProgress.map { "baseline \($0[0]) of \($0[1])" } ?? r.state.rawValue
+                rows.append([r.scanner, r.kind, r.protocolKey, r.acquired, state, r.fired.isEmpty ? "—" : r.fired.joined(separator: "; ")])
+            }
+            print(table(rows).joined(separator: "\n"))
+        }
+        let code = exitStatus(latest.map(\.state).max()?.rawValue)
+        if code != 0 { throw ExitCode(code) }
+    }
+}
+
+struct QCBaselineCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "baseline",
+        abstract: "Set a scanner's baseline from its results between two dates; it judges later results (earlier judgements stay).")
+
+    @OptionGroup var database: DatabaseOption
+    @Option(help: "Scanner (station name or device serial number).") var scanner: String
+    @Option(help: "First day, YYYY-MM-DD (or an ISO date-time).") var from: String
+    @Option(help: "Last day, YYYY-MM-DD (inclusive).") var to: String
+
+    func run() throws {
+        let store = try database.open()
+        let made = try storeCall { () throws(QCStoreError) in try store.setBaseline(scanner: scanner, from: from, to: to) }
+        for b in made {
+            print("baseline \(b.id) for \(b.scanner) \(b.kind) (\(b.protocolKey)): \(b.size) results from \(from) to \(to)")
+            for (name, v) in b.metrics.sorted(by: { $0.key < $1.key }) {
+                print(String(format: "  %@: mean %.4f, SD %.4f (n %d)", name, v[0], v[1], Int(v[2])))
+            }
+        }
+    }
+}
+
+struct QCEventCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "event",
+        abstract: "Record a service event (e.g. \"tube replaced\"); a new baseline starts for the scanner.")
+
+    @OptionGroup var database: DatabaseOption
+    @Option(help: "Scanner (station name or device serial number).") var scanner: String
+    @Option(help: "When, ISO 8601 (default: now).") var at: String?
+    @Option(name: .customLong("baseline-size"), help: "Scans forming the new baseline.") var baselineSize: Int = 15
+    @Argument(help: "What was done.") var description: String
+
+    func run() throws {
+        let store = try database.open()
+        let when = at ?? String(ISO8601DateFormatter().string(from: Date()).prefix(19))
+        let (event, scopes) = try storeCall { () throws(QCStoreError) in
+            try store.addEvent(scanner: scanner, at: when, description: description, baselineSize: baselineSize)
+        }
+        print("event on \(event.scanner) at \(event.at): \(event.description); new baseline of \(baselineSize) scans started for \(scopes) phantom/protocol combination(s)")
+    }
+}
+
+struct QCChart: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "chart",
+        abstract: "Levey–Jennings chart of one metric: mean, ±1/2/3 SD, service events and violations marked (.svg or .html).")
+
+    @OptionGroup var database: DatabaseOption
+    @Option(help: "Scanner (station name or device serial number).") var scanner: String
+    @Option(help: "Metric, e.g. sigmaCT, betaCT, \"rod C\", \"L1 BMD\".") var metric: String
+    @Option(help: "Output file (.svg or .html).") var out: String
+
+    func run() throws {
+        let store = try database.open()
+        let points = try storeCall { () throws(QCStoreError) in try store.points(scanner: scanner, metric: metric) }
+        guard !points.isEmpty else {
+            let names = (try? store.metricNames(scanner: scanner)) ?? []
+            printError("no values of \"\(metric)\" for \(scanner); stored metrics: \(names.joined(separator: ", "))")
+            throw ExitCode(ReadExit.nothingUsable)
+        }
+        let events = try storeCall { () throws(QCStoreError) in try store.events(scanner: scanner) }
+        let lj = points.map { LeveyJenningsChart.Point(acquired: $0.acquired, value: $0.value, state: $0.state, fired: $0.fired,
+                                                       target: $0.target, sd: $0.sd) }
+        let title = "\(points[0].scanner): \(metric) (\(points[0].kind), \(points[0].protocolKey))"
+        let unit = points[0].unit.replacingOccurrences(of: "cm3", with: "cm³")
+        let text: String
+        if out.lowercased().hasSuffix(".html") {
+            let versions = Set(points.map(\.analysisVersion)).sorted().joined(separator: ", ")
+            text = LeveyJenningsChart.html(title: title, unit: unit, points: lj, events: events.map { ($0.at, $0.description) },
+                                           provenance: "\(points.count) results; qct \(versions); certificate \(points.last?.certificate ?? "—"); database \(store.path)")
+        } else {
+            text = LeveyJenningsChart.svg(title: title, unit: unit, points: lj, events: events.map { ($0.at, $0.description) })
+        }
+        try StudyInputs.write(text, to: out)
+        let flagged = points.filter { $0.state == "out of control" }.count
+        print("wrote \(out): \(points.count) values, \(flagged) out of control, \(events.count) service event(s)")
+    }
+}
+
+struct QCExport: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Export every stored metric with its judgement and provenance as CSV.")
+
+    @OptionGroup var database: DatabaseOption
+    @Option(help: "CSV file ('-': standard output).") var csv: String = "-"
+    @Option(help: "Only this scanner.") var scanner: String?
+
+    func run() throws {
+        let store = try database.open()
+        let points = try storeCall { () throws(QCStoreError) in try store.points(scanner: scanner) }
+        var lines = ["scanner,device_serial,acquired,series_instance_uid,phantom,kind,protocol,metric,value,unit,baseline_id,target,sd,z,metric_state,rules_fired,result_state,certificate,analysis_version"]
+        for p in points {
+            let fields: [String] = [p.scanner, p.serial ?? "", p.acquired, p.seriesInstanceUID, p.phantom, p.kind, p.protocolKey, p.metric,
+                                    String(p.value), p.unit, p.baselineID.map(String.init) ?? "", p.target.map { String($0) } ?? "",
+                                    p.sd.map { String($0) } ?? "", p.z.map { String($0) } ?? "", p.state, p.fired.joined(separator: " "),
+                                    p.resultState, p.certificate ?? "", p.analysisVersion]
+            lines.append(fields.map(csvField).joined(separator: ","))
+        }
+        try StudyInputs.write(lines.joined(separator: "\n") + "\n", to: csv)
+    }
+}

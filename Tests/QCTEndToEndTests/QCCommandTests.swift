@@ -1,0 +1,217 @@
+import Foundation
+import XCTest
+
+/// `qct qc` on simulated 60-day scenarios (one pad scan a day with the
+/// day-to-day CT-number variation of a real scanner), and the database's
+/// durability: killed writers, concurrent writers, corrupt and foreign files.
+final class QCCommandTests: XCTestCase {
+    static let repo = SimulateCommandTests.repo
+    let phantoms = QCCommandTests.repo.appendingPathComponent("Phantoms").path
+    nonisolated(unsafe) static var days: URL?
+
+    override class func tearDown() {
+        if let d = days { try? FileManager.default.removeItem(at: d) }
+    }
+
+    /// A normal deviate (Box–Muller).
+    static func gauss(_ rng: inout TestRandom) -> Double {
+        let u = max(rng.next(), 1e-12), v = rng.next()
+        return (-2 * log(u)).squareRoot() * cos(2 * Double.pi * v)
+    }
+
+    /// Simulates one pad scan for day d (1-based) into dir: gain N(1, 0.3 %), offset N(0, 2 HU) day to day.
+    func simulateDay(_ d: Int, into dir: URL, gain extraGain: Double = 1, rodC: Double = 1, jitter: (Double, Double)) throws {
+        let date = Calendar(identifier: .gregorian).date(byAdding: .day, value: d - 1, to: DateComponents(calendar: Calendar(identifier: .gregorian),
+            timeZone: TimeZone(identifier: "UTC"), year: 2026, month: 3, day: 1).date!)!
+        let f = DateFormatter()
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.dateFormat = "yyyyMMdd"
+        var args = ["simulate", "pad", "--out", dir.path, "--phantoms", phantoms, "--seed", "\(7000 + d)", "--matrix", "256",
+                    "--pixel-spacing", "1.6", "--slices", "10", "--thickness", "5", "--spacing", "5", "--acquired", f.string(from: date) + "080000",
+                    "--gain", String(format: "%.6f", jitter.0 * extraGain), String(format: "--offset=%.4f", jitter.1)]
+        if rodC != 1 { args += ["--insert-scale", String(format: "C=%.5f", rodC)] }
+        let r = try QCTRunner.runTool(try QCTRunner.releaseQCT(), args)
+        XCTAssertEqual(r.status, 0, r.stderr)
+    }
+
+    /// Stable days 1–60, a bad day 40, and days 21–60 with rod C drifting 0.3 %/day: simulated once.
+    func scenarioDays() throws -> URL {
+        if let d = Self.days { return d }
+        let root = try QCTRunner.temporaryDirectory()
+        var rng = TestRandom(state: 60_2026)
+        for d in 1...60 {
+            let jitter = (1 + 0.003 * Self.gauss(&rng), 2.0 * Self.gauss(&rng))
+            try simulateDay(d, into: root.appendingPathComponent(String(format: "stable/d%02d", d)), jitter: jitter)
+            if d == 40 { try simulateDay(d, into: root.appendingPathComponent("bad/d40"), gain: 1.03, jitter: jitter) }
+            if d > 20 { try simulateDay(d, into: root.appendingPathComponent(String(format: "drift/d%02d", d)), rodC: 1 + 0.003 * Double(d - 20), jitter: jitter) }
+        }
+        Self.days = root
+        return root
+    }
+
+    func record(_ dirs: [URL], db: URL, extra: [String] = []) throws -> QCTRun {
+        try QCTRunner.runTool(try QCTRunner.releaseQCT(), ["qc", "record"] + dirs.map(\.path) + ["--db", db.path, "--phantoms", phantoms] + extra,
+                              timeout: 600)
+    }
+
+    /// Recorded lines by day: (day index 1…60, text after the date).
+    func outcomes(_ run: QCTRun) -> [(day: Int, text: String)] {
+        run.stdout.split(separator: "\n").filter { $0.hasPrefix("recorded ") }.map { line in
+            let day = Int(line.split(separator: "/").last(where: { $0.hasPrefix("d") }).map { String($0.dropFirst().prefix(2)) } ?? "") ?? 0
+            return (day, String(line))
+        }
+    }
+
+    func dayDirs(_ root: URL, _ days: ClosedRange<Int>, replacing: [Int: URL] = [:]) -> [URL] {
+        days.map { replacing[$0] ?? root.appendingPathComponent(String(format: "stable/d%02d", $0)) }
+    }
+
+    func testStableScannerRaisesAtMostOneFalseAlarmIn60Days() throws {
+        let root = try scenarioDays(), work = try QCTRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: work) }
+        let run = try record(dayDirs(root, 1...60), db: work.appendingPathComponent("qc.sqlite"))
+        let lines = outcomes(run)
+        XCTAssertEqual(lines.count, 60, run.stderr)
+        XCTAssertEqual(lines.filter { $0.text.contains("baseline") }.count, 15, "the first 15 scans form the baseline")
+        let alarms = lines.filter { $0.text.contains("out of control") }
+        XCTAssertLessThanOrEqual(alarms.count, 1, alarms.map(\.text).joined(separator: "\n"))
+        print("stable scanner: \(alarms.count) false alarm(s) in 60 days")
+    }
+
+    func testOneBadDayFires13sOnThatDay() throws {
+        let root = try scenarioDays(), work = try QCTRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: work) }
+        let db = work.appendingPathComponent("qc.sqlite")
+        let run = try record(dayDirs(root, 1...60, replacing: [40: root.appendingPathComponent("bad/d40")]), db: db)
+        XCTAssertEqual(run.status, 4, "the batch holds an out-of-control day: \(run.stderr)")
+        let status = try QCTRunner.runTool(try QCTRunner.releaseQCT(), ["qc", "status", "--db", db.path])
+        XCTAssertEqual(status.status, 0, "the last day is in control again: \(status.stdout)")
+        let lines = outcomes(run)
+        let day40 = try XCTUnwrap(lines.first { $0.day == 40 })
+        XCTAssertTrue(day40.text.contains("out of control") && day40.text.contains("1_3s"), day40.text)
+        // The days after it are judged without it.
+        for d in 41...43 { XCTAssertFalse(lines.first { $0.day == d }?.text.contains("out of control") ?? true, "day \(d)") }
+    }
+
+    func testSlowRodDriftIsCaughtByCUSUMBefore13s() throws {
+        let root = try scenarioDays(), work = try QCTRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: work) }
+        var drifted: [Int: URL] = [:]
+        for d in 21...60 { drifted[d] = root.appendingPathComponent(String(format: "drift/d%02d", d)) }
+        let run = try record(dayDirs(root, 1...60, replacing: drifted), db: work.appendingPathComponent("qc.sqlite"))
+        let lines = outcomes(run)
+        let cusum = lines.first { $0.text.contains("rod C: CUSUM+") }?.day
+        let shewhart = lines.first { $0.text.contains("rod C: 1_3s") }?.day ?? 61
+        let caught = try XCTUnwrap(cusum, "CUSUM never caught the drift")
+        XCTAssertLessThan(caught, shewhart, "CUSUM day \(caught), 1_3s day \(shewhart)")
+        print("rod C drifting 0.3 %/day from day 21: CUSUM fired on day \(caught), 1_3s on day \(shewhart)")
+        // The chart marks the violations; the export carries every value with its judgement.
+        let chart = work.appendingPathComponent("rodC.svg")
+        let c = try QCTRunner.runTool(try QCTRunner.releaseQCT(), ["qc", "chart", "--db", work.appendingPathComponent("qc.sqlite").path,
+                                                                   "--scanner", "QCT1", "--metric", "rod C", "--out", chart.path])
+        XCTAssertEqual(c.status, 0, c.stderr)
+        let svg = try String(contentsOf: chart, encoding: .utf8)
+        XCTAssertTrue(svg.contains("CUSUM+") && svg.contains("+3 SD"), "violations and limits drawn")
+        let csv = try QCTRunner.runTool(try QCTRunner.releaseQCT(), ["qc", "export", "--db", work.appendingPathComponent("qc.sqlite").path])
+        XCTAssertEqual(csv.stdout.split(separator: "\n").count, 1 + 60 * 8, "header + 60 days × 8 metrics")
+    }
+
+    func testDuplicateSeriesStatusCodesServiceEventAndBaseline() throws {
+        let root = try scenarioDays(), work = try QCTRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: work) }
+        let db = work.appendingPathComponent("qc.sqlite")
+        let qct = try QCTRunner.releaseQCT()
+        XCTAssertNotEqual(try record(dayDirs(root, 1...20), db: db).status, 2)
+        let again = try record(dayDirs(root, 20...20), db: db)
+        XCTAssertTrue(again.stdout.contains("already recorded"), again.stdout)
+        XCTAssertEqual(try QCTRunner.runTool(qct, ["qc", "export", "--db", db.path]).stdout.split(separator: "\n").count, 1 + 20 * 8)
+        // Status exits with the last result's state: 0 in control, 3 warning.
+        let first = try QCTRunner.runTool(qct, ["qc", "status", "--db", db.path, "--json"])
+        let state = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(first.stdout.utf8)) as? [[String: Any]])?.first?["state"] as? String)
+        XCTAssertEqual(first.status, state == "warning" ? 3 : 0, first.stdout)
+        // A bad day: status 4 until the next good day.
+        XCTAssertEqual(try record([root.appendingPathComponent("bad/d40")], db: db).status, 4)
+        let status = try QCTRunner.runTool(qct, ["qc", "status", "--db", db.path, "--json"])
+        XCTAssertEqual(status.status, 4)
+        XCTAssertTrue(status.stdout.contains("1_3s"), status.stdout)
+        // Judgements before a service event stay; a new baseline starts after it.
+        let before = try QCTRunner.runTool(qct, ["qc", "export", "--db", db.path]).stdout
+        let event = try QCTRunner.runTool(qct, ["qc", "event", "--db", db.path, "--scanner", "QCT1", "--at", "2026-04-10T12:00:00", "tube replaced"])
+        XCTAssertEqual(event.status, 0, event.stderr)
+        let next = try record(dayDirs(root, 41...41), db: db)
+        XCTAssertTrue(next.stdout.contains("baseline 1 of 15"), next.stdout)
+        let after = try QCTRunner.runTool(qct, ["qc", "export", "--db", db.path]).stdout
+        XCTAssertTrue(after.hasPrefix(before), "earlier rows and their judgements unchanged")
+        // An explicit baseline from dates.
+        let b = try QCTRunner.runTool(qct, ["qc", "baseline", "--db", db.path, "--scanner", "QCT1", "--from", "2026-03-01", "--to", "2026-03-20"])
+        XCTAssertEqual(b.status, 0, b.stderr)
+        XCTAssertTrue(b.stdout.contains("20 results"), b.stdout)
+        XCTAssertEqual(try QCTRunner.runTool(qct, ["qc", "status", "--db", work.appendingPathComponent("none.sqlite").path]).status, 2)
+    }
+
+    func testKilledConcurrentAndForeignDatabases() throws {
+        let root = try scenarioDays(), work = try QCTRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: work) }
+        let db = work.appendingPathComponent("qc.sqlite")
+        let qct = try QCTRunner.releaseQCT()
+        let python = QCTRunner.fixtures.appendingPathComponent("venv/bin/python").path
+        func integrity() throws -> (String, Int) {
+            let r = try QCTRunner.runTool(python, ["-c", """
+                import sqlite3, sys
+                c = sqlite3.connect(sys.argv[1])
+                print(c.execute('PRAGMA integrity_check').fetchone()[0], c.execute('SELECT COUNT(*) FROM result').fetchone()[0])
+                """, db.path])
+            let parts = r.stdout.split(separator: " ")
+            return (String(parts.first ?? ""), Int(parts.last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? -1)
+        }
+        // SIGKILL a writer mid-way through 60 series, three times at different moments.
+        for delay in [0.8, 1.6, 2.4] {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: qct)
+            p.arguments = ["qc", "record"] + dayDirs(root, 1...60).map(\.path) + ["--db", db.path, "--phantoms", phantoms]
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            usleep(UInt32(delay * 1_000_000))
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+            let (check, count) = try integrity()
+            XCTAssertEqual(check, "ok", "after SIGKILL at \(delay) s")
+            XCTAssertGreaterThanOrEqual(count, 0)
+        }
+        // Two writers at once, then one more: every series stored exactly once.
+        let a = Process(), b = Process()
+        for (p, range) in [(a, 1...30), (b, 25...60)] {
+            p.executableURL = URL(fileURLWithPath: qct)
+            p.arguments = ["qc", "record"] + dayDirs(root, range).map(\.path) + ["--db", db.path, "--phantoms", phantoms]
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+        }
+        a.waitUntilExit()
+        b.waitUntilExit()
+        XCTAssertNotEqual(a.terminationStatus, 2)
+        XCTAssertNotEqual(b.terminationStatus, 2)
+        let (check, count) = try integrity()
+        XCTAssertEqual(check, "ok")
+        XCTAssertEqual(count, 60, "each of the 60 series stored once")
+
+        // A corrupt file and another application's database are refused, named, and left as they were.
+        let corrupt = work.appendingPathComponent("corrupt.sqlite")
+        var bytes = [UInt8](repeating: 0, count: 8192)
+        for i in bytes.indices { bytes[i] = UInt8((i * 7919 + 13) % 251) }
+        try Data(bytes).write(to: corrupt)
+        let foreign = work.appendingPathComponent("foreign.sqlite")
+        _ = try QCTRunner.runTool(python, ["-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('CREATE TABLE patients (id INTEGER, name TEXT)'); c.execute(\"INSERT INTO patients VALUES (1, 'x')\"); c.commit()", foreign.path])
+        for file in [corrupt, foreign] {
+            let before = try Data(contentsOf: file)
+            let r = try record(dayDirs(root, 1...1), db: file)
+            XCTAssertEqual(r.status, 2, r.stdout)
+            XCTAssertFalse(r.crashed)
+            XCTAssertTrue(r.stderr.contains(file.path), r.stderr)
+            XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+            XCTAssertEqual(try Data(contentsOf: file), before, "\(file.lastPathComponent) must be left untouched")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: file.path + "-wal"))
+        }
+    }
+}
