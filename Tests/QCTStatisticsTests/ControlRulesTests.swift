@@ -55,7 +55,9 @@ final class ControlRulesTests: XCTestCase {
         XCTAssertEqual(day, 11)
         XCTAssertEqual(c, CusumState())
         // A value rejected by another rule does not enter the sums.
-        let carried = CusumState(upper: 2, lower: 0)
-        XCTAssertEqual(judge(108, cusum: carried).cusum, carried)
+        let carried = CusumState(upper: 0.5, lower: 0)
+        let rejected = judge(106.6, cusum: carried)  // z 3.3: 1₃s; C⁺ would be 3.3, below h
+        XCTAssertEqual(rejected.fired, ["1_3s"])
+        XCTAssertEqual(rejected.cusum, carried)
     }
 }
