@@ -53,13 +53,7 @@ public enum RodLocator {
         let ps = g.columnSpacing
         let rPix = radius / ps
         // 1. Candidates in slabs.
-        let perSlab = max(1, Int((settings.slabMM / max(g.sliceSpacing, 1e-6)).rounded()))
-        var slabs: [ClosedRange<Int>] = []
-        var k = 0
-        while k < g.slices {
-            slabs.append(k...min(g.slices - 1, k + perSlab - 1))
-            k += perSlab
-        }
+        let slabs = SlabImage.ranges(g, thicknessMM: settings.slabMM)
         // Bin the slabs while a rod still spans ≥ 6 binned pixels (speed, and less noise).
         let bin = max(1, Int(rPix / 6))
         let images = slabs.map { SlabImage(volume: v, slices: $0, bin: bin) }

@@ -18,13 +18,32 @@ struct SlabImage: Sendable {
         rows = g.rows / f
         let n = g.voxelsPerSlice
         var sum = [Double](repeating: 0, count: columns * rows)
-        for k in slices {
-            let r = v.rescale[k]
-            for j in 0..<(rows * f) {
-                let row = k * n + j * g.columns, out = (j / f) * columns
-                for i in 0..<(columns * f) {
-                    let s = v.stored[row + i]
-                    sum[out + i / f] += (v.padding?.contains(s) ?? false) ? -1000 : r.apply(s)
+        // Padding never matches when there is none (an empty range above every value).
+        let pad = v.padding ?? PaddingRange(Int32.max, Int32.max)
+        let noPadding = v.padding == nil
+        let cols = g.columns / f, usedRows = (g.rows / f) * f, usedColumns = cols * f
+        v.stored.withUnsafeBufferPointer { stored in
+            sum.withUnsafeMutableBufferPointer { out in
+                for k in slices {
+                    let slope = v.rescale[k].slope, intercept = v.rescale[k].intercept
+                    for j in 0..<usedRows {
+                        let row = k * n + j * g.columns, o = (j / f) * cols
+                        if f == 1 {
+                            for i in 0..<usedColumns {
+                                let x = stored[row + i]
+                                out[o + i] += (noPadding || !pad.contains(x)) ? Double(x) * slope + intercept : -1000
+                            }
+                        } else {
+                            for c in 0..<cols {
+                                var acc = 0.0
+                                for i in (c * f)..<(c * f + f) {
+                                    let x = stored[row + i]
+                                    acc += (noPadding || !pad.contains(x)) ? Double(x) * slope + intercept : -1000
+                                }
+                                out[o + c] += acc
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -39,6 +58,12 @@ struct SlabImage: Sendable {
             }
         }
         integral = table
+    }
+
+    /// Consecutive runs of slices about `thicknessMM` thick covering the volume.
+    static func ranges(_ g: VolumeGeometry, thicknessMM: Double) -> [ClosedRange<Int>] {
+        let per = max(1, Int((thicknessMM / max(g.sliceSpacing, 1e-6)).rounded()))
+        return stride(from: 0, to: g.slices, by: per).map { $0...min(g.slices - 1, $0 + per - 1) }
     }
 
     /// Robust noise SD of single pixels: MAD of horizontal neighbour differences / √2.

@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import QCTCore
 import QCTPhantoms
@@ -66,33 +67,35 @@ public enum VertebraLocator {
         let heights = template.map { $0.shape.zRange.upperBound - $0.shape.zRange.lowerBound }
         let heightMM = heights.reduce(0, +) / Double(heights.count)
 
-        // 1. Bodies in slabs (binned to about 1 mm pixels).
-        let bin = max(1, Int((1.0 / ps).rounded(.down)))
+        // 1. Bodies in slabs (binned to about 2 mm pixels: a body still spans 15 or more), in parallel.
+        let bin = max(1, Int((2.0 / ps).rounded(.down)))
         let binMM = ps * Double(bin)
-        let perSlab = max(1, Int((settings.detectionSlabMM / max(g.sliceSpacing, 1e-6)).rounded()))
-        var slabs: [ClosedRange<Int>] = []
-        var k = 0
-        while k < g.slices {
-            slabs.append(k...min(g.slices - 1, k + perSlab - 1))
-            k += perSlab
+        let slabs = SlabImage.ranges(g, thicknessMM: settings.detectionSlabMM)
+        struct SlabFinding: Sendable {
+            var background = 0.0, noise = 0.0
+            var bodies: [(slice: Double, i: Double, j: Double)] = []
         }
-        var found: [(slice: Double, i: Double, j: Double)] = []
-        var backgrounds: [Double] = [], noises: [Double] = []
-        for range in slabs {
+        let findings = SlabFindings(count: slabs.count)
+        let slabList = slabs
+        DispatchQueue.concurrentPerform(iterations: slabList.count) { n in
+            let range = slabList[n]
             let image = SlabImage(volume: v, slices: range, bin: bin)
-            let bg = backgroundLevel(image.pixels)
+            var f = SlabFinding()
+            f.background = backgroundLevel(image.pixels)
             let noise = image.noiseSD()
-            backgrounds.append(bg)
-            noises.append(noise * Double(bin) * Double(range.count).squareRoot())
-            for body in bodies(in: image, background: bg, noise: noise, openingMM: 0.6 * minorMM, pixelMM: binMM) {
+            f.noise = noise * Double(bin) * Double(range.count).squareRoot()
+            for body in bodies(in: image, background: f.background, noise: noise, openingMM: 0.6 * minorMM, pixelMM: binMM) {
                 let area = body.area * binMM * binMM
                 let e = body.ellipse
                 guard area >= 0.35 * areaMM2, area <= 3 * areaMM2, e.a <= 3 * max(e.b, 1) else { continue }
                 let c = body.centroid
-                found.append((Double(range.lowerBound + range.upperBound) / 2,
-                              (c.i + 0.5) * Double(bin) - 0.5, (c.j + 0.5) * Double(bin) - 0.5))
+                f.bodies.append((Double(range.lowerBound + range.upperBound) / 2,
+                                 (c.i + 0.5) * Double(bin) - 0.5, (c.j + 0.5) * Double(bin) - 0.5))
             }
+            findings.set(n, background: f.background, noise: f.noise, bodies: f.bodies)
         }
+        let backgrounds = findings.backgrounds, noises = findings.noises
+        let found = findings.bodies.flatMap { $0 }
         let background = median(backgrounds)
         let noise = median(noises)
         // 2. The spine column: the largest group of bodies that line up.
@@ -228,5 +231,27 @@ public enum VertebraLocator {
         guard !xs.isEmpty else { return 0 }
         let s = xs.sorted()
         return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+    }
+}
+
+/// Per-slab results written by concurrent workers, one slot each.
+final class SlabFindings: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var backgrounds: [Double]
+    private(set) var noises: [Double]
+    private(set) var bodies: [[(slice: Double, i: Double, j: Double)]]
+
+    init(count: Int) {
+        backgrounds = Array(repeating: 0, count: count)
+        noises = Array(repeating: 0, count: count)
+        bodies = Array(repeating: [], count: count)
+    }
+
+    func set(_ n: Int, background: Double, noise: Double, bodies b: [(slice: Double, i: Double, j: Double)]) {
+        lock.lock()
+        defer { lock.unlock() }
+        backgrounds[n] = background
+        noises[n] = noise
+        bodies[n] = b
     }
 }

@@ -202,3 +202,20 @@ if let py = options.pylinacPython {
 } else {
     print("pylinac not run (pass --pylinac-python)")
 }
+
+// ESP measurement: load + same-scan calibration + vertebrae, against the load alone (its floor).
+if let esp = catalog.phantoms["esp"] {
+    let espCertificate = catalog.certificate(for: "esp")
+    let tLoad = best(3) { _ = SeriesReader.read(paths: [simDir]) }
+    var readings = ""
+    let tMeasure = try best(3) {
+        let r = SeriesReader.read(paths: [simDir])
+        let cal = try Calibrator.calibrate(r.volumes[0], phantom: pad, certificate: padCertificate)
+        let m = SpineMeasurer.measure(r.volumes[0], phantom: esp, certificate: espCertificate, fit: cal.fit)
+        readings = m.vertebrae.map { v in v.bmd.map { String(format: "%@ %.2f", v.name, $0) } ?? "\(v.name) -" }.joined(separator: ", ")
+    }
+    print("")
+    print("qct measure benchmark, 100-slice 512x512 esp-on-pad scan, \(cores) cores, best of 3")
+    print(String(format: "load alone: %.3f s; load + calibrate + measure L1-L3: %.3f s (%@ mg/cm3)", tLoad, tMeasure, readings))
+    print(String(format: "ratio measure/load     %.1f", tMeasure / tLoad))
+}

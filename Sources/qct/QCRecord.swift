@@ -113,22 +113,29 @@ struct QCRecord: ParsableCommand {
                 return nil
             }
         }
-        // A calibration or QA phantom alone: the first that fits without a failed check.
-        let preferred = [measure.calibrationPhantom, "mindways-model3-ct", "mindways-qa"]
-        let others = pipeline.catalog.phantoms.values.filter { $0.calibration != .none }.map(\.id).sorted()
-        var tried: [String] = []
-        for id in (preferred + others) where !tried.contains(id) {
-            tried.append(id)
-            guard let phantom = pipeline.catalog.phantoms[id], phantom.calibration != .none,
+        // A calibration or QA phantom alone: of those that fit without a failed check, the one with the
+        // most rods (a 6-rod phantom also holds a 3-rod pattern; a 5-rod pad a 4-rod one), then the best checks, then R².
+        let ids = pipeline.catalog.phantoms.values.filter { $0.calibration != .none }.map(\.id).sorted()
+        var best: (CalibrationResult, CalibrationFit)?
+        for id in ids {
+            guard let phantom = pipeline.catalog.phantoms[id],
                   let certificate = pipeline.catalog.certificate(for: id, serial: id == measure.calibrationPhantom ? measure.calibrationSerial : nil),
                   let result = try? Calibrator.calibrate(volume, phantom: phantom, certificate: certificate),
                   result.status != .fail, let fit = result.fit else { continue }
+            if let (b, bf) = best {
+                let better = (-result.rods.count, result.status, -fit.r2) < (-b.rods.count, b.status, -bf.r2)
+                if !better { continue }
+            }
+            best = (result, fit)
+        }
+        if let (result, fit) = best {
             let report = CalibrationReport(result: result, series: info)
-            return QCResultInput(scanner: scanner, protocolKey: protocolKey, kind: id, phantom: id,
+            return QCResultInput(scanner: scanner, protocolKey: protocolKey, kind: result.phantom, phantom: result.phantom,
                                  certificate: result.certificate, acquired: acquired, seriesInstanceUID: info.seriesInstanceUID,
                                  analysisVersion: QCTVersion.string, source: folder, calibrationStatus: result.status.rawValue,
                                  provenance: (try? report.jsonString()) ?? "{}", metrics: calibrationMetrics(fit: fit, rods: result.rods))
         }
+        let tried = ids
         printError("refused: \(folder): no calibration phantom or ESP recognised (tried \(tried.joined(separator: ", ")))")
         return nil
     }

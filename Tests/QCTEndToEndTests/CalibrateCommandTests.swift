@@ -141,7 +141,7 @@ final class CalibrateCommandTests: XCTestCase {
         let tcal = try XCTUnwrap(truth["calibration"] as? [String: Any])
         XCTAssertEqual(try XCTUnwrap(fit["sigmaCT"] as? Double), try XCTUnwrap(tcal["sigmaCT"] as? Double), accuracy: 0.01)
         let svg = try String(contentsOf: root.appendingPathComponent("o.svg"), encoding: .utf8)
-        XCTAssertEqual(svg.components(separatedBy: "<circle").count - 1, 5)
+        XCTAssertEqual(svg.components(separatedBy: "<ellipse").count - 1, 5, "one outline per rod")
         XCTAssertTrue(svg.contains("data:image/png;base64,"))
     }
 

@@ -214,4 +214,36 @@ final class QCCommandTests: XCTestCase {
             XCTAssertFalse(FileManager.default.fileExists(atPath: file.path + "-wal"))
         }
     }
+
+    func testRecordRecognisesWhatEachScanHolds() throws {
+        let work = try QCTRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: work) }
+        let qct = try QCTRunner.releaseQCT()
+        let scans: [(scene: String, args: [String], kind: String, metric: String)] = [
+            ("qa", ["--matrix", "300", "--pixel-spacing", "1.0", "--slices", "10"], "mindways-qa", "rod D"),
+            ("esp-on-pad", ["--matrix", "400", "--pixel-spacing", "0.9", "--slices", "45"], "esp on mindways-model3-ct", "L3 BMD"),
+            ("qrm-bdc-6", ["--matrix", "300", "--pixel-spacing", "0.8", "--slices", "10"], "qrm-bdc-6", "slope"),
+            ("pad", ["--matrix", "256", "--pixel-spacing", "1.6", "--slices", "10"], "mindways-model3-ct", "sigmaCT"),
+        ]
+        for (n, scan) in scans.enumerated() {
+            let r = try QCTRunner.runTool(qct, ["simulate", scan.scene, "--out", work.appendingPathComponent(scan.scene).path, "--phantoms", phantoms,
+                                                "--thickness", "3", "--spacing", "3", "--acquired", "2026050\(n + 1)080000"] + scan.args)
+            XCTAssertEqual(r.status, 0, r.stderr)
+        }
+        let db = work.appendingPathComponent("qc.sqlite")
+        let run = try record(scans.map { work.appendingPathComponent($0.scene) }, db: db)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let csv = try QCTRunner.runTool(qct, ["qc", "export", "--db", db.path]).stdout
+        for scan in scans {
+            XCTAssertTrue(run.stdout.contains("QCT1 \(scan.kind) ("), "\(scan.scene) recognised as \(scan.kind): \(run.stdout)")
+            XCTAssertTrue(csv.contains(",\(scan.kind),") && csv.contains(",\(scan.metric),"), "\(scan.metric) stored")
+        }
+        // A scan with no phantom at all is refused with one line, and nothing is stored for it.
+        let empty = work.appendingPathComponent("catphan")
+        XCTAssertEqual(try QCTRunner.runTool(qct, ["simulate", "catphan", "--out", empty.path, "--phantoms", phantoms, "--matrix", "256",
+                                                   "--pixel-spacing", "0.9", "--slices", "5", "--thickness", "3", "--spacing", "3"]).status, 0)
+        let none = try record([empty], db: db)
+        XCTAssertEqual(none.status, 2)
+        XCTAssertTrue(none.stderr.contains("no calibration phantom or ESP recognised"), none.stderr)
+    }
 }
