@@ -30,6 +30,21 @@ public struct ControlLimits: Codable, Hashable, Sendable {
     }
 }
 
+extension ControlLimits {
+    /// How much wider than the baseline's sample SD the rules' SD is, for a
+    /// baseline of n scans: the 90 % upper confidence bound of σ,
+    /// √((n − 1)/χ²(0.10, n − 1)), times the prediction widening of a new value,
+    /// t(0.99865, n − 1)/3 · √(1 + 1/n). 1.68 for n = 15, 1.41 for 25, → 1.
+    /// A 15-scan SD is often low by chance; without this, stable simulated
+    /// scanners raised 1–9 false alarm days in 60 (mean 3), with it 0–1.
+    public static func sdFactor(n: Int) -> Double {
+        guard n >= 3 else { return 1 }
+        let df = Double(n - 1)
+        let upper = (df / Distributions.chiSquareQuantile(0.10, df: df)).squareRoot()
+        return upper * Distributions.tQuantile(0.99865, df: df) / 3 * (1 + 1 / Double(n)).squareRoot()
+    }
+}
+
 /// The CUSUM sums carried from one result to the next, in SDs.
 public struct CusumState: Codable, Hashable, Sendable {
     public var upper = 0.0

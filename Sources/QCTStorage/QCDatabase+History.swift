@@ -116,22 +116,13 @@ extension QCDatabase {
         for r in try Row.fetchAll(db, sql: "SELECT name, mean, sd, n FROM baselineMetric WHERE baselineId = ?", arguments: [baselineID]) {
             let name: String = r["name"]
             let m = metrics.first { $0.name == name }
-            let sd = (r["sd"] as Double) * predictionFactor(n: r["n"])
+            let sd = (r["sd"] as Double) * ControlLimits.sdFactor(n: r["n"])
             // Secondary metrics only warn, so they use the sensitive end of the 4–5 SD range for h.
             let h = (m?.primary ?? true) ? cusumH : min(cusumH, 4)
             out[name] = ControlLimits(target: r["mean"], sd: sd, percentLimit: m?.percentLimit, cusumK: 0.5, cusumH: h,
                                       multirule: m?.primary ?? true, primary: m?.primary ?? true)
         }
         return out
-    }
-
-    /// The baseline SD, estimated from n scans, widened so that ±3 of it is the
-    /// 99.73 % prediction interval of a new value: t(0.99865, n − 1) / 3 · √(1 + 1/n)
-    /// (1.22 for n = 15, → 1 for large n). Without it a short baseline's SD,
-    /// often low by chance, makes every rule fire too often.
-    public static func predictionFactor(n: Int) -> Double {
-        guard n >= 3 else { return 1 }
-        return Distributions.tQuantile(0.99865, df: Double(n - 1)) / 3 * (1 + 1 / Double(n)).squareRoot()
     }
 
     static func scannerID(_ db: Database, _ s: QCScanner) throws -> Int64 {

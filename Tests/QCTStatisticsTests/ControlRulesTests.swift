@@ -60,4 +60,12 @@ final class ControlRulesTests: XCTestCase {
         XCTAssertEqual(rejected.fired, ["1_3s"])
         XCTAssertEqual(rejected.cusum, carried)
     }
+
+    func testBaselineSDFactorAgainstSciPy() {
+        // sqrt(14 / chi2.ppf(0.10, 14)) * t.ppf(0.99865, 14) / 3 * sqrt(1 + 1/15), SciPy 1.17.1.
+        let expected = (14 / 7.789533609752369).squareRoot() * 3.63576286793768 / 3 * (1 + 1.0 / 15).squareRoot()
+        XCTAssertEqual(ControlLimits.sdFactor(n: 15), expected, accuracy: 1e-6)
+        XCTAssertEqual(ControlLimits.sdFactor(n: 2), 1)
+        XCTAssertLessThan(ControlLimits.sdFactor(n: 1000), 1.07)
+    }
 }
