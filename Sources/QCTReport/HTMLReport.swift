@@ -66,8 +66,9 @@ public enum HTMLReport {
     static func chartsSection(_ study: PrecisionStudy) -> String {
         let names = study.scanners.first?.precision.sites.map(\.name) ?? []
         var h = "<h2>Readings per vertebra</h2>\n<div class=\"charts\">\n"
-        for (v, name) in names.enumerated() {
-            let sites = study.scanners.map { $0.precision.sites[v] }
+        for name in names {
+            let sites = study.scanners.compactMap { g in g.precision.sites.first { $0.name == name } }
+            guard sites.count == study.scanners.count else { continue }
             let values = sites.flatMap(\.readings) + sites.compactMap(\.nominal) + sites.map { $0.mean - $0.sd } + sites.map { $0.mean + $0.sd }
             guard let lo = values.min(), let hi = values.max() else { continue }
             var chart = SVGChart(x: -0.5...(Double(sites.count) - 0.5), y: lo...hi)

@@ -53,13 +53,20 @@ public struct ScannerComparison: Codable, Sendable {
         self.reference = reference
         let groups = study.scanners
         scanners = groups.map(\.scanner)
-        vertebrae = groups.first?.precision.sites.map(\.name) ?? []
+        let names = groups.first?.precision.sites.map(\.name) ?? []
+        vertebrae = names
         let ref = groups.first { $0.scanner == reference }
         regressions = groups.map { g in
-            let sites = g.precision.sites
-            let means = sites.map(\.mean), nominal = sites.map { $0.nominal ?? .nan }
-            let vsNominal = Regression(x: nominal, y: means)
-            let vsReference = ref.flatMap { r in Regression(x: r.precision.sites.map(\.mean), y: means) }
+            // Aligned on the first scanner's vertebrae (NaN where this scanner has none).
+            let aligned = names.map { name in g.precision.sites.first { $0.name == name } }
+            let sites = aligned.compactMap { $0 }
+            let means = aligned.map { $0?.mean ?? .nan }, nominal = aligned.map { $0?.nominal ?? .nan }
+            let known = zip(nominal, means).filter { $0.0.isFinite && $0.1.isFinite }
+            let vsNominal = Regression(x: known.map(\.0), y: known.map(\.1))
+            let vsReference = ref.flatMap { r -> Regression? in
+                let pairs = sites.compactMap { s in r.precision.sites.first { $0.name == s.name }.map { ($0.mean, s.mean) } }
+                return Regression(x: pairs.map(\.0), y: pairs.map(\.1))
+            }
             let line = reference != nil ? vsReference : vsNominal
             let target = reference.map { "\($0) reading" } ?? "nominal"
             let correction = line.map { String(format: "%@ = (%@ reading − %.4f) / %.5f", target, g.scanner, $0.intercept, $0.slope) } ?? "-"
@@ -71,16 +78,18 @@ public struct ScannerComparison: Codable, Sendable {
         agreement = groups.filter { $0.scanner != base?.scanner }.compactMap { g in
             guard let base else { return nil }
             var a: [Double] = [], b: [Double] = []
-            for (s, r) in zip(g.precision.sites, base.precision.sites) {
+            for s in g.precision.sites {
+                guard let r = base.precision.sites.first(where: { $0.name == s.name }) else { continue }
                 let n = min(s.readings.count, r.readings.count)
                 a += r.readings.prefix(n)
                 b += s.readings.prefix(n)
             }
             return BlandAltman(a: a, b: b).map { ScannerAgreement(reference: base.scanner, scanner: g.scanner, agreement: $0) }
         }
-        acrossScanners = vertebrae.enumerated().map { v, name in
-            let samples = groups.map { $0.precision.sites[v].readings }
-            return VertebraAcrossScanners(vertebra: name, means: groups.map { $0.precision.sites[v].mean }, anova: OneWayANOVA(samples))
+        acrossScanners = vertebrae.map { name in
+            let sites = groups.map { g in g.precision.sites.first { $0.name == name } }
+            return VertebraAcrossScanners(vertebra: name, means: sites.map { $0?.mean ?? .nan },
+                                          anova: sites.contains { $0 == nil } ? nil : OneWayANOVA(sites.map { $0?.readings ?? [] }))
         }
     }
 }

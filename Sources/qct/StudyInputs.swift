@@ -45,6 +45,17 @@ enum StudyInputs {
             out += reports
             if files.contains(where: { !$0.lowercased().hasSuffix(".json") }) { seriesPaths.append(path) }
         }
+        // One reading per series: a measurement file and the series it came from count once.
+        var seen = Set<String>()
+        out = out.filter { input in
+            let uid = input.report.series.seriesInstanceUID
+            if seen.contains(uid) {
+                printError("left out: \(input.source): series \(uid) is already among the inputs")
+                return false
+            }
+            seen.insert(uid)
+            return true
+        }
         guard !seriesPaths.isEmpty else { return out }
         // Series: headers first, then one series at a time (memory stays one volume).
         let headers = SeriesReader.read(paths: seriesPaths, decodePixels: false)
@@ -54,6 +65,11 @@ enum StudyInputs {
         if let saveTo { try? fm.createDirectory(atPath: saveTo, withIntermediateDirectories: true) }
         for (n, s) in headers.series.enumerated() {
             let folder = commonFolder(s.filePaths)
+            if seen.contains(s.seriesInstanceUID) {
+                printError("using the saved measurement of \(folder) (series \(s.seriesInstanceUID))")
+                continue
+            }
+            seen.insert(s.seriesInstanceUID)
             let read = SeriesReader.read(paths: s.filePaths)
             guard let (_, info, volume) = read.largestSeries() else {
                 printError("refused: \(folder): series \(s.seriesInstanceUID) could not be loaded")
