@@ -100,15 +100,25 @@ extension QCDatabase {
             SELECT m.name, m.unit, m.value, r.acquired FROM metric m JOIN result r ON r.id = m.resultId
             WHERE r.baselineId = ? AND m.judged = 1 ORDER BY r.acquired
             """, arguments: [id])
-        var byName: [String: (unit: String, values: [Double])] = [:]
-        for r in rows { byName[r["name"], default: (r["unit"], [])].values.append(r["value"]) }
-        for (name, v) in byName {
-            let s = SiteStatistics(name: name, nominal: nil, readings: v.values)
-            try db.execute(sql: "INSERT INTO baselineMetric (baselineId, name, unit, mean, sd, n) VALUES (?, ?, ?, ?, ?, ?)",
-                           arguments: [id, name, v.unit, s.mean, max(s.sd, 0.001 * max(abs(s.mean), 1)), s.n])
-        }
+        try insertBaselineMetrics(db, id: id, rows: rows)
         let from = rows.first.map { $0["acquired"] as String }, to = rows.last.map { $0["acquired"] as String }
         try db.execute(sql: "UPDATE baseline SET complete = 1, fromDate = ?, toDate = ? WHERE id = ?", arguments: [from, to, id])
+    }
+
+    /// Mean, floored SD and n per metric name of `rows` (name, unit, value), stored for baseline `id`.
+    @discardableResult
+    static func insertBaselineMetrics(_ db: Database, id: Int64, rows: [Row]) throws -> [String: [Double]] {
+        var byName: [String: (unit: String, values: [Double])] = [:]
+        for r in rows { byName[r["name"], default: (r["unit"], [])].values.append(r["value"]) }
+        var out: [String: [Double]] = [:]
+        for (name, v) in byName {
+            let st = SiteStatistics(name: name, nominal: nil, readings: v.values)
+            let sd = max(st.sd, 0.001 * max(abs(st.mean), 1))
+            try db.execute(sql: "INSERT INTO baselineMetric (baselineId, name, unit, mean, sd, n) VALUES (?, ?, ?, ?, ?, ?)",
+                           arguments: [id, name, v.unit, st.mean, sd, st.n])
+            out[name] = [st.mean, sd, Double(st.n)]
+        }
+        return out
     }
 
     static func limits(_ db: Database, baselineID: Int64, metrics: [QCMetric], cusumH: Double) throws -> [String: ControlLimits] {
@@ -188,16 +198,7 @@ extension QCDatabase {
                     SELECT m.name, m.unit, m.value FROM metric m JOIN result r ON r.id = m.resultId
                     WHERE r.scannerId = ? AND r.protocol = ? AND r.kind = ? AND r.acquired >= ? AND r.acquired <= ? AND m.judged = 1
                     """, arguments: [s.id, scope["protocol"] as String, scope["kind"] as String, from, upper])
-                var byName: [String: (String, [Double])] = [:]
-                for r in rows { byName[r["name"], default: (r["unit"], [])].1.append(r["value"]) }
-                var metrics: [String: [Double]] = [:]
-                for (name, v) in byName {
-                    let st = SiteStatistics(name: name, nominal: nil, readings: v.1)
-                    let sd = max(st.sd, 0.001 * max(abs(st.mean), 1))
-                    try db.execute(sql: "INSERT INTO baselineMetric (baselineId, name, unit, mean, sd, n) VALUES (?, ?, ?, ?, ?, ?)",
-                                   arguments: [id, name, v.0, st.mean, sd, st.n])
-                    metrics[name] = [st.mean, sd, Double(st.n)]
-                }
+                let metrics = try Self.insertBaselineMetrics(db, id: id, rows: rows)
                 out.append(QCBaseline(id: id, scanner: s.label, protocolKey: scope["protocol"], kind: scope["kind"],
                                       reason: "set from \(from) to \(to)", size: n, startedAt: Self.now(), complete: true, metrics: metrics))
             }
