@@ -58,7 +58,7 @@ final class ExportCommandTests: XCTestCase {
     }
 
     func testBadOutputNameIsRefusedWithExitTwo() throws {
-        let r = try QCTRunner.run(["export", series.path, "--out", "/tmp/x.vtk"])
+        let r = try QCTRunner.run(["export", series.path, "--out", "refused-output.vtk"])
         XCTAssertEqual(r.status, 2)
         XCTAssertTrue(r.stderr.contains(".nrrd, .nii or .nii.gz"), r.stderr)
     }
