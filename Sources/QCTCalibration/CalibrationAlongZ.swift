@@ -1,5 +1,6 @@
 import Foundation
 import QCTCore
+import QCTStatistics
 
 /// The calibration of one slab of slices (calibration along z): the same
 /// rods and certified values as the whole-scan fit, measured in that slab.

@@ -1,6 +1,7 @@
 import Foundation
 import QCTCore
 import QCTPhantoms
+import QCTStatistics
 
 /// Manual ROIs (`--rois FILE.json`): rod centres and a radius, replacing detection.
 public struct ManualROIs: Codable, Sendable {

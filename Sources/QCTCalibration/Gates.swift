@@ -1,4 +1,5 @@
 import Foundation
+import QCTStatistics
 
 /// QC gates on a calibration (domain reference §3, "fit quality gates seen in practice").
 enum FitGates {

@@ -1,3 +1,5 @@
+import QCTStatistics
+
 /// The Mindways two-component calibration (QCT Pro User Guide v5.0 as quoted
 /// in public code; domain reference §3).
 ///

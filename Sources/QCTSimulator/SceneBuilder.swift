@@ -1,6 +1,7 @@
 import QCTCalibration
 import QCTPhantoms
 import QCTPhysics
+import QCTStatistics
 
 /// Why a simulation could not be set up.
 public struct SimulationError: Error, CustomStringConvertible, Sendable {

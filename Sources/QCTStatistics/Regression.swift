@@ -1,6 +1,7 @@
 import Foundation
 
-/// Ordinary least squares y = intercept + slope · x, with r and SEE.
+/// The regression a comparison reports: the least-squares line of
+/// `LinearFit`, with SEE left out (nil) when two points leave no degree of freedom.
 public struct Regression: Codable, Hashable, Sendable {
     public var n: Int
     public var intercept: Double
@@ -11,24 +12,12 @@ public struct Regression: Codable, Hashable, Sendable {
     public var see: Double?
 
     public init?(x: [Double], y: [Double]) {
-        guard x.count == y.count, x.count >= 2 else { return nil }
-        let n = Double(x.count)
-        let mx = x.reduce(0, +) / n, my = y.reduce(0, +) / n
-        let sxx = x.map { ($0 - mx) * ($0 - mx) }.reduce(0, +)
-        let syy = y.map { ($0 - my) * ($0 - my) }.reduce(0, +)
-        let sxy = zip(x, y).map { ($0 - mx) * ($1 - my) }.reduce(0, +)
-        guard sxx > 0 else { return nil }
-        self.n = x.count
-        slope = sxy / sxx
-        intercept = my - slope * mx
-        r = syy > 0 ? sxy / (sxx * syy).squareRoot() : 1
-        let a = intercept, b = slope
-        var rss = 0.0
-        for (xi, yi) in zip(x, y) {
-            let e = yi - (a + b * xi)
-            rss += e * e
-        }
-        see = x.count > 2 ? (rss / (n - 2)).squareRoot() : nil
+        guard let fit = LinearFit(x: x, y: y) else { return nil }
+        n = fit.n
+        intercept = fit.intercept
+        slope = fit.slope
+        r = fit.r
+        see = fit.n > 2 ? fit.see : nil
     }
 
     /// x that gives y on this line: (y − intercept) / slope.

@@ -1,4 +1,5 @@
 import QCTCalibration
+import QCTStatistics
 import XCTest
 
 /// The golden vector of the domain reference §3.
