@@ -30,10 +30,7 @@ public enum HTMLReport {
         return h
     }
 
-    static func f(_ v: Double?, _ d: Int) -> String {
-        guard let v, v.isFinite else { return "—" }
-        return String(format: "%.\(d)f", v)
-    }
+    static func f(_ v: Double?, _ d: Int) -> String { StudyText.f(v, d) }
 
     static func precisionSection(_ study: PrecisionStudy) -> String {
         let names = study.scanners.first?.precision.sites.map(\.name) ?? []

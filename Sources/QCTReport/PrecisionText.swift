@@ -3,6 +3,7 @@ import QCTStatistics
 
 /// Text and CSV layouts of a precision study and a scanner comparison.
 public enum StudyText {
+    /// Fixed decimals, or "—" for a missing or non-finite value (text, CSV and HTML alike).
     static func f(_ v: Double?, _ digits: Int) -> String {
         guard let v, v.isFinite else { return "—" }
         return String(format: "%.\(digits)f", v)

@@ -82,7 +82,8 @@ struct SVGChart {
     private func f(_ v: Double) -> String { String(format: "%.1f", v) }
 }
 
-func escapeXML(_ s: String) -> String {
+/// Text safe inside XML/HTML content and attribute values.
+public func escapeXML(_ s: String) -> String {
     s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
         .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
 }

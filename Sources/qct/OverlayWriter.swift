@@ -2,6 +2,7 @@ import Foundation
 import QCTCalibration
 import QCTCore
 import QCTExport
+import QCTReport
 
 /// An ROI outline to draw: an ellipse in patient mm (circles: equal axes).
 struct OverlayShape {
@@ -90,9 +91,5 @@ enum OverlayWriter {
         }
         svg += "</svg>\n"
         try Data(svg.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
-    }
-
-    static func escapeXML(_ s: String) -> String {
-        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
     }
 }
