@@ -13,16 +13,17 @@ public enum SpineMeasurer {
     }
 
     /// `sliceThicknessMM`: the series' nominal thickness (default: the slice spacing).
+    /// `search`: the vertebrae already located with these settings, when the caller has them.
     /// `alongZ`: per-slab calibrations; when given, each vertebra is converted with the one at its z.
     public static func measure(_ v: Volume, phantom: PhantomDefinition, certificate: Certificate?, fit: CalibrationFit?,
                                alongZ: [SliceCalibration]? = nil, sliceThicknessMM: Double? = nil,
-                               settings: VertebraSearchSettings = VertebraSearchSettings()) -> Result {
+                               settings: VertebraSearchSettings = VertebraSearchSettings(), search found: SpineSearch? = nil) -> Result {
         let g = v.geometry
         let slots = phantom.inserts.filter { $0.role == .vertebra }
             .sorted { $0.shape.zRange.lowerBound < $1.shape.zRange.lowerBound }
         let quantity = phantom.certificateQuantities.first
         let nominal = slots.map { s in quantity.flatMap { certificate?.value(insert: s.name, quantity: $0) } ?? s.nominal ?? .nan }
-        let search = VertebraLocator.locate(v, phantom: phantom, settings: settings)
+        let search = found ?? VertebraLocator.locate(v, phantom: phantom, settings: settings)
         let segments = search.segments.sorted { $0.midSlice < $1.midSlice }
         let names = assign(segments, slots: slots, nominal: nominal, fit: fit, background: search.backgroundHU,
                            sliceSpacing: g.sliceSpacing, slices: g.slices)

@@ -71,10 +71,6 @@ public enum VertebraLocator {
         let bin = max(1, Int((2.0 / ps).rounded(.down)))
         let binMM = ps * Double(bin)
         let slabs = SlabImage.ranges(g, thicknessMM: settings.detectionSlabMM)
-        struct SlabFinding: Sendable {
-            var background = 0.0, noise = 0.0
-            var bodies: [(slice: Double, i: Double, j: Double)] = []
-        }
         let findings = SlabFindings(count: slabs.count)
         let slabList = slabs
         DispatchQueue.concurrentPerform(iterations: slabList.count) { n in
@@ -92,10 +88,11 @@ public enum VertebraLocator {
                 f.bodies.append((Double(range.lowerBound + range.upperBound) / 2,
                                  (c.i + 0.5) * Double(bin) - 0.5, (c.j + 0.5) * Double(bin) - 0.5))
             }
-            findings.set(n, background: f.background, noise: f.noise, bodies: f.bodies)
+            findings.set(n, f)
         }
-        let backgrounds = findings.backgrounds, noises = findings.noises
-        let found = findings.bodies.flatMap { $0 }
+        let results = findings.results
+        let backgrounds = results.map(\.background), noises = results.map(\.noise)
+        let found = results.flatMap(\.bodies)
         let background = median(backgrounds)
         let noise = median(noises)
         // 2. The spine column: the largest group of bodies that line up.
@@ -234,24 +231,28 @@ public enum VertebraLocator {
     }
 }
 
+/// What one detection slab holds: its background, pixel noise, and bodies (slice, column, row).
+struct SlabFinding: Sendable {
+    var background = 0.0, noise = 0.0
+    var bodies: [(slice: Double, i: Double, j: Double)] = []
+}
+
 /// Per-slab results written by concurrent workers, one slot each.
 final class SlabFindings: @unchecked Sendable {
     private let lock = NSLock()
-    private(set) var backgrounds: [Double]
-    private(set) var noises: [Double]
-    private(set) var bodies: [[(slice: Double, i: Double, j: Double)]]
+    private var slots: [SlabFinding]
 
-    init(count: Int) {
-        backgrounds = Array(repeating: 0, count: count)
-        noises = Array(repeating: 0, count: count)
-        bodies = Array(repeating: [], count: count)
-    }
+    init(count: Int) { slots = Array(repeating: SlabFinding(), count: count) }
 
-    func set(_ n: Int, background: Double, noise: Double, bodies b: [(slice: Double, i: Double, j: Double)]) {
+    func set(_ n: Int, _ finding: SlabFinding) {
         lock.lock()
         defer { lock.unlock() }
-        backgrounds[n] = background
-        noises[n] = noise
-        bodies[n] = b
+        slots[n] = finding
+    }
+
+    var results: [SlabFinding] {
+        lock.lock()
+        defer { lock.unlock() }
+        return slots
     }
 }

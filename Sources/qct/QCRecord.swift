@@ -87,10 +87,10 @@ struct QCRecord: ParsableCommand {
         let p = info.acquisition
         let protocolKey = "\(p.kvp.map { num($0) } ?? "?") kV, kernel \(p.kernel ?? "?")"
         // An ESP lying on the pad: measure it (its calibration comes from the pad).
-        let spine = VertebraLocator.locate(volume, phantom: pipeline.definition)
+        let spine = pipeline.locate(volume)
         if spine.segments.count >= 2 {
             do {
-                let report = try pipeline.measure(volume, series: info, path: folder)
+                let report = try pipeline.measure(volume, series: info, path: folder, search: spine)
                 guard let cal = report.calibration, let fit = cal.fit else {
                     printError("refused: \(folder): ESP found but no calibration: " + report.checks.filter { $0.status == .fail }.map(\.detail).joined(separator: "; "))
                     return nil

@@ -95,7 +95,13 @@ struct SpinePipeline {
         }
     }
 
-    func measure(_ volume: Volume, series info: Series, path: String) throws(MeasureRefusal) -> MeasurementReport {
+    /// The vertebrae in a volume, located with this pipeline's settings.
+    func locate(_ volume: Volume) -> SpineSearch {
+        VertebraLocator.locate(volume, phantom: definition, settings: options.settings)
+    }
+
+    /// `search`: the result of `locate` when the caller already has it.
+    func measure(_ volume: Volume, series info: Series, path: String, search: SpineSearch? = nil) throws(MeasureRefusal) -> MeasurementReport {
         var extra: [CalibrationCheck] = []
         let used: CalibrationUsed?
         if let saved, let file = options.calibration {
@@ -122,7 +128,7 @@ struct SpinePipeline {
         let settings = options.settings
         let alongZ = options.calibrationAlongZ != nil ? used?.alongZ : nil
         let result = SpineMeasurer.measure(volume, phantom: definition, certificate: certificate, fit: used?.fit, alongZ: alongZ,
-                                           sliceThicknessMM: info.sliceThicknessMM, settings: settings)
+                                           sliceThicknessMM: info.sliceThicknessMM, settings: settings, search: search)
         return MeasurementReport(phantom: definition.id, certificate: certificate.map { "\($0.serial) (\($0.source))" }, result: result,
                                  calibration: used, extraChecks: extra, series: info, path: path, settings: settings)
     }
