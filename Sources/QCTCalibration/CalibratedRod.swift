@@ -56,14 +56,9 @@ public struct CalibratedRod: Codable, Hashable, Sendable {
         let mid = Double(rod.slices.lowerBound + rod.slices.upperBound) / 2
         let zMid = g.position(column: 0, row: 0, slice: mid).z
         let (cx, cy) = rod.center(z: zMid)
-        var acc = VoxelStatistics.Accumulator()
-        values.forEach { acc.add($0) }
-        let s = acc.result
-        values.sort()
-        let median = values.isEmpty ? Double.nan
-            : values.count % 2 == 1 ? values[values.count / 2] : (values[values.count / 2 - 1] + values[values.count / 2]) / 2
+        let s = ROIStatistics(&values)
         return CalibratedRod(name: rod.templateName, centerMM: [cx, cy, zMid], roiRadiusMM: roiRadius,
-                              meanHU: s.mean, medianHU: median, sdHU: s.sd, voxels: s.count,
+                              meanHU: s.mean, medianHU: s.median, sdHU: s.sd, voxels: s.count,
                               sliceRange: [rod.slices.lowerBound, rod.slices.upperBound], located: located,
                               sliceMeanHU: sliceMeans)
     }

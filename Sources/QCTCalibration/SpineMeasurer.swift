@@ -169,7 +169,7 @@ public enum SpineMeasurer {
                               slabMM: [g.position(column: ci, row: cj, slice: Double(range.lowerBound)).z,
                                        g.position(column: ci, row: cj, slice: Double(range.upperBound)).z],
                               bodyHeightMM: seg.heightMM)
-        return SegmentMeasurement(stats: ROIStatistics(values), slices: range, roi: roi)
+        return SegmentMeasurement(stats: ROIStatistics(&values), slices: range, roi: roi)
     }
 
     static func checks(_ readings: [VertebraReading], fit: CalibrationFit?) -> [CalibrationCheck] {
@@ -194,22 +194,5 @@ public enum SpineMeasurer {
                                         detail: "fewer than 200 voxels: " + small.map { "\($0.name) (\($0.voxels))" }.joined(separator: ", ")))
         }
         return out
-    }
-}
-
-/// Mean, median and sample SD of ROI voxels, HU.
-struct ROIStatistics {
-    var count: Int
-    var mean: Double
-    var median: Double
-    var sd: Double
-
-    init(_ values: [Double]) {
-        count = values.count
-        mean = values.reduce(0, +) / Double(count)
-        let m = mean
-        sd = count > 1 ? (values.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(count - 1)).squareRoot() : 0
-        let s = values.sorted()
-        median = count % 2 == 1 ? s[count / 2] : (s[count / 2 - 1] + s[count / 2]) / 2
     }
 }
