@@ -58,17 +58,7 @@ struct Calibrate: ParsableCommand {
         settings.trimEndsMM = trimEnds
         settings.slabMM = slab
         settings.alongZSlabMM = alongZ
-        var manual: ManualROIs?
-        if let rois {
-            guard let data = FileManager.default.contents(atPath: rois) else {
-                printError("\(rois): cannot read file")
-                throw ExitCode(ReadExit.nothingUsable)
-            }
-            do { manual = try JSONDecoder().decode(ManualROIs.self, from: data) } catch {
-                printError("\(rois): not a ROI file: \(error)")
-                throw ExitCode(ReadExit.nothingUsable)
-            }
-        }
+        let manual = try rois.map { try readJSON(ManualROIs.self, at: $0, what: "a ROI file") }
         let result: CalibrationResult
         do {
             result = try Calibrator.calibrate(volume, phantom: definition, certificate: certificate, settings: settings,

@@ -74,14 +74,7 @@ struct SpinePipeline {
             throw ExitCode(ReadExit.nothingUsable)
         }
         if let path = options.calibration {
-            guard let data = FileManager.default.contents(atPath: path) else {
-                printError("\(path): cannot read file")
-                throw ExitCode(ReadExit.nothingUsable)
-            }
-            do { saved = try JSONDecoder().decode(CalibrationReport.self, from: data) } catch {
-                printError("\(path): not a saved calibration (qct calibrate --save): \(error)")
-                throw ExitCode(ReadExit.nothingUsable)
-            }
+            saved = try readJSON(CalibrationReport.self, at: path, what: "a saved calibration (qct calibrate --save)")
             if saved?.fit == nil {
                 printError("\(path): the saved calibration has no fit")
                 throw ExitCode(ReadExit.nothingUsable)
@@ -149,5 +142,18 @@ struct SpinePipeline {
             checks.append(CalibrationCheck(name: "calibration", status: .fail, detail: "same-scan \(options.calibrationPhantom): \(error)"))
             return nil
         }
+    }
+}
+
+/// A JSON file decoded as `type`; an unreadable or undecodable file gets one
+/// line naming it and the reason, and exit 2.
+func readJSON<T: Decodable>(_ type: T.Type, at path: String, what: String) throws -> T {
+    guard let data = FileManager.default.contents(atPath: path) else {
+        printError("\(path): cannot read file")
+        throw ExitCode(ReadExit.nothingUsable)
+    }
+    do { return try JSONDecoder().decode(T.self, from: data) } catch {
+        printError("\(path): not \(what): \(error)")
+        throw ExitCode(ReadExit.nothingUsable)
     }
 }
