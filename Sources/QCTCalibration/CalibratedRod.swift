@@ -20,13 +20,15 @@ public struct CalibratedRod: Codable, Hashable, Sendable {
     public var sliceRange: [Int]
     /// "detected", "template" (not seen; placed from the template) or "manual".
     public var located: String
+    /// How the rod was identified (which certified values are its).
+    public var identifiedBy: String?
     /// Residual of the fit in its own space (HU − water for Mindways, HU for linear), HU.
     public var residualHU: Double?
     /// Mean HU of the ROI in each measured slice (for calibration along z; not serialised).
     public var sliceMeanHU: [Double] = []
 
     enum CodingKeys: String, CodingKey {
-        case name, nominal, centerMM, roiRadiusMM, meanHU, medianHU, sdHU, voxels, sliceRange, located, residualHU
+        case name, nominal, centerMM, roiRadiusMM, meanHU, medianHU, sdHU, voxels, sliceRange, located, identifiedBy, residualHU
     }
 
     static func measure(_ v: Volume, rod: LocatedRod, roiRadius: Double, located: String) -> CalibratedRod {

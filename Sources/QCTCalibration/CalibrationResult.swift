@@ -54,6 +54,10 @@ public struct CalibrationResult: Codable, Sendable {
     public var fit: CalibrationFit?
     /// Per-slab fits along z (when asked for).
     public var alongZ: [SliceCalibration]?
+    /// First and last slice holding the rods used (0-based; the module found, in a series of several).
+    public var slices: [Int]?
+    /// Why no phantom was found (then `rods` is empty and `fit` null).
+    public var notFound: String?
     public var checks: [CalibrationCheck]
     public var status: CalibrationCheck.Status
 }

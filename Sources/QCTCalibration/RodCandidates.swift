@@ -1,92 +1,142 @@
-import QCTCore
 import Dispatch
+import QCTCore
 
-/// A round blob of about a rod's size in one slab.
+/// A round blob of rod size in one slab: a local extremum of box contrast.
 struct RodCandidate: Sendable {
-    /// Pixel position (column, row), sub-pixel.
+    /// Pixel position (column, row) in the slab image, sub-pixel.
     var i: Double
     var j: Double
     /// Inner mean minus surrounding ring mean, HU.
     var contrast: Double
+    /// Radius of the filter scale that answered best, slab pixels.
+    var scale: Double
 }
 
-/// Finds rod-sized round blobs, bright or dark, with box filters.
+/// Finds rod-sized round blobs, bright or dark, with box filters at several
+/// scales (radii spaced by 1.5×, so every radius in the layout's range lies
+/// within the ±30 % a box filter tolerates).
 ///
 /// Contrast = mean of a box inscribed in the rod minus the mean of the ring
-/// between 1.3 and 1.8 rod radii. A candidate is a local extremum of
-/// contrast above `threshold` whose four ring sides agree with one another
-/// (an edge of a body has sides that differ by as much as the contrast).
+/// between 1.3 and 1.8 radii, read from a summed-area table. Boxes are
+/// clamped to the image, so a rod cut by the edge of the field of view still
+/// answers from the sides that remain (at least two). A candidate's ring
+/// sides must agree with one another: along an edge, a plate or a shell the
+/// sides differ by as much as the contrast.
 enum RodCandidateFinder {
-    static func find(_ slab: SlabImage, radiusPixels r: Double, noise: Double, minimumContrast: Double = 8,
+    static func scales(radiusPixels range: ClosedRange<Double>) -> [Double] {
+        var out: [Double] = []
+        var r = max(1.5, range.lowerBound)
+        while r < range.upperBound * 1.15 {
+            out.append(r)
+            r *= 1.5
+        }
+        if out.isEmpty { out = [max(1.5, range.lowerBound)] }
+        return out
+    }
+
+    static func find(_ slab: SlabImage, radiusPixels range: ClosedRange<Double>, noise: Double, minimumContrast: Double = 8,
                      sigmas: Double = 6) -> [RodCandidate] {
-        let a = max(1, Int((0.6 * r).rounded()))
-        let c = max(a + 1, Int((1.3 * r).rounded()))
-        let b = max(c + 1, Int((1.8 * r).rounded()))
         let cols = slab.columns, rows = slab.rows
-        // Noise of the inner mean; blur makes neighbours correlate, so be generous.
-        let innerSD = noise / Double(2 * a + 1) * 2.5
-        let threshold = max(sigmas * innerSD, minimumContrast)
-        var contrast = [Double](repeating: 0, count: cols * rows)
-        slab.integral.withUnsafeBufferPointer { table in
-            let integral = SharedConstBuffer(table)
-            contrast.withUnsafeMutableBufferPointer { out in
-                let box = SharedBuffer(out)
-                let w = cols + 1
-                // Box mean over [i0, i1] × [j0, j1], all inside the image here.
-                @Sendable @inline(__always) func mean(_ i0: Int, _ j0: Int, _ i1: Int, _ j1: Int) -> Double {
-                    let t = integral.buffer
-                    let s = t[(j1 + 1) * w + i1 + 1] - t[j0 * w + i1 + 1] - t[(j1 + 1) * w + i0] + t[j0 * w + i0]
-                    return s / Double((i1 - i0 + 1) * (j1 - j0 + 1))
-                }
-                DispatchQueue.concurrentPerform(iterations: rows) { j in
-                    guard j >= b, j < rows - b else { return }
-                    for i in b..<(cols - b) {
-                        let inner = mean(i - a, j - a, i + a, j + a)
-                        // Ring sides: left, right, top, bottom strips between c and b.
-                        let left = mean(i - b, j - b, i - c, j + b)
-                        let right = mean(i + c, j - b, i + b, j + b)
-                        let top = mean(i - c + 1, j - b, i + c - 1, j - c)
-                        let bottom = mean(i - c + 1, j + c, i + c - 1, j + b)
-                        let ring = (left + right + top + bottom) / 4
-                        let k = inner - ring
-                        let spread = max(max(left, right), max(top, bottom)) - min(min(left, right), min(top, bottom))
-                        box.buffer[j * cols + i] = spread < 0.5 * abs(k) + 4 * innerSD ? k : 0
+        guard cols > 4, rows > 4 else { return [] }
+        let scales = scales(radiusPixels: range)
+        var best = [Float](repeating: 0, count: cols * rows)
+        var bestScale = [UInt8](repeating: 0, count: cols * rows)
+        var thresholds: [Double] = []
+        for (si, r) in scales.enumerated() {
+            let a = max(1, Int((0.6 * r).rounded()))
+            let c = max(a + 1, Int((1.3 * r).rounded()))
+            let b = max(c + 1, Int((1.8 * r).rounded()))
+            // Noise of the inner mean; blur makes neighbours correlate, so be generous.
+            let innerSD = noise / Double(2 * a + 1) * 2.5
+            thresholds.append(max(sigmas * innerSD, minimumContrast))
+            slab.integral.withUnsafeBufferPointer { table in
+                let integral = SharedConstBuffer(table)
+                let pixels = slab.pixels
+                best.withUnsafeMutableBufferPointer { outBest in
+                    bestScale.withUnsafeMutableBufferPointer { outScale in
+                        let box = SharedBuffer(outBest), which = SharedBuffer(outScale)
+                        let w = cols + 1
+                        /// Box mean over [i0, i1] × [j0, j1] clamped to the image; nil when nothing is left.
+                        @Sendable @inline(__always) func mean(_ i0: Int, _ j0: Int, _ i1: Int, _ j1: Int) -> (Double, Int)? {
+                            let x0 = max(0, i0), y0 = max(0, j0), x1 = min(cols - 1, i1), y1 = min(rows - 1, j1)
+                            guard x1 >= x0, y1 >= y0 else { return nil }
+                            let t = integral.buffer
+                            let s = t[(y1 + 1) * w + x1 + 1] - t[y0 * w + x1 + 1] - t[(y1 + 1) * w + x0] + t[y0 * w + x0]
+                            let n = (x1 - x0 + 1) * (y1 - y0 + 1)
+                            return (s / Double(n), n)
+                        }
+                        let fullSide = (b - c + 1) * (2 * b + 1)
+                        DispatchQueue.concurrentPerform(iterations: rows) { j in
+                            for i in 0..<cols {
+                                // Air all around: nothing to find (rods sit in a body).
+                                let centre = pixels[j * cols + i]
+                                if centre < -900, pixels[j * cols + min(cols - 1, i + c)] < -900, pixels[j * cols + max(0, i - c)] < -900 { continue }
+                                guard let (inner, ni) = mean(i - a, j - a, i + a, j + a), ni * 2 >= (2 * a + 1) * (2 * a + 1) else { continue }
+                                var count = 0, total = 0.0, lo = Double.infinity, hi = -Double.infinity
+                                @inline(__always) func add(_ side: (Double, Int)?) {
+                                    guard let (m, n) = side, n * 2 >= fullSide / 2 else { return }
+                                    count += 1
+                                    total += m
+                                    lo = min(lo, m)
+                                    hi = max(hi, m)
+                                }
+                                add(mean(i - b, j - b, i - c, j + b))
+                                add(mean(i + c, j - b, i + b, j + b))
+                                add(mean(i - c + 1, j - b, i + c - 1, j - c))
+                                add(mean(i - c + 1, j + c, i + c - 1, j + b))
+                                guard count >= 2 else { continue }
+                                let ring = total / Double(count)
+                                let k = inner - ring
+                                let spread = hi - lo
+                                guard spread < 0.5 * abs(k) + 4 * innerSD, ring > -700 || inner > -700 else { continue }
+                                let idx = j * cols + i
+                                if abs(k) > Double(abs(box.buffer[idx])) {
+                                    box.buffer[idx] = Float(k)
+                                    which.buffer[idx] = UInt8(si)
+                                }
+                            }
+                        }
                     }
                 }
             }
         }
         var found: [RodCandidate] = []
-        let window = max(2, Int(r.rounded()))
-        for j in b..<max(b, rows - b) {
-            for i in b..<max(b, cols - b) {
-                let k = contrast[j * cols + i]
-                guard abs(k) >= threshold else { continue }
+        for j in 0..<rows {
+            for i in 0..<cols {
+                let idx = j * cols + i
+                let k = Double(best[idx])
+                let si = Int(bestScale[idx])
+                guard k != 0, abs(k) >= thresholds[si] else { continue }
+                let window = max(2, Int(scales[si].rounded()))
                 var isPeak = true
                 search: for dj in -window...window {
+                    let jj = j + dj
+                    guard jj >= 0, jj < rows else { continue }
                     for di in -window...window where di != 0 || dj != 0 {
-                        let jj = j + dj, ii = i + di
-                        guard jj >= 0, jj < rows, ii >= 0, ii < cols else { continue }
-                        let o = contrast[jj * cols + ii]
-                        if abs(o) > abs(k) || (abs(o) == abs(k) && (dj < 0 || (dj == 0 && di < 0))) {
+                        let ii = i + di
+                        guard ii >= 0, ii < cols else { continue }
+                        let o = abs(best[jj * cols + ii])
+                        if o > abs(best[idx]) || (o == abs(best[idx]) && (dj < 0 || (dj == 0 && di < 0))) {
                             isPeak = false
                             break search
                         }
                     }
                 }
-                if isPeak {
-                    // Sub-pixel peak: a parabola through the neighbours on each axis.
-                    func offset(_ m: Double, _ c: Double, _ p: Double) -> Double {
-                        let d = m - 2 * c + p
-                        return d != 0 ? max(-0.5, min(0.5, 0.5 * (m - p) / d)) : 0
-                    }
-                    let di = offset(abs(contrast[j * cols + i - 1]), abs(k), abs(contrast[j * cols + i + 1]))
-                    let dj = offset(abs(contrast[(j - 1) * cols + i]), abs(k), abs(contrast[(j + 1) * cols + i]))
-                    found.append(RodCandidate(i: Double(i) + di, j: Double(j) + dj, contrast: k))
+                guard isPeak else { continue }
+                // Sub-pixel peak: a parabola through the neighbours on each axis.
+                func offset(_ m: Double, _ c: Double, _ p: Double) -> Double {
+                    let d = m - 2 * c + p
+                    return d != 0 ? max(-0.5, min(0.5, 0.5 * (m - p) / d)) : 0
                 }
+                func at(_ ii: Int, _ jj: Int) -> Double {
+                    guard ii >= 0, jj >= 0, ii < cols, jj < rows else { return abs(k) }
+                    return Double(abs(best[jj * cols + ii]))
+                }
+                let di = offset(at(i - 1, j), abs(k), at(i + 1, j))
+                let dj = offset(at(i, j - 1), abs(k), at(i, j + 1))
+                found.append(RodCandidate(i: Double(i) + di, j: Double(j) + dj, contrast: k, scale: scales[si]))
             }
         }
         return found
     }
 }
-
-

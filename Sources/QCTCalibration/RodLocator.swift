@@ -40,145 +40,239 @@ public struct CalibrationError: Error, CustomStringConvertible, Sendable {
     public init(_ d: String) { description = d }
 }
 
-/// Finds a phantom's rods in a volume with no hints: rod-sized round blobs in
-/// slabs, tracked along z, matched to the phantom's template under rotation,
-/// translation, mirror and ±25 % scale, then a line fitted through the rod's
-/// centre in every slice (outlier slices rejected).
+/// What rod finding found: the rods named from the certificate, or the reason none was.
+public struct RodSearch: Sendable {
+    public var rods: [LocatedRod]
+    /// How each rod was identified, by rod name.
+    public var identifiedBy: [String: String]
+    /// Slices holding the phantom (the module, for a series of several), 0-based.
+    public var slices: ClosedRange<Int>?
+    /// Why no phantom was found (rods is empty then).
+    public var notFound: String?
+}
+
+/// Finds a phantom's rods with no position prior (domain reference §2:
+/// real pads differ from any template): round, z-persistent regions of
+/// uniform HU found by multi-scale box contrast and verified by their edge
+/// (`RodShape`), followed along z, grouped by the layout's relations
+/// (`RodGrouping`), identified from the certificate (`RodIdentifier`), then a
+/// line fitted through each rod's centre in every slice. The template is
+/// used only to place a rod no image can show (the body's own material).
 public enum RodLocator {
-    public static func locate(_ v: Volume, phantom: PhantomDefinition, settings: RodSearchSettings = RodSearchSettings()) throws -> [LocatedRod] {
+    static let debug = ProcessInfo.processInfo.environment["QCT_DEBUG_RODS"] != nil
+    public static func locate(_ v: Volume, phantom: PhantomDefinition, certificate: Certificate?,
+                              settings: RodSearchSettings = RodSearchSettings()) -> RodSearch {
         let g = v.geometry
-        let template = phantom.inserts.filter { $0.role == .rod || $0.role == .plug }
-        guard !template.isEmpty else { throw CalibrationError("phantom \(phantom.id) has no rods") }
-        let radius = template.map { $0.shape.halfExtents.0 }.reduce(0, +) / Double(template.count)
-        let ps = g.columnSpacing
-        let rPix = radius / ps
-        // 1. Candidates in slabs.
+        let layout = phantom.effectiveLayout
+        let identifier = RodIdentifier(phantom: phantom, certificate: certificate)
+        let template = identifier.inserts
+        guard !template.isEmpty else { return RodSearch(rods: [], identifiedBy: [:], slices: nil, notFound: "phantom \(phantom.id) has no rods") }
+        let ps = min(g.columnSpacing, g.rowSpacing)
+        // 1. Slab images, binned while the smallest rod still spans ≥ 3 binned pixels.
         let slabs = SlabImage.ranges(g, thicknessMM: settings.slabMM)
-        // Bin the slabs while a rod still spans ≥ 6 binned pixels (speed, and less noise).
-        let bin = max(1, Int(rPix / 6))
-        let images = slabs.map { SlabImage(volume: v, slices: $0, bin: bin) }
-        let noise = images.map { $0.noiseSD() }.sorted()[images.count / 2]
-        var found: [(slab: Int, x: Double, y: Double, contrast: Double)] = []
+        let slabMM = Double(slabs.first?.count ?? 1) * g.sliceSpacing
+        let bin = max(1, Int(layout.radiusRange.lowerBound / ps / 3))
+        let pixelMM = ps * Double(bin)
+        let images = SlabImage.build(v, slabs: slabs, bin: bin)
+        let noises = images.map { $0.noiseSD() }
+        let noise = noises.sorted()[noises.count / 2]
+        // 2. Candidates in every slab, verified by shape.
+        let radiusPx = (layout.radiusRange.lowerBound / pixelMM)...(layout.radiusRange.upperBound / pixelMM)
+        var sightings: [RodTrack.Sighting] = []
         for (s, image) in images.enumerated() {
-            for c in RodCandidateFinder.find(image, radiusPixels: rPix / Double(bin), noise: noise) {
-                let p = g.position(column: (c.i + 0.5) * Double(bin) - 0.5, row: (c.j + 0.5) * Double(bin) - 0.5,
-                                   slice: Double(slabs[s].lowerBound + slabs[s].upperBound) / 2)
-                found.append((s, p.x, p.y, c.contrast))
+            for c in RodCandidateFinder.find(image, radiusPixels: radiusPx, noise: noise) {
+                guard let shape = RodShape.measure(image, i: c.i, j: c.j, scale: c.scale) else { continue }
+                if debug, s == 0 { print("cand", c, shape, isRod(shape, noise: noises[s], radiusPx: radiusPx)) }
+                guard isRod(shape, noise: noises[s], radiusPx: radiusPx) else { continue }
+                let p = patient(g, image: (shape.i, shape.j), bin: bin, slab: slabs[s])
+                sightings.append(.init(slab: s, x: p.x, y: p.y, radiusMM: shape.radius * pixelMM, insideHU: shape.insideHU,
+                                       contrast: shape.contrast))
             }
         }
-        // 2. Tracks along z.
-        var tracks: [Track] = []
-        for c in found.sorted(by: { abs($0.contrast) > abs($1.contrast) }) {
-            if let t = tracks.firstIndex(where: { tr in
-                tr.slabs[c.slab] == nil && hypot(tr.x - c.x, tr.y - c.y) < radius && (tr.contrast > 0) == (c.contrast > 0)
-            }) {
-                tracks[t].add(slab: c.slab, x: c.x, y: c.y, contrast: c.contrast)
-            } else {
-                var t = Track()
-                t.add(slab: c.slab, x: c.x, y: c.y, contrast: c.contrast)
-                tracks.append(t)
+        // 3. Tracks along z: a rod is seen in two slabs unless a slab is already half as long as the shortest rod.
+        let needed = min(slabs.count, slabMM >= layout.minLengthMM / 2 ? 1 : 2)
+        var tracks = RodTrack.build(sightings).filter { $0.slabs.count >= needed }
+        let keep = 60
+        if tracks.count > keep {
+            func strength(_ t: RodTrack) -> Double { Double(min(t.slabs.count, 4)) * abs(t.contrast) }
+            tracks = Array(tracks.sorted { strength($0) > strength($1) }.prefix(keep))
+        }
+        // 4. Sets in the layout's relations, identified from the certificate.
+        let visible = identifier.visible.count
+        let allowMissing = visible >= 4 ? 1 : 0
+        let sizes = Array(stride(from: visible, through: max(1, visible - allowMissing), by: -1))
+        let grouping = RodGrouping(
+            layout: layout, points: tracks.map { ($0.x, $0.y, $0.radiusMM) },
+            together: { tracks[$0].overlaps(tracks[$1]) },
+            inOneBody: { a, b in
+                let common = max(tracks[a].firstSlab, tracks[b].firstSlab)...min(tracks[a].lastSlab, tracks[b].lastSlab)
+                return body(images: images, slabs: common, geometry: g, bin: bin,
+                            from: (tracks[a].x, tracks[a].y, tracks[a].radiusMM), to: (tracks[b].x, tracks[b].y, tracks[b].radiusMM))
+            },
+            inBodyAt: { x, y in
+                let q = pixel(g, x: x, y: y, bin: bin)
+                let values = images.compactMap { $0.bilinear(q.0, q.1) }
+                return !values.isEmpty && median(values) > -400
+            })
+        let subsets = grouping.subsets(sizes: sizes)
+        let (assignment, closest) = identifier.best(subsets: subsets, hu: { tracks[$0].insideHU }, median: { tracks[$0].insideHU },
+                                                    position: { (tracks[$0].x, tracks[$0].y) })
+        guard let assignment else {
+            let shape = layout.arrangement == .line ? "on one line" : layout.arrangement == .ring ? "on one ring" : "together"
+            var why = "no \(phantom.name) found: no set of \(visible) round rods (diameter \(fmt(layout.rodDiameterMM[0]))–\(fmt(layout.rodDiameterMM[1])) mm) \(shape) in one body fits the certificate"
+            why += " (\(tracks.count) round candidates, \(subsets.count) sets in the layout's relations"
+            if let c = closest { why += "; closest: " + c.checks.filter { $0.status == .fail }.map { "\($0.name) \($0.detail)" }.joined(separator: "; ") }
+            return RodSearch(rods: [], identifiedBy: [:], slices: nil, notFound: why + ")")
+        }
+        // 5. Lines through per-slice centres for the rods found.
+        var rods: [LocatedRod?] = template.map { _ in nil }
+        var how = assignment.how
+        for (ci, t) in assignment.tracks {
+            let radius = roiBasis(seen: tracks[t].radiusMM, drawn: template[ci].shape.halfExtents.0)
+            rods[ci] = refine(v, track: tracks[t], name: template[ci].name, radius: radius, slabs: slabs, settings: settings)
+        }
+        // 6. A rod not seen: placed where the found rods put the template (similarity fit), then looked for there once more.
+        let found = rods.indices.filter { rods[$0] != nil }
+        if found.count < template.count {
+            let transform = Similarity.fit(template: found.map { (template[$0].shape.center[0], template[$0].shape.center[1]) },
+                                           found: found.map { (rods[$0]!.x0, rods[$0]!.y0) })
+            let clear = found.map { rods[$0]! }
+            let lo = clear.map(\.slices.lowerBound).sorted()[clear.count / 2]
+            let hi = clear.map(\.slices.upperBound).sorted()[clear.count / 2]
+            let radius = median(clear.map(\.radiusMM))
+            for ci in template.indices where rods[ci] == nil {
+                let p = transform.map { $0.apply(template[ci].shape.center[0], template[ci].shape.center[1]) }
+                    ?? (clear[0].x0, clear[0].y0)
+                var rod = LocatedRod(templateName: template[ci].name, radiusMM: radius, x0: p.0, y0: p.1, bx: 0, by: 0, zRef: 0,
+                                     slices: lo...max(lo, hi), detected: false)
+                if identifier.visible.contains(ci),
+                   let faint = faintRod(v, near: p, radius: radius, slices: rod.slices, tolerance: layout.toleranceMM + radius) {
+                    rod.x0 = faint.0
+                    rod.y0 = faint.1
+                    rod.detected = true
+                    rod.faint = true
+                    how[ci] = "faint: found near where the other rods place it, then by the certificate's order"
+                } else {
+                    how[ci] = identifier.visible.contains(ci) ? "not found: placed where the other rods' layout puts it"
+                        : "the body's own material: placed where the other rods' layout puts it"
+                }
+                rods[ci] = rod
             }
         }
-        let minSlabs = max(1, min(2, slabs.count))
-        tracks = tracks.filter { $0.slabs.count >= minSlabs }
-        // Keep the strongest tracks for matching (support × contrast): pair
-        // hypotheses grow with the square of their number.
-        // (Support is capped so long structures do not crowd out a thin module's plugs.)
-        let keepTracks = max(6 * template.count, 48)
-        if tracks.count > keepTracks {
-            func strength(_ t: Track) -> Double { Double(min(t.slabs.count, 4)) * abs(t.contrast) }
-            tracks = Array(tracks.sorted { strength($0) > strength($1) }.prefix(keepTracks))
-        }
-        // 3. Template match.
-        let points = template.map { ($0.shape.center[0], $0.shape.center[1]) }
-        let tolerance = max(phantom.positionToleranceMM, radius)
-        guard let match = TemplateMatcher.match(template: points, tracks: tracks.map { ($0.x, $0.y, $0.slabs.count) }, tolerance: tolerance) else {
-            throw CalibrationError("no \(phantom.name) found: fewer than two rods of radius \(fmt(radius)) mm visible")
-        }
-        // 4. Rods the slabs missed (low contrast): look again near the predicted
-        //    position in the mean of all slices, where noise is lowest.
-        var assignment = match.assignment
-        if assignment.contains(where: { $0 == nil }) {
-            let all = SlabImage(volume: v, slices: 0...(g.slices - 1))
-            let fullNoise = all.noiseSD()
-            // The template gives the place, so a lower threshold is safe here.
-            let weak = RodCandidateFinder.find(all, radiusPixels: rPix, noise: fullNoise, minimumContrast: 2, sigmas: 3)
-            let used = Set(assignment.compactMap { $0 }.map { tracks[$0].x * 1e6 + tracks[$0].y })
-            for index in assignment.indices where assignment[index] == nil {
-                let p = match.predicted[index]
-                let near = weak.map { c -> (RodCandidate, Double, Double) in
-                    let q = g.position(column: c.i, row: c.j, slice: Double(g.slices - 1) / 2)
-                    return (c, q.x, q.y)
-                }.filter { hypot($0.1 - p.0, $0.2 - p.1) <= tolerance && !used.contains($0.1 * 1e6 + $0.2) }
-                guard let best = near.min(by: { hypot($0.1 - p.0, $0.2 - p.1) < hypot($1.1 - p.0, $1.2 - p.1) }) else { continue }
-                var t = Track()
-                for s in slabs.indices { t.add(slab: s, x: best.1, y: best.2, contrast: best.0.contrast) }
-                tracks.append(t)
-                assignment[index] = tracks.count - 1
-            }
-        }
-        // 5. Lines through per-slice centres.
-        var rods: [LocatedRod] = []
-        for (index, insert) in template.enumerated() {
-            if let t = assignment[index] {
-                rods.append(refine(v, track: tracks[t], name: insert.name, radius: insert.shape.halfExtents.0,
-                                   slabs: slabs, settings: settings))
-            } else {
-                let p = match.predicted[index]
-                rods.append(LocatedRod(templateName: insert.name, radiusMM: insert.shape.halfExtents.0, x0: p.0, y0: p.1,
-                                       bx: 0, by: 0, zRef: 0, slices: 0...(g.slices - 1), detected: false))
-            }
-        }
+        var out = rods.map { $0! }
         // CT-number plugs sit in a thin module: like the phantom's manual (and
         // pylinac), read them on the module's central slice, where no
         // neighbouring module blurs in along z.
         for (i, insert) in template.enumerated() where insert.role == .plug {
-            let c = (rods[i].slices.lowerBound + rods[i].slices.upperBound) / 2
-            rods[i].slices = c...c
+            let c = (out[i].slices.lowerBound + out[i].slices.upperBound) / 2
+            out[i].slices = c...c
         }
-        // Faint and template-placed rods share the z extent of the clearly seen rods.
-        let clear = rods.filter { $0.detected && !$0.faint }
-        if !clear.isEmpty {
-            let lo = clear.map(\.slices.lowerBound).sorted()[clear.count / 2]
-            let hi = clear.map(\.slices.upperBound).sorted()[clear.count / 2]
-            for i in rods.indices where (!rods[i].detected || rods[i].faint) && hi >= lo {
-                rods[i].slices = lo...hi
-            }
-        }
-        return rods
+        let lo = out.map(\.slices.lowerBound).min() ?? 0, hi = out.map(\.slices.upperBound).max() ?? 0
+        var named: [String: String] = [:]
+        for (ci, insert) in template.enumerated() { named[insert.name] = how[ci] }
+        return RodSearch(rods: out, identifiedBy: named, slices: lo...hi, notFound: nil)
     }
 
-    struct Track {
-        var slabs: [Int: (Double, Double, Double)] = [:]
-        var x = 0.0, y = 0.0, contrast = 0.0
-        mutating func add(slab: Int, x px: Double, y py: Double, contrast c: Double) {
-            slabs[slab] = (px, py, c)
-            let xs = slabs.values.map(\.0).sorted(), ys = slabs.values.map(\.1).sorted()
-            x = xs[xs.count / 2]
-            y = ys[ys.count / 2]
-            contrast = slabs.values.map(\.2).reduce(0, +) / Double(slabs.count)
+    /// A verified shape is a rod: round, radius in range, uniform inside, in a uniform surround.
+    static func isRod(_ s: RodShape, noise: Double, radiusPx: ClosedRange<Double>) -> Bool {
+        let c = abs(s.contrast)
+        return s.elongation <= 1.35
+            && s.radius >= 0.8 * radiusPx.lowerBound && s.radius <= 1.2 * radiusPx.upperBound
+            && c >= 6
+            && s.insideSD <= max(4 * noise, 0.25 * c)
+            && s.surroundSpread <= 0.4 * c + 3 * noise
+    }
+
+    /// The radius ROIs are built on: the model's when the rod seen agrees with it within 15 %
+    /// (an edge found in the image wanders by a fraction of a pixel), else the one seen.
+    static func roiBasis(seen: Double, drawn: Double) -> Double {
+        abs(seen - drawn) <= 0.15 * drawn ? drawn : seen
+    }
+
+    static func principalAxis(_ x: [Double], _ y: [Double]) -> (Double, Double) {
+        let n = Double(x.count)
+        let mx = x.reduce(0, +) / n, my = y.reduce(0, +) / n
+        var sxx = 0.0, syy = 0.0, sxy = 0.0
+        for i in x.indices { sxx += (x[i] - mx) * (x[i] - mx); syy += (y[i] - my) * (y[i] - my); sxy += (x[i] - mx) * (y[i] - my) }
+        let a = 0.5 * atan2(2 * sxy, sxx - syy)
+        return (cos(a), sin(a))
+    }
+
+    /// A faint rod near `p`: the best disk within `tolerance` on the mean of `slices`, if it stands 3 noise SDs clear.
+    static func faintRod(_ v: Volume, near p: (Double, Double), radius: Double, slices: ClosedRange<Int>, tolerance: Double) -> (Double, Double)? {
+        let g = v.geometry
+        let image = SlabImage(volume: v, slices: slices)
+        let noise = image.noiseSD()
+        let r = radius / g.columnSpacing
+        let c = pixel(g, x: p.0, y: p.1, bin: 1)
+        let reach = tolerance / g.columnSpacing
+        var best: (Double, Double, Double)?
+        for cand in RodCandidateFinder.find(image, radiusPixels: (0.8 * r)...(1.2 * r), noise: noise, minimumContrast: 2, sigmas: 3)
+        where hypot(cand.i - c.0, cand.j - c.1) <= reach {
+            if best == nil || abs(cand.contrast) > abs(best!.2) { best = (cand.i, cand.j, cand.contrast) }
         }
+        guard let best else { return nil }
+        let q = g.position(column: best.0, row: best.1, slice: Double(slices.lowerBound))
+        return diskRefine(v, x: q.x, y: q.y, radius: radius, bright: best.2 > 0, slices: Set(slices))
+    }
+
+    /// Fraction of the segment between two rods (outside both) that is phantom material (> −400 HU) is at least 90 %.
+    static func body(images: [SlabImage], slabs: ClosedRange<Int>, geometry g: VolumeGeometry, bin: Int,
+                     from a: (Double, Double, Double), to b: (Double, Double, Double)) -> Bool {
+        guard slabs.lowerBound <= slabs.upperBound else { return false }
+        let d = hypot(b.0 - a.0, b.1 - a.1)
+        let start = a.2 + 1, end = d - b.2 - 1
+        guard end > start else { return true }
+        var inside = 0, total = 0
+        var t = start
+        let step = max(1.0, (end - start) / 40)
+        while t <= end {
+            let x = a.0 + (b.0 - a.0) * t / d, y = a.1 + (b.1 - a.1) * t / d
+            let q = pixel(g, x: x, y: y, bin: bin)
+            var sum = 0.0, n = 0
+            for s in slabs { if let v = images[s].bilinear(q.0, q.1) { sum += v; n += 1 } }
+            if n > 0 {
+                total += 1
+                if sum / Double(n) > -400 { inside += 1 }
+            }
+            t += step
+        }
+        return total == 0 || Double(inside) >= 0.9 * Double(total)
+    }
+
+    /// Patient (x, y) of a slab-image pixel.
+    static func patient(_ g: VolumeGeometry, image p: (Double, Double), bin: Int, slab: ClosedRange<Int>) -> Vector3 {
+        g.position(column: (p.0 + 0.5) * Double(bin) - 0.5, row: (p.1 + 0.5) * Double(bin) - 0.5,
+                   slice: Double(slab.lowerBound + slab.upperBound) / 2)
+    }
+
+    /// Slab-image pixel of a patient (x, y).
+    static func pixel(_ g: VolumeGeometry, x: Double, y: Double, bin: Int) -> (Double, Double) {
+        let d = Vector3(x - g.origin.x, y - g.origin.y, 0)
+        let column = d.dot(g.rowDirection) / g.columnSpacing, row = d.dot(g.columnDirection) / g.rowSpacing
+        return ((column + 0.5) / Double(bin) - 0.5, (row + 0.5) / Double(bin) - 0.5)
     }
 
     /// Per-slice centroids around the track, a robust line through them, and
     /// the run of slices where the rod is present (ends trimmed inside the scan).
-    static func refine(_ v: Volume, track: Track, name: String, radius: Double, slabs: [ClosedRange<Int>],
+    static func refine(_ v: Volume, track: RodTrack, name: String, radius: Double, slabs: [ClosedRange<Int>],
                        settings: RodSearchSettings) -> LocatedRod {
         let g = v.geometry
         // Slices covered by the slabs where the track was seen, extended to contiguous presence below.
         var zs: [Double] = [], xs: [Double] = [], ys: [Double] = [], ks: [Int] = []
-        let seen = Set(track.slabs.keys.flatMap { Array(slabs[$0]) })
+        let seen = Set(track.slabs.flatMap { Array(slabs[$0]) })
+        let (trackX, trackY, trackContrast) = (track.x, track.y, track.contrast)
         // A faint rod's per-slice centroids are pulled by noise: keep its position
         // from the slab detections (sub-pixel box-filter peaks) instead.
-        let faint = abs(track.contrast) < 40
+        let faint = abs(trackContrast) < 40
         for k in seen.sorted() where !faint {
             let z = g.position(column: 0, row: 0, slice: Double(k)).z
-            guard let c = centroid(v, slice: k, x: track.x, y: track.y, radius: radius, bright: track.contrast > 0) else { continue }
+            guard let c = centroid(v, slice: k, x: trackX, y: trackY, radius: radius, bright: trackContrast > 0) else { continue }
             zs.append(z); xs.append(c.0); ys.append(c.1); ks.append(k)
         }
         let zRef = zs.isEmpty ? 0 : zs.reduce(0, +) / Double(zs.count)
         var keep = Array(zs.indices)
-        var fitX = (a: track.x, b: 0.0), fitY = (a: track.y, b: 0.0)
+        var fitX = (a: trackX, b: 0.0), fitY = (a: trackY, b: 0.0)
         for _ in 0..<3 where keep.count >= 2 {
             fitX = lineFit(keep.map { zs[$0] - zRef }, keep.map { xs[$0] })
             fitY = lineFit(keep.map { zs[$0] - zRef }, keep.map { ys[$0] })
@@ -190,7 +284,7 @@ public enum RodLocator {
             keep = next
         }
         if faint {
-            let (x, y) = diskRefine(v, x: track.x, y: track.y, radius: radius, bright: track.contrast > 0, slices: seen)
+            let (x, y) = diskRefine(v, x: trackX, y: trackY, radius: radius, bright: trackContrast > 0, slices: seen)
             fitX = (x, 0)
             fitY = (y, 0)
         }
@@ -208,7 +302,7 @@ public enum RodLocator {
                     ringMean(v, slice: k, i: ci, j: cj, inner: 1.3 * r, outer: 1.8 * r))
         }
         let contrasts = profile.map { $0.inside - $0.ring }
-        let typical = track.contrast
+        let typical = trackContrast
         // Smooth over a slab so a weak rod's noise does not cut its run short.
         let half = max(0, slabs.first.map { ($0.count - 1) / 2 } ?? 0)
         let smoothed = contrasts.indices.map { k -> Double in

@@ -1,3 +1,4 @@
+import Dispatch
 import QCTCore
 
 /// The mean HU of a run of consecutive slices (padding counted as air),
@@ -83,5 +84,19 @@ struct SlabImage: Sendable {
         guard !diffs.isEmpty else { return 1 }
         diffs.sort()
         return 1.4826 * diffs[diffs.count / 2] / 2.0.squareRoot()
+    }
+}
+
+extension SlabImage {
+    /// One image per slab, built in parallel.
+    static func build(_ v: Volume, slabs: [ClosedRange<Int>], bin: Int) -> [SlabImage] {
+        var out = [SlabImage?](repeating: nil, count: slabs.count)
+        out.withUnsafeMutableBufferPointer { buffer in
+            let shared = SharedBuffer(buffer)
+            DispatchQueue.concurrentPerform(iterations: slabs.count) { s in
+                shared.buffer[s] = SlabImage(volume: v, slices: slabs[s], bin: bin)
+            }
+        }
+        return out.map { $0! }
     }
 }

@@ -112,6 +112,8 @@ public struct PhantomCatalog: Sendable {
         }
     }
 
+    static func folder(_ file: String) -> String { (file as NSString).deletingLastPathComponent }
+
     // MARK: - Validation
 
     mutating func addMaterials(_ m: MaterialCatalogFile, file: String) {
@@ -176,8 +178,13 @@ public struct PhantomCatalog: Sendable {
             if !(p.blurFWHMmm >= 0) { bad("blurFWHMmm", "must be ≥ 0 (mm)") }
             if !(p.huGain > 0) { bad("huGain", "must be positive") }
             if !(p.reconstructionDiameterMM > 0) { bad("reconstructionDiameterMM", "must be positive (mm)") }
-            if scanners[p.id] != nil { bad("id", "profile \(p.id) already defined") }
-            if ok { scanners[p.id] = p }
+            if scanners[p.id] != nil, let other = origin["scanner:" + p.id], Self.folder(other) == Self.folder(file) {
+                bad("id", "profile \(p.id) already defined in \(other)")
+            }
+            if ok {
+                scanners[p.id] = p
+                origin["scanner:" + p.id] = file
+            }
         }
     }
 
@@ -185,7 +192,8 @@ public struct PhantomCatalog: Sendable {
         var problems: [PhantomError] = []
         func bad(_ field: String, _ problem: String) { problems.append(PhantomError(file: file, field: field, problem: problem)) }
         if p.id.isEmpty { bad("id", "empty") }
-        if let other = origin["phantom:" + p.id] { bad("id", "\"\(p.id)\" already defined in \(other)") }
+        // The same id twice in one folder is a mistake; a later folder replaces an earlier one's.
+        if let other = origin["phantom:" + p.id], Self.folder(other) == Self.folder(file) { bad("id", "\"\(p.id)\" already defined in \(other)") }
         if p.calibration != .none, p.certificateQuantities.isEmpty { bad("certificateQuantities", "a calibration phantom needs certified quantities") }
         if !(p.positionToleranceMM >= 0) { bad("positionToleranceMM", "must be ≥ 0") }
         checkShape(p.body.shape, "body.shape", bad)
@@ -198,12 +206,32 @@ public struct PhantomCatalog: Sendable {
             checkComposition(insert.composition, f + ".composition", p, bad)
         }
         if p.calibration != .none, !p.inserts.contains(where: { $0.role == .rod }) { bad("inserts", "a calibration phantom needs rods") }
+        if let l = p.layout { checkLayout(l, bad) }
+        if let g = p.gates {
+            if g.slope.count != 2 || !g.slope.allSatisfy(\.isFinite) || g.slope[0] >= g.slope[1] { bad("gates.slope", "needs [min, max], min < max") }
+            if g.intercept.count != 2 || !g.intercept.allSatisfy({ $0.isFinite && $0 >= 0 }) || g.intercept[0] > g.intercept[1] {
+                bad("gates.intercept", "needs [warn, fail] limits on |intercept|, 0 ≤ warn ≤ fail")
+            }
+        }
         if problems.isEmpty {
             phantoms[p.id] = p
             origin["phantom:" + p.id] = file
         } else {
             errors += problems
         }
+    }
+
+    func checkLayout(_ l: RodLayout, _ bad: (String, String) -> Void) {
+        func range(_ v: [Double]?, _ name: String) {
+            guard let v else { return bad("layout." + name, "needs [min, max] (mm)") }
+            if v.count != 2 || !v.allSatisfy({ $0.isFinite && $0 > 0 }) || v[0] > v[1] { bad("layout." + name, "needs [min, max] (mm), 0 < min ≤ max") }
+        }
+        range(l.rodDiameterMM, "rodDiameterMM")
+        if l.arrangement == .line { range(l.spacingMM, "spacingMM") }
+        if l.arrangement == .ring { range(l.ringRadiusMM, "ringRadiusMM") }
+        if !(l.maxSpanMM > 0) { bad("layout.maxSpanMM", "must be positive (mm)") }
+        if !(l.toleranceMM > 0) { bad("layout.toleranceMM", "must be positive (mm)") }
+        if !(l.minLengthMM > 0) { bad("layout.minLengthMM", "must be positive (mm)") }
     }
 
     func checkShape(_ s: Shape, _ field: String, _ bad: (String, String) -> Void) {
@@ -258,10 +286,13 @@ public struct PhantomCatalog: Sendable {
         for name in c.values.keys where !p.inserts.contains(where: { $0.name == name }) {
             problems.append(PhantomError(file: file, field: "values.\(name)", problem: "no insert \"\(name)\" in phantom \(p.id)"))
         }
-        if certificates.contains(where: { $0.phantom == c.phantom && $0.serial == c.serial }) {
-            problems.append(PhantomError(file: file, field: "serial", problem: "\(c.phantom) serial \(c.serial) already loaded"))
+        let key = "certificate:\(c.phantom):\(c.serial)"
+        if let other = origin[key], Self.folder(other) == Self.folder(file) {
+            problems.append(PhantomError(file: file, field: "serial", problem: "\(c.phantom) serial \(c.serial) already loaded from \(other)"))
         }
         if problems.isEmpty {
+            // A later folder's certificate replaces an earlier one with the same serial.
+            certificates.removeAll { $0.phantom == c.phantom && $0.serial == c.serial }
             certificates.append(c)
             origin["certificate:\(c.phantom):\(c.serial)"] = file
         } else {

@@ -19,10 +19,43 @@ public struct PhantomDefinition: Codable, Hashable, Sendable {
     public var body: Solid
     /// Inserts, drawn in order over the body (a later insert covers an earlier one).
     public var inserts: [Insert]
-    /// How far, mm, a real phantom's inserts may sit from this template.
+    /// How far, mm, a real phantom's inserts may sit from this template
+    /// (the simulator's drawing and the placement of rods no image can show).
     public var positionToleranceMM: Double
+    /// How the rods relate to one another (rod finding uses this, never the template positions).
+    /// When absent it is derived from the template: `effectiveLayout`.
+    public var layout: RodLayout?
+    /// Plausibility bands of the fit; when absent, `effectiveGates`.
+    public var gates: FitBands?
     /// Where the geometry and materials come from.
     public var sources: [String]
+
+    /// Rods and plugs: the inserts a calibration measures, in file order.
+    public var calibrationInserts: [Insert] { inserts.filter { $0.role == .rod || $0.role == .plug } }
+
+    /// `layout`, or one derived from the template when the file has none: a
+    /// cluster as wide as the template's rods are apart (× 1.5), diameters
+    /// from ½ to 2× the template's.
+    public var effectiveLayout: RodLayout {
+        if let layout { return layout }
+        let rods = calibrationInserts
+        let radii = rods.map { $0.shape.halfExtents.0 }
+        var span = 0.0
+        for a in rods { for b in rods { span = max(span, hypot2(a.shape.center[0] - b.shape.center[0], a.shape.center[1] - b.shape.center[1])) } }
+        return RodLayout(arrangement: .cluster, rodDiameterMM: [max(4, (radii.min() ?? 4)), 4 * (radii.max() ?? 7.5)],
+                         maxSpanMM: max(40, 1.5 * span), toleranceMM: max(5, positionToleranceMM),
+                         minLengthMM: max(5, rods.map { $0.shape.zRange.upperBound - $0.shape.zRange.lowerBound }.min() ?? 10))
+    }
+
+    /// `gates`, or the defaults of the method (domain reference §3).
+    public var effectiveGates: FitBands {
+        if let gates { return gates }
+        switch calibration {
+        case .mindwaysTwoComponent: return FitBands(slope: [0.5, 3.5], intercept: [30, 60], source: "default for 40–150 keV beams")
+        case .linear: return FitBands(slope: [0.2, 1.6], intercept: [15, 30], source: "default for HA in a water-equivalent base, 70–140 kVp")
+        case .none: return FitBands(slope: [0.6, 1.4], intercept: [60, 120], source: "default for CT-number plugs")
+        }
+    }
 
     public enum CalibrationMethod: String, Codable, Hashable, Sendable {
         /// Mindways two-component fit (domain reference §3).
@@ -63,6 +96,8 @@ public struct PhantomDefinition: Codable, Hashable, Sendable {
         public var composition: Composition
     }
 }
+
+@inline(__always) func hypot2(_ a: Double, _ b: Double) -> Double { (a * a + b * b).squareRoot() }
 
 /// A prism along z: every shape qct phantoms need.
 public struct Shape: Codable, Hashable, Sendable {

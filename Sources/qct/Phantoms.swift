@@ -16,6 +16,10 @@ struct PhantomOptions: ParsableArguments {
         let catalog = PhantomCatalog.load(directories: PhantomLocator.directories(explicit: directories),
                                           extraCertificates: certificates)
         for e in catalog.errors { printError("refused: \(e)") }
+        if catalog.phantoms.isEmpty {
+            let looked = PhantomLocator.builtIn().searched + directories
+            printError("no phantom definitions found; looked in: \(looked.joined(separator: ", ")) (set QCT_PHANTOMS or pass --phantoms DIR)")
+        }
         return catalog
     }
 }
