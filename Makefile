@@ -11,6 +11,9 @@
 #   make demo      deps + release build + the main job on built-in defaults: simulate QCT1-QCT3 x 10
 #                  ESP scans, measure them, print the precision table and the comparison, write
 #                  out/demo/report.html
+#   make validate  release build + the validation report: 200 seeded varied scans of every calibration
+#                  phantom on QCT1-QCT3, rod detection and identification rates, calibration error
+#                  at 100 and 200 HU (VALIDATE_COUNT=N for another number)
 #   make bench     deps + fixtures + release build + benchmarks against cat, pydicom, cp and pylinac
 #   make clean     remove build products and the fixture cache
 
@@ -21,7 +24,7 @@ PY := $(VENV)/bin/python
 APT_PACKAGES := pkg-config libdcmtk-dev dcmtk libopenjp2-7-dev libsndfile1-dev zlib1g-dev libsqlite3-dev sqlite3 python3-venv chromium
 PIP_REFERENCE := pydicom==3.0.2 numpy pylibjpeg==2.1.0 pylibjpeg-libjpeg==2.5.0 pylibjpeg-openjpeg==2.6.0 pylibjpeg-rle==2.2.0 nibabel==5.4.2 pynrrd==1.1.3 xraydb==4.5.8 pillow==11.3.0
 
-.PHONY: deps build release fixtures test demo bench clean
+.PHONY: deps build release fixtures test demo bench validate clean
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do \
@@ -96,6 +99,12 @@ $(FIXTURES)/venv-pylinac/.ready:
 
 bench: release fixtures $(FIXTURES)/venv-pylinac/.ready
 	.build/release/qct-bench --fixtures $(FIXTURES) --python $(PY) --phantoms Phantoms --pylinac-python $(FIXTURES)/venv-pylinac/bin/python
+
+VALIDATE_COUNT ?= 200
+
+validate: release
+	@rm -rf out/validate && mkdir -p out/validate
+	python3 Scripts/validate_calibration.py $(QCT) Phantoms out/validate --count $(VALIDATE_COUNT)
 
 clean:
 	rm -rf .build $(FIXTURES)

@@ -17,7 +17,7 @@ struct RodCandidate: Sendable {
 /// within the ±30 % a box filter tolerates).
 ///
 /// Contrast = mean of a box inscribed in the rod minus the mean of the ring
-/// between 1.3 and 1.8 radii, read from a summed-area table. Boxes are
+/// between 1.25 and 1.6 radii (close, so a rod in a thin pad still has a surround of pad), read from a summed-area table. Boxes are
 /// clamped to the image, so a rod cut by the edge of the field of view still
 /// answers from the sides that remain (at least two). A candidate's ring
 /// sides must agree with one another: along an edge, a plate or a shell the
@@ -44,26 +44,40 @@ enum RodCandidateFinder {
         var thresholds: [Double] = []
         for (si, r) in scales.enumerated() {
             let a = max(1, Int((0.6 * r).rounded()))
-            let c = max(a + 1, Int((1.3 * r).rounded()))
-            let b = max(c + 1, Int((1.8 * r).rounded()))
+            let c = max(a + 1, Int((1.25 * r).rounded()))
+            let b = max(c + 1, Int((1.6 * r).rounded()))
             // Noise of the inner mean; blur makes neighbours correlate, so be generous.
             let innerSD = noise / Double(2 * a + 1) * 2.5
             thresholds.append(max(sigmas * innerSD, minimumContrast))
             slab.integral.withUnsafeBufferPointer { table in
-                let integral = SharedConstBuffer(table)
+              slab.bodyCount.withUnsafeBufferPointer { countTable in
+                let integral = SharedConstBuffer(table), bodyCount = SharedConstBuffer(countTable)
                 let pixels = slab.pixels
                 best.withUnsafeMutableBufferPointer { outBest in
                     bestScale.withUnsafeMutableBufferPointer { outScale in
-                        let box = SharedBuffer(outBest), which = SharedBuffer(outScale)
+                        let bestOut = SharedBuffer(outBest), which = SharedBuffer(outScale)
                         let w = cols + 1
-                        /// Box mean over [i0, i1] × [j0, j1] clamped to the image; nil when nothing is left.
-                        @Sendable @inline(__always) func mean(_ i0: Int, _ j0: Int, _ i1: Int, _ j1: Int) -> (Double, Int)? {
+                        /// Box over [i0, i1] × [j0, j1] clamped to the image: the sum and count of its
+                        /// non-air pixels and its area; nil when nothing is left.
+                        @Sendable @inline(__always) func box(_ i0: Int, _ j0: Int, _ i1: Int, _ j1: Int) -> (sum: Double, body: Int, area: Int)? {
                             let x0 = max(0, i0), y0 = max(0, j0), x1 = min(cols - 1, i1), y1 = min(rows - 1, j1)
                             guard x1 >= x0, y1 >= y0 else { return nil }
-                            let t = integral.buffer
-                            let s = t[(y1 + 1) * w + x1 + 1] - t[y0 * w + x1 + 1] - t[(y1 + 1) * w + x0] + t[y0 * w + x0]
-                            let n = (x1 - x0 + 1) * (y1 - y0 + 1)
-                            return (s / Double(n), n)
+                            let t = integral.buffer, c = bodyCount.buffer
+                            let a = (y1 + 1) * w + x1 + 1, b = y0 * w + x1 + 1, d = (y1 + 1) * w + x0, e = y0 * w + x0
+                            let s = t[a] - t[b] - t[d] + t[e]
+                            let n = Int(c[a] - c[b] - c[d] + c[e])
+                            return (s, n, (x1 - x0 + 1) * (y1 - y0 + 1))
+                        }
+                        /// The inner box counts every pixel (air at −1000 HU: an air plug is a rod too); it must be phantom or air, not both.
+                        @Sendable @inline(__always) func mean(_ i0: Int, _ j0: Int, _ i1: Int, _ j1: Int) -> (Double, Int)? {
+                            // Part air, part phantom: an edge, not a rod.
+                            guard let b = box(i0, j0, i1, j1), b.body * 10 >= b.area * 9 || b.body * 10 <= b.area else { return nil }
+                            return ((b.sum - 1000 * Double(b.area - b.body)) / Double(b.area), b.area)
+                        }
+                        /// A ring side counts the phantom only: a rod near the face of a thin pad still has pad around it.
+                        @Sendable @inline(__always) func sideMean(_ i0: Int, _ j0: Int, _ i1: Int, _ j1: Int) -> (Double, Int)? {
+                            guard let b = box(i0, j0, i1, j1), b.body * 4 >= b.area else { return nil }
+                            return (b.sum / Double(b.body), b.area)
                         }
                         let fullSide = (b - c + 1) * (2 * b + 1)
                         DispatchQueue.concurrentPerform(iterations: rows) { j in
@@ -80,24 +94,25 @@ enum RodCandidateFinder {
                                     lo = min(lo, m)
                                     hi = max(hi, m)
                                 }
-                                add(mean(i - b, j - b, i - c, j + b))
-                                add(mean(i + c, j - b, i + b, j + b))
-                                add(mean(i - c + 1, j - b, i + c - 1, j - c))
-                                add(mean(i - c + 1, j + c, i + c - 1, j + b))
-                                guard count >= 2 else { continue }
+                                add(sideMean(i - b, j - b, i - c, j + b))
+                                add(sideMean(i + c, j - b, i + b, j + b))
+                                add(sideMean(i - c + 1, j - b, i + c - 1, j - c))
+                                add(sideMean(i - c + 1, j + c, i + c - 1, j + b))
+                                guard count >= 3 else { continue }
                                 let ring = total / Double(count)
                                 let k = inner - ring
                                 let spread = hi - lo
                                 guard spread < 0.5 * abs(k) + 4 * innerSD, ring > -700 || inner > -700 else { continue }
                                 let idx = j * cols + i
-                                if abs(k) > Double(abs(box.buffer[idx])) {
-                                    box.buffer[idx] = Float(k)
+                                if abs(k) > Double(abs(bestOut.buffer[idx])) {
+                                    bestOut.buffer[idx] = Float(k)
                                     which.buffer[idx] = UInt8(si)
                                 }
                             }
                         }
                     }
                 }
+              }
             }
         }
         var found: [RodCandidate] = []

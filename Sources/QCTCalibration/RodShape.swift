@@ -14,7 +14,7 @@ struct RodShape: Sendable {
     /// Mean and SD of the pixels inside 0.6 radius, HU.
     var insideHU: Double
     var insideSD: Double
-    /// Mean of the ring 1.4–2.0 radii, HU.
+    /// Mean of the phantom (non-air) pixels of the ring 1.25–1.7 radii, HU.
     var surroundHU: Double
     /// Largest / smallest edge radius over the rays that found an edge.
     var elongation: Double
@@ -32,12 +32,15 @@ struct RodShape: Sendable {
         guard let first = edgeCircle(slab, i: ci, j: cj, radius: scale, reachFactor: 2.4),
               let circle = edgeCircle(slab, i: first.x, j: first.y, radius: first.r, reachFactor: 1.8) else { return nil }
         let (i, j, radius) = (circle.x, circle.y, circle.r)
-        let ringIn = 1.4 * radius, ringOut = max(2.0 * radius, ringIn + 1.5)
+        // The surround just outside the edge (clear of the blur); air is left out, so a rod near the face of a thin pad has one.
+        let ringIn = 1.25 * radius, ringOut = max(1.7 * radius, ringIn + 2)
         guard let inside = slab.diskMean(i, j, radius: 0.6 * radius) else { return nil }
         var sectors: [Double] = []
         for s in 0..<8 {
             let a0 = 2 * Double.pi * Double(s) / 8
-            if let m = slab.ringMean(i, j, inner: ringIn, outer: ringOut, angles: a0...(a0 + Double.pi / 4))?.mean { sectors.append(m) }
+            if let m = slab.ringMean(i, j, inner: ringIn, outer: ringOut, angles: a0...(a0 + Double.pi / 4), bodyOnly: true), m.n >= 3 {
+                sectors.append(m.mean)
+            }
         }
         guard sectors.count >= 4 else { return nil }
         // A neighbouring rod or the body's edge may reach into two sectors: judge the six that agree best.
@@ -125,7 +128,7 @@ extension SlabImage {
         ringMean(x, y, inner: -1, outer: max(radius, 0.75))
     }
 
-    /// Median of the pixels between `inner` and `outer` from (x, y).
+    /// Median of the phantom (non-air) pixels between `inner` and `outer` from (x, y).
     func ringMedian(_ x: Double, _ y: Double, inner: Double, outer: Double) -> Double? {
         var values: [Double] = []
         let j0 = max(0, Int((y - outer).rounded(.down))), j1 = min(rows - 1, Int((y + outer).rounded(.up)))
@@ -136,7 +139,8 @@ extension SlabImage {
             for i in i0...i1 {
                 let dx = Double(i) - x
                 let d2 = dx * dx + dy * dy
-                if d2 >= inner * inner, d2 <= outer * outer { values.append(pixels[j * columns + i]) }
+                let v = pixels[j * columns + i]
+                if d2 >= inner * inner, d2 <= outer * outer, v >= Self.airBelow { values.append(v) }
             }
         }
         return values.isEmpty ? nil : median(values)
@@ -144,7 +148,7 @@ extension SlabImage {
 
     /// Mean and SD of the pixels between `inner` and `outer` from (x, y), optionally in an angular sector.
     func ringMean(_ x: Double, _ y: Double, inner: Double, outer: Double,
-                  angles: ClosedRange<Double>? = nil) -> (mean: Double, sd: Double, n: Int)? {
+                  angles: ClosedRange<Double>? = nil, bodyOnly: Bool = false) -> (mean: Double, sd: Double, n: Int)? {
         var s = 0.0, ss = 0.0, n = 0
         let j0 = max(0, Int((y - outer).rounded(.down))), j1 = min(rows - 1, Int((y + outer).rounded(.up)))
         let i0 = max(0, Int((x - outer).rounded(.down))), i1 = min(columns - 1, Int((x + outer).rounded(.up)))
@@ -162,6 +166,7 @@ extension SlabImage {
                     guard angles.contains(a) else { continue }
                 }
                 let v = pixels[j * columns + i]
+                if bodyOnly, v < Self.airBelow { continue }
                 s += v; ss += v * v; n += 1
             }
         }

@@ -8,8 +8,12 @@ struct SlabImage: Sendable {
     let columns: Int
     let rows: Int
     let pixels: [Double]
-    /// Summed-area table, (rows + 1) × (columns + 1).
+    /// Summed-area table of the pixels that are not air (≥ −800 HU), (rows + 1) × (columns + 1).
     let integral: [Double]
+    /// Summed-area table of how many pixels are not air.
+    let bodyCount: [Int32]
+    /// Below this a pixel counts as air.
+    static let airBelow = -800.0
 
     /// Mean of `slices`, binned `bin` × `bin` (edge pixels beyond a whole bin dropped).
     init(volume v: Volume, slices: ClosedRange<Int>, bin: Int = 1) {
@@ -51,14 +55,22 @@ struct SlabImage: Sendable {
         let count = Double(slices.count * f * f)
         pixels = sum.map { $0 / count }
         var table = [Double](repeating: 0, count: (rows + 1) * (columns + 1))
+        var counts = [Int32](repeating: 0, count: (rows + 1) * (columns + 1))
         for j in 0..<rows {
             var rowSum = 0.0
+            var rowCount: Int32 = 0
             for i in 0..<columns {
-                rowSum += pixels[j * columns + i]
+                let v = pixels[j * columns + i]
+                if v >= Self.airBelow {
+                    rowSum += v
+                    rowCount += 1
+                }
                 table[(j + 1) * (columns + 1) + i + 1] = table[j * (columns + 1) + i + 1] + rowSum
+                counts[(j + 1) * (columns + 1) + i + 1] = counts[j * (columns + 1) + i + 1] + rowCount
             }
         }
         integral = table
+        bodyCount = counts
     }
 
     /// Consecutive runs of slices about `thicknessMM` thick covering the volume.

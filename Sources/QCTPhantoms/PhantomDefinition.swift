@@ -116,6 +116,15 @@ public struct Shape: Codable, Hashable, Sendable {
     public var radius: Double?
     public var z: [Double]?
 
+    public init(kind: Kind, center: [Double], size: [Double]? = nil, semiAxes: [Double]? = nil, radius: Double? = nil, z: [Double]? = nil) {
+        self.kind = kind
+        self.center = center
+        self.size = size
+        self.semiAxes = semiAxes
+        self.radius = radius
+        self.z = z
+    }
+
     /// In-plane half extents (x, y), mm.
     public var halfExtents: (Double, Double) {
         switch kind {

@@ -11,7 +11,66 @@ public struct SimulationError: Error, CustomStringConvertible, Sendable {
 
 /// Turns a scene name, the catalog and a request into placed shapes and truth.
 enum SceneBuilder {
-    static func build(_ request: SimulationRequest, catalog: PhantomCatalog) throws -> (SceneModel, CalibrationTruth?, [VertebraTruth]) {
+    static func build(_ request: SimulationRequest, catalog: PhantomCatalog) throws -> (SceneModel, CalibrationTruth?, [VertebraTruth], SceneVariation?) {
+        guard request.vary else {
+            let (m, c, v) = try place(request, catalog: catalog)
+            return (m, c, v, nil)
+        }
+        guard let scene = catalog.scenes[request.scene] else {
+            throw SimulationError("unknown scene \"\(request.scene)\"; known: \(catalog.scenes.keys.sorted().joined(separator: ", "))")
+        }
+        var rng = SimulationRandom(seed: request.seed &* 0x2545_F491_4F6C_DD1D ^ 0xA5A5)
+        var overrides: [String: PhantomDefinition] = [:]
+        var records: [SceneVariation.Phantom] = []
+        for placement in scene.phantoms {
+            guard let phantom = catalog.phantoms[placement.id], overrides[phantom.id] == nil,
+                  let (varied, record) = SceneVary.vary(phantom, rng: &rng) else { continue }
+            overrides[phantom.id] = varied
+            records.append(record)
+        }
+        let rotations = Dictionary(uniqueKeysWithValues: records.map { ($0.id, $0.rotationDegrees) })
+        let withCouch = rng.uniform(0, 1) < 0.8
+        let withPatient = scene.phantoms.count == 1 && !records.isEmpty && rng.uniform(0, 1) < 0.5
+        // First placement without a shift: where the bodies and rods fall.
+        let (first, _, _) = try place(request, catalog: catalog, overrides: overrides, rotations: rotations)
+        let bodies = first.shapes.enumerated().filter { first.bodyIndices.contains($0.offset) }.map(\.element)
+        let bottom = bodies.map(\.maxY).max() ?? 0, top = bodies.map(\.minY).min() ?? 0
+        var before: [(Shape, Double)] = [], after: [(Shape, Double)] = []
+        var couch: SceneVariation.Couch?
+        if withCouch {
+            let c = SceneVary.couch(bottomY: bottom, rng: &rng)
+            before = c.0
+            couch = c.1
+        }
+        if withPatient { after = SceneVary.patient(topY: top, rng: &rng) }
+        // Shift so every rod stays inside the field of view, 10 mm clear of its edge.
+        let half = request.pixelSpacing * Double(request.matrix) / 2
+        let rods = first.inserts.filter { $0.role == "rod" || $0.role == "plug" }
+        var shift = [0.0, 0.0]
+        if !rods.isEmpty {
+            for axis in 0..<2 {
+                let lo = rods.map { $0.centerMM[axis] - ($0.halfExtentsMM.first ?? 0) }.min()!
+                let hi = rods.map { $0.centerMM[axis] + ($0.halfExtentsMM.first ?? 0) }.max()!
+                let a = -half + 10 - lo, b = half - 10 - hi
+                shift[axis] = a < b ? rng.uniform(a, b) : 0
+            }
+        }
+        var shifted = request
+        shifted.translationMM = [request.translationMM[0] + shift[0], request.translationMM[1] + shift[1], request.translationMM[2]]
+        var (model, calibration, vertebrae) = try place(shifted, catalog: catalog, overrides: overrides, rotations: rotations)
+        func placed(_ list: [(Shape, Double)]) -> [PlacedShape] {
+            list.map { PlacedShape(shape: $0.0, hu: $0.1 <= -1000 ? model.airHU : $0.1 * request.profile.huGain + request.profile.huOffset, rotationDegrees: 0,
+                                   translation: [shift[0], shift[1], 0]) }
+        }
+        model.shapes = placed(before) + model.shapes + placed(after)
+        if let c = couch { couch = SceneVariation.Couch(kind: c.kind, thicknessMM: c.thicknessMM, widthMM: c.widthMM, hu: c.hu, topYMM: c.topYMM + shift[1]) }
+        let variation = SceneVariation(phantoms: records, couch: couch, patient: withPatient, translationMM: shifted.translationMM)
+        return (model, calibration, vertebrae, variation)
+    }
+
+    /// Places the scene's phantoms (varied ones from `overrides`, turned by `rotations` on top of the scene's rotation).
+    static func place(_ request: SimulationRequest, catalog: PhantomCatalog, overrides: [String: PhantomDefinition] = [:],
+                      rotations: [String: Double] = [:]) throws -> (SceneModel, CalibrationTruth?, [VertebraTruth]) {
         guard let scene = catalog.scenes[request.scene] else {
             throw SimulationError("unknown scene \"\(request.scene)\"; known: \(catalog.scenes.keys.sorted().joined(separator: ", "))")
         }
@@ -21,6 +80,7 @@ enum SceneBuilder {
         func scannerHU(_ mix: MixtureSpec) throws -> Double { gain * (try scale.hu(mix)) + offset }
 
         var shapes: [PlacedShape] = []
+        var bodyIndices = Set<Int>()
         var inserts: [InsertTruth] = []
         var phantoms: [PhantomTruth] = []
         var calibration: CalibrationTruth?
@@ -30,7 +90,8 @@ enum SceneBuilder {
         let a = request.rotationDegrees * Double.pi / 180
         let (ca, sa) = (cosValue(a), sinValue(a))
         for placement in scene.phantoms {
-            guard let phantom = catalog.phantoms[placement.id] else { throw SimulationError("unknown phantom \(placement.id)") }
+            guard let phantom = overrides[placement.id] ?? catalog.phantoms[placement.id] else { throw SimulationError("unknown phantom \(placement.id)") }
+            let turn = request.rotationDegrees + (rotations[placement.id] ?? 0)
             let certificate: Certificate?
             if let serial = request.serials[phantom.id] {
                 guard let c = catalog.certificate(for: phantom.id, serial: serial) else {
@@ -48,16 +109,17 @@ enum SceneBuilder {
             let origin = [ox * ca - oy * sa + request.translationMM[0], ox * sa + oy * ca + request.translationMM[1],
                           placement.offset[2] + request.translationMM[2]]
             phantoms.append(PhantomTruth(id: phantom.id, certificateSerial: certificate?.serial, originMM: origin,
-                                         rotationDegrees: request.rotationDegrees))
+                                         rotationDegrees: turn))
             let bodyMix = try catalog.resolve(phantom.body.composition, insert: "body", certificate: certificate)
+            bodyIndices.insert(shapes.count)
             shapes.append(PlacedShape(shape: phantom.body.shape, hu: try scannerHU(bodyMix),
-                                      rotationDegrees: request.rotationDegrees, translation: origin))
+                                      rotationDegrees: turn, translation: origin))
             var rods: [MindwaysCalibration.Rod] = []
             var linear: [(hu: Double, density: Double)] = []
             for insert in phantom.inserts {
                 let mix = try catalog.resolve(insert.composition, insert: insert.name, certificate: certificate)
                 let hu = try scannerHU(mix) * (request.insertScale[insert.name] ?? 1)
-                let placed = PlacedShape(shape: insert.shape, hu: hu, rotationDegrees: request.rotationDegrees, translation: origin)
+                let placed = PlacedShape(shape: insert.shape, hu: hu, rotationDegrees: turn, translation: origin)
                 shapes.append(placed)
                 let (hx, hy) = insert.shape.halfExtents
                 let c = placed.centerPatient
@@ -105,7 +167,7 @@ enum SceneBuilder {
             VertebraTruth(name: name, trueHA: ha, trueHU: hu,
                           expectedBMD: calibration.map { $0.slope * hu + $0.intercept }, expectedBMDAtZ: atZ(hu, z))
         }
-        return (SceneModel(shapes: shapes, inserts: inserts, phantoms: phantoms, airHU: airHU), calibration, v)
+        return (SceneModel(shapes: shapes, inserts: inserts, phantoms: phantoms, airHU: airHU, bodyIndices: bodyIndices), calibration, v)
     }
 }
 

@@ -61,4 +61,6 @@ struct SceneModel: Sendable {
     var phantoms: [PhantomTruth]
     /// HU of air (background).
     var airHU: Double
+    /// Which shapes are phantom bodies.
+    var bodyIndices: Set<Int> = []
 }

@@ -31,6 +31,9 @@ public struct SimulationRequest: Sendable {
     public var gainGradientPerMM = 0.0
     /// Extra factor on the CT number of named inserts (a rod whose response drifts), by insert name.
     public var insertScale: [String: Double] = [:]
+    /// Draw the set-up from the seed (`SceneVariation`): rod radius, spacing, order, body size,
+    /// per-phantom rotation, a couch, a patient on a lone pad, and an offset up to the field-of-view edge.
+    public var vary = false
     /// Acquisition date and time (DICOM DA and TM).
     public var acquisitionDate = "20260101"
     public var acquisitionTime = "080000"

@@ -13,7 +13,7 @@ public enum Simulator {
     /// Writes one scan into `directory` (created if needed). Returns its truth.
     @discardableResult
     public static func run(_ request: SimulationRequest, catalog: PhantomCatalog, directory: String) throws -> SimulationTruth {
-        let (scene, calibration, vertebrae) = try SceneBuilder.build(request, catalog: catalog)
+        let (scene, calibration, vertebrae, variation) = try SceneBuilder.build(request, catalog: catalog)
         let n = request.matrix
         let spacing = request.pixelSpacing
         guard n > 0, spacing > 0, request.slices > 0, request.sliceThicknessMM > 0, request.sliceSpacingMM > 0 else {
@@ -81,7 +81,8 @@ public enum Simulator {
                                     firstSliceZMM: zs[0], originMM: [x0, x0, zs[0]],
                                     translationMM: request.translationMM, rotationDegrees: request.rotationDegrees,
                                     supersampling: request.supersampling),
-            phantoms: scene.phantoms, inserts: scene.inserts, calibration: calibration, vertebrae: vertebrae)
+            phantoms: scene.phantoms, inserts: scene.inserts, calibration: calibration, vertebrae: vertebrae,
+            variation: variation)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try encoder.encode(truth).write(to: URL(fileURLWithPath: (directory as NSString).appendingPathComponent("truth.json")),

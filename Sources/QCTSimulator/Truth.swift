@@ -13,6 +13,8 @@ public struct SimulationTruth: Codable, Sendable {
     public var calibration: CalibrationTruth?
     /// ESP vertebrae: true HA density and the reading the calibration should give.
     public var vertebrae: [VertebraTruth]
+    /// The set-up drawn by `--vary` (absent otherwise).
+    public var variation: SceneVariation?
 }
 
 public struct ScannerTruth: Codable, Sendable {

@@ -60,6 +60,8 @@ struct Simulate: ParsableCommand {
     var gainGradient: Double = 0
     @Option(help: "Acquisition date and time, YYYYMMDDHHMMSS.") var acquired: String = "20260101080000"
     @Option(help: "Number of scans.") var `repeat`: Int = 1
+    @Flag(help: "Draw the set-up from the seed: rod diameter, spacing and order, pad size, phantom rotation ±10°, a couch, a patient on a lone pad, an offset up to the field-of-view edge (recorded in truth.json).")
+    var vary = false
     @Flag(help: "Shift and rotate the scene a little between repeated scans (±5 mm x/y, ±3 mm z, ±3°).") var reposition = false
 
     func validate() throws {
@@ -110,6 +112,7 @@ struct Simulate: ParsableCommand {
             let kv = s.split(separator: "=", maxSplits: 1).map(String.init)
             return (kv[0], kv[1])
         }, uniquingKeysWith: { _, b in b })
+        request.vary = vary
         request.matrix = matrix
         request.pixelSpacingMM = pixelSpacing
         request.slices = slices

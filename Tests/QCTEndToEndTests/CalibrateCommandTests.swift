@@ -113,13 +113,57 @@ final class CalibrateCommandTests: XCTestCase {
         }
     }
 
+    /// pylinac's CatPhan demo reduced to three slices of three modules (CTP515, CTP404, CTP528; sorted
+    /// slices 20, 32, 44, picked by pydicom's z): the CTP404 slice is found and its plug medians agree
+    /// with the full series' within 1 HU.
+    func testCatPhanThreeModulesFindTheLinearitySlice() throws {
+        let qct = try releaseQCT()
+        let phantoms = Self.repo.appendingPathComponent("Phantoms").path
+        let scan = QCTRunner.fixtures.appendingPathComponent("catphan/High quality head").path
+        let three = root.appendingPathComponent("three")
+        let pick = try QCTRunner.runTool(QCTRunner.python, ["-c", """
+            import pydicom, glob, os, shutil, sys
+            ds = [(pydicom.dcmread(f, stop_before_pixels=True), f) for f in glob.glob(sys.argv[1] + '/*.dcm')]
+            fs = sorted((float(d.ImagePositionPatient[2]), f) for d, f in ds if 'ImagePositionPatient' in d)
+            os.makedirs(sys.argv[2])
+            for k in (20, 32, 44): shutil.copy(fs[k][1], sys.argv[2])
+            """, scan, three.path])
+        XCTAssertEqual(pick.status, 0, pick.stderr)
+        func medians(_ path: String) throws -> ([String: Double], [String: Any]) {
+            let r = try QCTRunner.runTool(qct, ["calibrate", path, "--phantom", "catphan504-ctp404", "--json", "--phantoms", phantoms])
+            XCTAssertEqual(r.status, 0, r.stdout)
+            let result = try json(r.stdout)
+            let rods = try XCTUnwrap(result["rods"] as? [[String: Any]])
+            XCTAssertEqual(rods.count, 7)
+            var out: [String: Double] = [:]
+            for rod in rods { out[rod["name"] as? String ?? "?"] = rod["medianHU"] as? Double }
+            return (out, result)
+        }
+        let (full, _) = try medians(scan)
+        let (reduced, result) = try medians(three.path)
+        // The linearity module is the middle of the three slices (index 1).
+        XCTAssertEqual(result["slices"] as? [Int], [1, 1])
+        for (name, m) in full {
+            XCTAssertEqual(try XCTUnwrap(reduced[name]), m, accuracy: 1, "\(name): three slices \(reduced[name] ?? .nan), full \(m) HU")
+        }
+    }
+
     func testNoPhantomBadIdAndManualROIs() throws {
         let qct = try releaseQCT()
         let phantoms = Self.repo.appendingPathComponent("Phantoms").path
         let ct = QCTRunner.fixtures.appendingPathComponent("dicom/pydicom/CT_small.dcm").path
+        // A real CT with no phantom: "not found" is a result (exit 4, status fail, no rods), never rods that are not there.
         let none = try QCTRunner.runTool(qct, ["calibrate", ct, "--phantom", "mindways-model3-ct", "--phantoms", phantoms])
-        XCTAssertEqual(none.status, 2, none.stdout)
-        XCTAssertTrue(none.stderr.contains("no Mindways Model 3 CT calibration phantom (5 rods) found"), none.stderr)
+        XCTAssertEqual(none.status, 4, none.stdout + none.stderr)
+        XCTAssertTrue(none.stdout.contains("no Mindways Model 3 CT calibration phantom (5 rods) found"), none.stdout)
+        XCTAssertFalse(none.stdout.contains("PASS  rods found"), none.stdout)
+        let noneJSON = try QCTRunner.runTool(qct, ["calibrate", ct, "--phantom", "mindways-model3-ct", "--phantoms", phantoms, "--json"])
+        XCTAssertEqual(noneJSON.status, 4)
+        let noneResult = try json(noneJSON.stdout)
+        XCTAssertEqual(noneResult["status"] as? String, "fail")
+        XCTAssertEqual((noneResult["rods"] as? [Any])?.count, 0)
+        XCTAssertTrue(noneResult["fit"] is NSNull || noneResult["fit"] == nil)
+        XCTAssertTrue((noneResult["notFound"] as? String ?? "").contains("found"), "\(noneResult)")
         let bad = try QCTRunner.runTool(qct, ["calibrate", ct, "--phantom", "nope", "--phantoms", phantoms])
         XCTAssertEqual(bad.status, 2)
         XCTAssertTrue(bad.stderr.contains("unknown phantom \"nope\""), bad.stderr)
