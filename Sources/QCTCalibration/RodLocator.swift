@@ -145,7 +145,8 @@ public enum RodLocator {
                 var rod = LocatedRod(templateName: template[ci].name, radiusMM: radius, x0: p.0, y0: p.1, bx: 0, by: 0, zRef: 0,
                                      slices: lo...max(lo, hi), detected: false)
                 if identifier.visible.contains(ci),
-                   let faint = faintRod(v, near: p, radius: radius, slices: rod.slices, tolerance: layout.toleranceMM + radius) {
+                   let faint = faintRod(v, near: p, radius: radius, slices: rod.slices, tolerance: layout.toleranceMM + radius,
+                                        expectedHU: predictedHU(assignment.judgement.fit, nominal: identifier.nominal[ci], phantom: phantom)) {
                     rod.x0 = faint.0
                     rod.y0 = faint.1
                     rod.detected = true
@@ -183,10 +184,10 @@ public enum RodLocator {
             && s.surroundSpread <= 0.4 * c + 3 * noise
     }
 
-    /// The radius ROIs are built on: the model's when the rod seen agrees with it within 15 %
-    /// (an edge found in the image wanders by a fraction of a pixel), else the one seen.
+    /// The radius ROIs are built on: the model's when the rod seen agrees with it within 5 %
+    /// (an edge found in the image wanders by a fraction of a pixel), else the smaller.
     static func roiBasis(seen: Double, drawn: Double) -> Double {
-        abs(seen - drawn) <= 0.15 * drawn ? drawn : seen
+        abs(seen - drawn) <= 0.05 * drawn ? drawn : min(seen, drawn)
     }
 
     static func principalAxis(_ x: [Double], _ y: [Double]) -> (Double, Double) {
@@ -199,7 +200,23 @@ public enum RodLocator {
     }
 
     /// A faint rod near `p`: the best disk within `tolerance` on the mean of `slices`, if it stands 3 noise SDs clear.
-    static func faintRod(_ v: Volume, near p: (Double, Double), radius: Double, slices: ClosedRange<Int>, tolerance: Double) -> (Double, Double)? {
+    /// The HU the fit of the rods found predicts for a rod's certified values (nil when it cannot say).
+    static func predictedHU(_ fit: CalibrationFit?, nominal: [String: Double], phantom: PhantomDefinition) -> Double? {
+        guard let fit else { return nil }
+        switch phantom.calibration {
+        case .mindwaysTwoComponent:
+            guard let s = fit.sigmaRef, let b = fit.betaRef, let k = nominal["K2HPO4"], let w = nominal["water"] else { return nil }
+            return w + s * k + b
+        case .linear:
+            guard let q = phantom.certificateQuantities.first, let d = nominal[q], fit.slope != 0 else { return nil }
+            return (d - fit.intercept) / fit.slope
+        case .none:
+            return nominal.values.first
+        }
+    }
+
+    static func faintRod(_ v: Volume, near p: (Double, Double), radius: Double, slices: ClosedRange<Int>, tolerance: Double,
+                         expectedHU: Double?) -> (Double, Double)? {
         let g = v.geometry
         let image = SlabImage(volume: v, slices: slices)
         let noise = image.noiseSD()
@@ -216,6 +233,8 @@ public enum RodLocator {
         var nearestDistance = Double.infinity
         for cand in RodCandidateFinder.find(image, radiusPixels: (0.8 * r)...(1.2 * r), noise: noise, minimumContrast: 2, sigmas: 3)
         where hypot(cand.i - c.0, cand.j - c.1) <= reach {
+            // It must read what the other rods' fit predicts for its certified values (±15 HU).
+            if let expectedHU, let inside = image.diskMean(cand.i, cand.j, radius: 0.6 * r), abs(inside.mean - expectedHU) > 15 { continue }
             let dc = hypot(cand.i - c.0, cand.j - c.1)
             if dc < nearestDistance { nearestDistance = dc; nearest = (cand.i, cand.j, cand.contrast) }
             guard let shape = RodShape.measure(image, i: cand.i, j: cand.j, scale: cand.scale),
