@@ -86,10 +86,7 @@ struct RodGrouping {
             if k >= 3 {
                 // Total least squares line: the largest distance off it.
                 let mx = s.map { points[$0].x }.reduce(0, +) / Double(k), my = s.map { points[$0].y }.reduce(0, +) / Double(k)
-                var sxx = 0.0, syy = 0.0, sxy = 0.0
-                for t in s { let dx = points[t].x - mx, dy = points[t].y - my; sxx += dx * dx; syy += dy * dy; sxy += dx * dy }
-                let angle = 0.5 * atan2(2 * sxy, sxx - syy)
-                let (ux, uy) = (cos(angle), sin(angle))
+                let (ux, uy) = RodLocator.principalAxis(s.map { points[$0].x }, s.map { points[$0].y })
                 for t in s where abs(ux * (points[t].y - my) - uy * (points[t].x - mx)) > layout.toleranceMM { return false }
             }
             // Neighbour spacings in range; a gap of two spacings is allowed (a rod not seen).
