@@ -51,9 +51,8 @@ public enum Calibrator {
                                          checks: [CalibrationCheck(name: "phantom found", status: .fail, detail: reason)], status: .fail)
             }
             for rod in search.rods {
-                let drawn = inserts.first { $0.name == rod.templateName }?.shape.halfExtents.0 ?? rod.radiusMM
-                let radius = RodLocator.roiBasis(seen: rod.radiusMM, drawn: drawn)
-                let r = max(radius - settings.roiInsetMM, 0.5 * radius)
+                // The rod's radius as found (the strong rods' edge; RodLocator.roiBasis), not the model's.
+                let r = max(rod.radiusMM - settings.roiInsetMM, 0.5 * rod.radiusMM)
                 var m = CalibratedRod.measure(v, rod: rod, roiRadius: r, located: rod.detected ? "detected" : "template")
                 m.identifiedBy = search.identifiedBy[rod.templateName]
                 measured.append(m)

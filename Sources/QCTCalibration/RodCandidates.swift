@@ -17,12 +17,39 @@ struct RodCandidate: Sendable {
 /// within the ±30 % a box filter tolerates).
 ///
 /// Contrast = mean of a box inscribed in the rod minus the mean of the ring
-/// between 1.25 and 1.6 radii (close, so a rod in a thin pad still has a surround of pad), read from a summed-area table. Boxes are
-/// clamped to the image, so a rod cut by the edge of the field of view still
-/// answers from the sides that remain (at least two). A candidate's ring
-/// sides must agree with one another: along an edge, a plate or a shell the
-/// sides differ by as much as the contrast.
+/// between 1.2 and 1.55 radii (close, so a rod in a thin pad still has a
+/// surround of pad), read from a summed-area table. Boxes are clamped to the
+/// image, so a rod cut by the edge of the field of view still answers from the
+/// sides that remain. The surround is the sides that agree with one another
+/// (all four, three, or an opposite pair: a rod in a thin pad has pad only
+/// beside it); a plate passes this test across and is rejected by its shape
+/// (`RodShape`), an edge gives no contrast against the pair along it.
 enum RodCandidateFinder {
+    /// The surround of a box: the mean of the largest set of sides (all four, three, or an opposite
+    /// pair) that agree within half the contrast they give plus 4 noise SDs; nil when none does.
+    @inline(__always)
+    static func agreeingSurround(_ sides: (Double?, Double?, Double?, Double?), inner: Double, noise: Double) -> Double? {
+        @inline(__always) func at(_ k: Int) -> Double? {
+            switch k { case 0: return sides.0; case 1: return sides.1; case 2: return sides.2; default: return sides.3 }
+        }
+        var best: (n: Int, ring: Double, spread: Double)?
+        for mask in [15, 7, 11, 13, 14, 3, 12] {
+            var n = 0, total = 0.0, lo = Double.infinity, hi = -Double.infinity
+            var complete = true
+            for k in 0..<4 where mask & (1 << k) != 0 {
+                guard let v = at(k) else { complete = false; break }
+                n += 1; total += v; lo = min(lo, v); hi = max(hi, v)
+            }
+            guard complete, n >= 2 else { continue }
+            let ring = total / Double(n)
+            guard hi - lo < 0.5 * abs(inner - ring) + 4 * noise else { continue }
+            // More sides first; among equals, the sides that agree best.
+            if best == nil || n > best!.n || (n == best!.n && hi - lo < best!.spread) { best = (n, ring, hi - lo) }
+            if n == 4 { break }
+        }
+        return best?.ring
+    }
+
     static func scales(radiusPixels range: ClosedRange<Double>) -> [Double] {
         var out: [Double] = []
         var r = max(1.5, range.lowerBound)
@@ -44,8 +71,8 @@ enum RodCandidateFinder {
         var thresholds: [Double] = []
         for (si, r) in scales.enumerated() {
             let a = max(1, Int((0.6 * r).rounded()))
-            let c = max(a + 1, Int((1.25 * r).rounded()))
-            let b = max(c + 1, Int((1.6 * r).rounded()))
+            let c = max(a + 1, Int((1.2 * r).rounded()))
+            let b = max(c + 2, Int((1.55 * r).rounded()))
             // Noise of the inner mean; blur makes neighbours correlate, so be generous.
             let innerSD = noise / Double(2 * a + 1) * 2.5
             thresholds.append(max(sigmas * innerSD, minimumContrast))
@@ -86,23 +113,18 @@ enum RodCandidateFinder {
                                 let centre = pixels[j * cols + i]
                                 if centre < -900, pixels[j * cols + min(cols - 1, i + c)] < -900, pixels[j * cols + max(0, i - c)] < -900 { continue }
                                 guard let (inner, ni) = mean(i - a, j - a, i + a, j + a), ni * 2 >= (2 * a + 1) * (2 * a + 1) else { continue }
-                                var count = 0, total = 0.0, lo = Double.infinity, hi = -Double.infinity
-                                @inline(__always) func add(_ side: (Double, Int)?) {
-                                    guard let (m, n) = side, n * 2 >= fullSide / 2 else { return }
-                                    count += 1
-                                    total += m
-                                    lo = min(lo, m)
-                                    hi = max(hi, m)
+                                // Sides left, right, top, bottom. A rod in a thin pad has pad beside it but air, a
+                                // couch or a patient above and below: the sides that agree, at least an opposite pair,
+                                // are its surround.
+                                @inline(__always) func side(_ m: (Double, Int)?) -> Double? {
+                                    guard let (mean, n) = m, n * 2 >= fullSide / 2 else { return nil }
+                                    return mean
                                 }
-                                add(sideMean(i - b, j - b, i - c, j + b))
-                                add(sideMean(i + c, j - b, i + b, j + b))
-                                add(sideMean(i - c + 1, j - b, i + c - 1, j - c))
-                                add(sideMean(i - c + 1, j + c, i + c - 1, j + b))
-                                guard count >= 3 else { continue }
-                                let ring = total / Double(count)
+                                let sides = (side(sideMean(i - b, j - b, i - c, j + b)), side(sideMean(i + c, j - b, i + b, j + b)),
+                                             side(sideMean(i - c + 1, j - b, i + c - 1, j - c)), side(sideMean(i - c + 1, j + c, i + c - 1, j + b)))
+                                guard let ring = agreeingSurround(sides, inner: inner, noise: innerSD) else { continue }
                                 let k = inner - ring
-                                let spread = hi - lo
-                                guard spread < 0.5 * abs(k) + 4 * innerSD, ring > -700 || inner > -700 else { continue }
+                                guard ring > -700 || inner > -700 else { continue }
                                 let idx = j * cols + i
                                 if abs(k) > Double(abs(bestOut.buffer[idx])) {
                                     bestOut.buffer[idx] = Float(k)

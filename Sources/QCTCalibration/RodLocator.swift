@@ -80,7 +80,7 @@ public enum RodLocator {
         var sightings: [RodTrack.Sighting] = []
         for (s, image) in images.enumerated() {
             for c in RodCandidateFinder.find(image, radiusPixels: radiusPx, noise: noise) {
-                guard let shape = RodShape.measure(image, i: c.i, j: c.j, scale: c.scale),
+                guard let shape = RodShape.measure(image, i: c.i, j: c.j, scale: c.scale, noise: noises[s]),
                       isRod(shape, noise: noises[s], radiusPx: radiusPx) else { continue }
                 let p = patient(g, image: (shape.i, shape.j), bin: bin, slab: slabs[s])
                 sightings.append(.init(slab: s, x: p.x, y: p.y, radiusMM: shape.radius * pixelMM, insideHU: shape.insideHU,
@@ -123,14 +123,18 @@ public enum RodLocator {
             if let c = closest { why += "; closest: " + c.checks.filter { $0.status == .fail }.map { "\($0.name) \($0.detail)" }.joined(separator: "; ") }
             return RodSearch(rods: [], identifiedBy: [:], slices: nil, notFound: why + ")")
         }
-        // 5. Lines through per-slice centres for the rods found.
+        // 5. Lines through per-slice centres for the rods found. ROIs are built on the radius the
+        // strong rods show (the model's radius is a template's, not this phantom's).
         var rods: [LocatedRod?] = template.map { _ in nil }
         var how = assignment.how
+        let strong = assignment.tracks.values.filter { abs(tracks[$0].contrast) >= 40 }
+        let seenRadius = median((strong.isEmpty ? Array(assignment.tracks.values) : strong).map { tracks[$0].radiusMM })
         for (ci, t) in assignment.tracks {
-            let radius = roiBasis(seen: tracks[t].radiusMM, drawn: template[ci].shape.halfExtents.0)
+            let radius = roiBasis(seen: tracks[t].radiusMM, drawn: seenRadius)
             rods[ci] = refine(v, track: tracks[t], name: template[ci].name, radius: radius, slabs: slabs, settings: settings)
         }
-        // 6. A rod not seen: placed where the found rods put the template (similarity fit), then looked for there once more.
+        // 6. A rod not seen: on a line layout, looked for along the line through the rods found; otherwise
+        // placed where the found rods put the template (similarity fit) and looked for there once more.
         let found = rods.indices.filter { rods[$0] != nil }
         if found.count < template.count {
             let transform = Similarity.fit(template: found.map { (template[$0].shape.center[0], template[$0].shape.center[1]) },
@@ -139,14 +143,29 @@ public enum RodLocator {
             let lo = clear.map(\.slices.lowerBound).sorted()[clear.count / 2]
             let hi = clear.map(\.slices.upperBound).sorted()[clear.count / 2]
             let radius = median(clear.map(\.radiusMM))
+            let fit = assignment.judgement.fit
+            var onLine: [Int: (Double, Double)] = [:]
+            if layout.arrangement == .line, clear.count >= 2 {
+                let wanted = template.indices.filter { rods[$0] == nil && identifier.visible.contains($0) }.compactMap { ci in
+                    predictedHU(fit, nominal: identifier.nominal[ci], phantom: phantom).map { (index: ci, hu: $0) }
+                }
+                onLine = alongLine(v, found: clear.map { ($0.x0, $0.y0) }, radius: seenRadius, slices: lo...max(lo, hi),
+                                   missing: wanted, fitSEE: assignment.judgement.seeHU, layout: layout)
+            }
             for ci in template.indices where rods[ci] == nil {
                 let p = transform.map { $0.apply(template[ci].shape.center[0], template[ci].shape.center[1]) }
                     ?? (clear[0].x0, clear[0].y0)
                 var rod = LocatedRod(templateName: template[ci].name, radiusMM: radius, x0: p.0, y0: p.1, bx: 0, by: 0, zRef: 0,
                                      slices: lo...max(lo, hi), detected: false)
-                if identifier.visible.contains(ci),
+                if let hit = onLine[ci] {
+                    rod.x0 = hit.0
+                    rod.y0 = hit.1
+                    rod.detected = true
+                    rod.faint = true
+                    how[ci] = "faint: found on the line through the other rods, reading what their fit predicts for its certified values"
+                } else if identifier.visible.contains(ci), layout.arrangement != .line,
                    let faint = faintRod(v, near: p, radius: radius, slices: rod.slices, tolerance: layout.toleranceMM + radius,
-                                        expectedHU: predictedHU(assignment.judgement.fit, nominal: identifier.nominal[ci], phantom: phantom)) {
+                                        expectedHU: predictedHU(fit, nominal: identifier.nominal[ci], phantom: phantom)) {
                     rod.x0 = faint.0
                     rod.y0 = faint.1
                     rod.detected = true
@@ -237,7 +256,7 @@ public enum RodLocator {
             if let expectedHU, let inside = image.diskMean(cand.i, cand.j, radius: 0.6 * r), abs(inside.mean - expectedHU) > 15 { continue }
             let dc = hypot(cand.i - c.0, cand.j - c.1)
             if dc < nearestDistance { nearestDistance = dc; nearest = (cand.i, cand.j, cand.contrast) }
-            guard let shape = RodShape.measure(image, i: cand.i, j: cand.j, scale: cand.scale),
+            guard let shape = RodShape.measure(image, i: cand.i, j: cand.j, scale: cand.scale, noise: noise),
                   isRod(shape, noise: noise, radiusPx: (0.8 * r)...(1.2 * r), minimumContrast: 3, elongation: 2.5) else { continue }
             let d = hypot(shape.i - c.0, shape.j - c.1)
             if d < bestDistance { bestDistance = d; best = (shape.i, shape.j, shape.contrast) }
@@ -245,7 +264,7 @@ public enum RodLocator {
         if best == nil { best = nearest }
         guard let best else { return nil }
         let q = g.position(column: best.0, row: best.1, slice: Double(slices.lowerBound))
-        return diskRefine(v, x: q.x, y: q.y, radius: radius, bright: best.2 > 0, slices: Set(slices))
+        return diskRefine(v, x: q.x, y: q.y, radius: radius, bright: best.2 > 0, slices: slices)
     }
 
     /// Fraction of the segment between two rods (outside both) that is phantom material (> −400 HU) is at least 90 %.
@@ -293,14 +312,14 @@ public enum RodLocator {
         // Slices covered by the slabs where the track was seen, extended to contiguous presence below.
         var zs: [Double] = [], xs: [Double] = [], ys: [Double] = [], ks: [Int] = []
         // Every slab between the first and the last sighting (a noisy slab may have missed the rod).
-        let seen = Set((track.firstSlab...track.lastSlab).flatMap { Array(slabs[$0]) })
+        let seen = slabs[track.firstSlab].lowerBound...slabs[track.lastSlab].upperBound
         let (trackX, trackY, trackContrast) = (track.x, track.y, track.contrast)
         // A faint rod's per-slice centroids are pulled by noise: keep its position
         // from the slab detections (sub-pixel box-filter peaks) instead.
         let faint = abs(trackContrast) < 40
-        for k in seen.sorted() where !faint {
+        for k in seen where !faint {
             let z = g.position(column: 0, row: 0, slice: Double(k)).z
-            guard let c = centroid(v, slice: k, x: trackX, y: trackY, radius: radius, bright: trackContrast > 0) else { continue }
+            guard let c = centroid(v, slice: k, x: trackX, y: trackY, radius: radius, contrast: trackContrast) else { continue }
             zs.append(z); xs.append(c.0); ys.append(c.1); ks.append(k)
         }
         let zRef = zs.isEmpty ? 0 : zs.reduce(0, +) / Double(zs.count)
@@ -391,56 +410,46 @@ public enum RodLocator {
         return rod
     }
 
-    /// Best disk position within ±3 mm (0.25 mm steps): maximises the contrast
-    /// between the rod disk (radius − ½ pixel) and a ring just outside it, on
-    /// the mean of the rod's slices. Uses every pixel of a faint rod's edge.
-    static func diskRefine(_ v: Volume, x: Double, y: Double, radius: Double, bright: Bool, slices: Set<Int>) -> (Double, Double) {
+    /// Best disk position within ±3 mm on the mean of the rod's slices (`DiskFitter`: the disk against
+    /// a band just outside its edge, phantom pixels only, none next to air). Uses every pixel of a faint
+    /// rod's edge; a pad face near the rod cannot pull it.
+    static func diskRefine(_ v: Volume, x: Double, y: Double, radius: Double, bright: Bool, slices: ClosedRange<Int>) -> (Double, Double) {
         let g = v.geometry
-        let ks = slices.isEmpty ? Array(0..<g.slices) : slices.sorted()
-        let reach = radius + 5
-        let i0 = max(0, Int((x - reach - g.origin.x) / g.columnSpacing)), i1 = min(g.columns - 1, Int((x + reach - g.origin.x) / g.columnSpacing) + 1)
-        let j0 = max(0, Int((y - reach - g.origin.y) / g.rowSpacing)), j1 = min(g.rows - 1, Int((y + reach - g.origin.y) / g.rowSpacing) + 1)
-        guard i1 > i0, j1 > j0 else { return (x, y) }
-        let w = i1 - i0 + 1
-        var mean = [Double](repeating: 0, count: w * (j1 - j0 + 1))
-        for k in ks {
-            for j in j0...j1 { for i in i0...i1 { mean[(j - j0) * w + (i - i0)] += v.hu(column: i, row: j, slice: k) } }
+        let fitter = DiskFitter(SlabImage(volume: v, slices: slices))
+        let c = pixel(g, x: x, y: y, bin: 1)
+        guard let d = fitter.fit(c.0, c.1, radius: radius / g.columnSpacing, reach: 3 / g.columnSpacing, sign: bright ? 1 : -1) else {
+            return (x, y)
         }
-        let inner = radius - 0.5 * g.columnSpacing, outer0 = radius + g.columnSpacing, outer1 = radius + 3 * g.columnSpacing
-        var best = (x, y), bestScore = -Double.infinity
-        for dy in stride(from: -3.0, through: 3.0, by: 0.25) {
-            for dx in stride(from: -3.0, through: 3.0, by: 0.25) {
-                let cx = x + dx, cy = y + dy
-                var si = 0.0, ni = 0.0, so = 0.0, no = 0.0
-                for j in j0...j1 {
-                    let py = g.origin.y + Double(j) * g.rowSpacing - cy
-                    for i in i0...i1 {
-                        let px = g.origin.x + Double(i) * g.columnSpacing - cx
-                        let d = (px * px + py * py).squareRoot()
-                        if d <= inner { si += mean[(j - j0) * w + (i - i0)]; ni += 1 }
-                        else if d >= outer0, d <= outer1 { so += mean[(j - j0) * w + (i - i0)]; no += 1 }
-                    }
-                }
-                guard ni > 0, no > 0 else { continue }
-                let score = (bright ? 1 : -1) * (si / ni - so / no)
-                if score > bestScore { bestScore = score; best = (cx, cy) }
-            }
-        }
-        return best
+        let q = g.position(column: d.i, row: d.j, slice: Double(slices.lowerBound))
+        return (q.x, q.y)
     }
 
-    /// Weighted centroid of |HU − background| within 1.4 radii (patient mm).
-    static func centroid(_ v: Volume, slice k: Int, x: Double, y: Double, radius: Double, bright: Bool) -> (Double, Double)? {
+    /// Weighted centroid of the rod's contrast within 1.15 radii + 1 pixel (patient mm; the face of
+    /// a thin pad a few mm from the rod stays out), twice: each pixel weighs
+    /// its HU − background towards the rod, at most the rod's `contrast`; a pixel beyond the rod
+    /// by more than half the contrast + 30 HU (air past the face of a thin pad, a couch) is
+    /// something else and weighs nothing.
+    static func centroid(_ v: Volume, slice k: Int, x: Double, y: Double, radius: Double, contrast: Double) -> (Double, Double)? {
+        // Twice: the window follows the first estimate.
+        guard let first = centroidOnce(v, slice: k, x: x, y: y, radius: radius, contrast: contrast) else { return nil }
+        return centroidOnce(v, slice: k, x: first.0, y: first.1, radius: radius, contrast: contrast)
+    }
+
+    static func centroidOnce(_ v: Volume, slice k: Int, x: Double, y: Double, radius: Double, contrast: Double) -> (Double, Double)? {
         let g = v.geometry
         let ci = (x - g.origin.x) / g.columnSpacing, cj = (y - g.origin.y) / g.rowSpacing
-        let rp = 1.4 * radius / g.columnSpacing
-        let bg = ringMean(v, slice: k, i: ci, j: cj, inner: 1.4 * radius / g.columnSpacing, outer: 1.9 * radius / g.columnSpacing)
+        let rp = 1.15 * radius / g.columnSpacing + 1
+        // Background: the phantom (not air) just outside the window.
+        let bg = ringMean(v, slice: k, i: ci, j: cj, inner: rp, outer: rp + max(3, 0.3 * rp), above: -400)
+        let sign = contrast > 0 ? 1.0 : -1.0, full = abs(contrast)
         var sw = 0.0, sx = 0.0, sy = 0.0
         for j in Int(cj - rp)...Int(cj + rp) {
             for i in Int(ci - rp)...Int(ci + rp) where i >= 0 && j >= 0 && i < g.columns && j < g.rows {
                 let di = Double(i) - ci, dj = Double(j) - cj
                 guard di * di + dj * dj <= rp * rp else { continue }
-                let w = max(0, (bright ? 1 : -1) * (v.hu(column: i, row: j, slice: k) - bg))
+                let toward = sign * (v.hu(column: i, row: j, slice: k) - bg)
+                guard toward <= 1.5 * full + 30 else { continue }
+                let w = min(max(0, toward), full)
                 sw += w; sx += w * Double(i); sy += w * Double(j)
             }
         }
@@ -448,27 +457,38 @@ public enum RodLocator {
         return (g.origin.x + sx / sw * g.columnSpacing, g.origin.y + sy / sw * g.rowSpacing)
     }
 
-    static func ringMean(_ v: Volume, slice k: Int, i ci: Double, j cj: Double, inner: Double, outer: Double) -> Double {
+    /// Mean HU between `inner` and `outer` pixels of (ci, cj) on slice k, of the pixels above `above` HU when given.
+    static func ringMean(_ v: Volume, slice k: Int, i ci: Double, j cj: Double, inner: Double, outer: Double,
+                         above: Double = -.infinity) -> Double {
         let g = v.geometry
         var s = 0.0, n = 0.0
         for j in Int(cj - outer)...Int(cj + outer) {
             for i in Int(ci - outer)...Int(ci + outer) where i >= 0 && j >= 0 && i < g.columns && j < g.rows {
                 let d2 = (Double(i) - ci) * (Double(i) - ci) + (Double(j) - cj) * (Double(j) - cj)
                 guard d2 >= inner * inner, d2 <= outer * outer else { continue }
-                s += v.hu(column: i, row: j, slice: k)
+                let value = v.hu(column: i, row: j, slice: k)
+                guard value > above else { continue }
+                s += value
                 n += 1
             }
         }
         return n > 0 ? s / n : 0
     }
 
+    /// Centre against z: a least-squares line whose tilt is kept only when it stands 3 standard
+    /// errors clear of zero (rods run along the table; a tilt fitted to noisy centres of a few thick
+    /// slices would carry the ROI off the rod at the ends), else the mean, parallel to z.
     static func lineFit(_ x: [Double], _ y: [Double]) -> (a: Double, b: Double) {
         let n = Double(x.count)
         let mx = x.reduce(0, +) / n, my = y.reduce(0, +) / n
         var sxx = 0.0, sxy = 0.0
         for i in x.indices { sxx += (x[i] - mx) * (x[i] - mx); sxy += (x[i] - mx) * (y[i] - my) }
-        let b = sxx > 0 ? sxy / sxx : 0
-        return (my - b * mx, b)
+        guard sxx > 0, x.count >= 4 else { return (my, 0) }
+        let b = sxy / sxx
+        var ss = 0.0
+        for i in x.indices { let r = y[i] - (my + b * (x[i] - mx)); ss += r * r }
+        let se = (ss / (n - 2) / sxx).squareRoot()
+        return abs(b) > 3 * se ? (my - b * mx, b) : (my, 0)
     }
 }
 

@@ -14,11 +14,11 @@ struct RodShape: Sendable {
     /// Mean and SD of the pixels inside 0.6 radius, HU.
     var insideHU: Double
     var insideSD: Double
-    /// Mean of the phantom (non-air) pixels of the ring 1.25–1.7 radii, HU.
+    /// Mean of the phantom (non-air) pixels of the agreeing sectors of the ring 1.12–1.45 radii, HU.
     var surroundHU: Double
     /// Largest / smallest edge radius over the rays that found an edge.
     var elongation: Double
-    /// Largest difference between the eight surround sectors, HU.
+    /// Largest difference between the agreeing surround sectors, HU.
     var surroundSpread: Double
 
     var contrast: Double { insideHU - surroundHU }
@@ -26,29 +26,43 @@ struct RodShape: Sendable {
     static let rays = 16
 
     /// Nil when no round edge is found.
-    static func measure(_ slab: SlabImage, i ci: Double, j cj: Double, scale: Double) -> RodShape? {
+    static func measure(_ slab: SlabImage, i ci: Double, j cj: Double, scale: Double, noise: Double) -> RodShape? {
         // Pass 1 from the filter scale's guess; pass 2 from the first circle, so that the
         // outside level is read just outside the edge, not in whatever lies farther out.
         guard let first = edgeCircle(slab, i: ci, j: cj, radius: scale, reachFactor: 2.4),
               let circle = edgeCircle(slab, i: first.x, j: first.y, radius: first.r, reachFactor: 1.8) else { return nil }
         let (i, j, radius) = (circle.x, circle.y, circle.r)
         // The surround just outside the edge (clear of the blur); air is left out, so a rod near the face of a thin pad has one.
-        let ringIn = 1.25 * radius, ringOut = max(1.7 * radius, ringIn + 2)
+        let ringIn = max(1.12 * radius, radius + 1.5), ringOut = max(1.45 * radius, ringIn + 2)
         guard let inside = slab.diskMean(i, j, radius: 0.6 * radius) else { return nil }
-        var sectors: [Double] = []
+        var sectors: [(index: Int, mean: Double)] = []
         for s in 0..<8 {
             let a0 = 2 * Double.pi * Double(s) / 8
             if let m = slab.ringMean(i, j, inner: ringIn, outer: ringOut, angles: a0...(a0 + Double.pi / 4), bodyOnly: true), m.n >= 3 {
-                sectors.append(m.mean)
+                sectors.append((s, m.mean))
             }
         }
-        guard sectors.count >= 4 else { return nil }
-        // A neighbouring rod or the body's edge may reach into two sectors: judge the six that agree best.
-        let mid = median(sectors)
-        let agreeing = sectors.sorted { abs($0 - mid) < abs($1 - mid) }.prefix(max(4, sectors.count - 2))
-        let surround = agreeing.reduce(0, +) / Double(agreeing.count)
+        // The surround is the largest group of sectors that agree (within 0.2 × the contrast they give
+        // + 1.5 noise SDs of one of them), at least four with two facing each other: a neighbouring rod,
+        // the body's edge, a couch below or a patient above a thin pad may take the others.
+        var group: [(index: Int, mean: Double)] = []
+        var groupSpread = Double.infinity
+        for anchor in sectors {
+            let tolerance = 0.2 * abs(inside.mean - anchor.mean) + 1.5 * noise
+            let members = sectors.filter { abs($0.mean - anchor.mean) <= tolerance }
+            let facing = members.contains { a in members.contains { b in (3...5).contains((b.index - a.index + 8) % 8) } }
+            guard members.count >= 4, facing else { continue }
+            let spread = (members.map(\.mean).max() ?? 0) - (members.map(\.mean).min() ?? 0)
+            if members.count > group.count || (members.count == group.count && spread < groupSpread) {
+                group = members
+                groupSpread = spread
+            }
+        }
+        guard !group.isEmpty else { return nil }
+        let values = group.map(\.mean)
+        let surround = values.reduce(0, +) / Double(values.count)
         return RodShape(i: i, j: j, radius: radius, insideHU: inside.mean, insideSD: inside.sd, surroundHU: surround,
-                        elongation: circle.elongation, surroundSpread: (agreeing.max() ?? 0) - (agreeing.min() ?? 0))
+                        elongation: circle.elongation, surroundSpread: (values.max() ?? 0) - (values.min() ?? 0))
     }
 
     /// Edge points along the rays (half way between the inside level, within ½ radius, and the

@@ -1,0 +1,87 @@
+import Foundation
+import QCTCore
+import QCTPhantoms
+
+extension RodLocator {
+    /// Rods the slabs missed, looked for along the line through the rods found
+    /// (the layout's relation: the rods of a pad stand on one line, at spacings
+    /// no template fixes).
+    ///
+    /// On the mean image of the found rods' slices, disks of the found rods'
+    /// radius are read at every place on a band around the line (`DiskFitter`:
+    /// the disk against a band just outside its edge, phantom pixels only), out
+    /// to as many spacings beyond the outermost rods as rods are missing. A
+    /// missing rod is the place, clear of the other rods, that reads what the
+    /// fit of the found rods predicts for its certified values (within
+    /// max(15 HU, 5 %, 3 SEE of that fit)), stands out from its surround by at
+    /// least 30 % of the predicted contrast, and stands out most (either way); its disk is
+    /// then refined to 0.1 pixel. The rod that
+    /// differs most from the body is placed first. Returns patient (x, y) by
+    /// insert index; a rod no place matches is left out.
+    static func alongLine(_ v: Volume, found: [(Double, Double)], radius: Double, slices: ClosedRange<Int>,
+                          missing: [(index: Int, hu: Double)], fitSEE: Double, layout: RodLayout) -> [Int: (Double, Double)] {
+        guard found.count >= 2, !missing.isEmpty, radius > 0 else { return [:] }
+        let g = v.geometry
+        let fitter = DiskFitter(SlabImage(volume: v, slices: slices))
+        let ps = g.columnSpacing
+        let rPx = radius / ps
+        let n = Double(found.count)
+        let mx = found.map(\.0).reduce(0, +) / n, my = found.map(\.1).reduce(0, +) / n
+        let (ux, uy) = principalAxis(found.map(\.0), found.map(\.1))
+        let ts = found.map { ($0.0 - mx) * ux + ($0.1 - my) * uy }.sorted()
+        let gaps = zip(ts, ts.dropFirst()).map { $1 - $0 }
+        let spacing = layout.spacingMM ?? [2 * radius, layout.maxSpanMM]
+        let step = min(max(gaps.max() ?? spacing[0], spacing[0]), spacing[1])
+        let reach = Double(missing.count) * step + radius
+        // Every place on the band: (x, y) patient mm and its reading.
+        var places: [(x: Double, y: Double, d: DiskReading)] = []
+        let along = max(ps, radius / 4), across = max(ps, min(1, radius / 4))
+        var t = ts[0] - reach
+        while t <= ts[ts.count - 1] + reach {
+            var s = -layout.toleranceMM
+            while s <= layout.toleranceMM {
+                let x = mx + t * ux - s * uy, y = my + t * uy + s * ux
+                let q = pixel(g, x: x, y: y, bin: 1)
+                if let d = fitter.read(q.0, q.1, radius: rPx) { places.append((x, y, d)) }
+                s += across
+            }
+            t += along
+        }
+        guard !places.isEmpty else { return [:] }
+        let body = median(places.map(\.d.outside))
+        // A place whose band reaches another rod is not judged against its own surround.
+        let clearance = radius + (DiskFitter.band(rPx).1 + 1) * ps
+        let bandSD = median(places.map(\.d.outsideSD))
+        var taken = found
+        var out: [Int: (Double, Double)] = [:]
+        for (ci, hu) in missing.sorted(by: { abs($0.hu - body) > abs($1.hu - body) }) {
+            // The prediction is as good as the fit of the rods found: a drifting rod among them widens it.
+            let tolerance = max(15, 0.05 * abs(hu), 3 * (fitSEE.isFinite ? fitSEE : 0))
+            // A rod that reads near the body (rod B of a pad at high keV) may come out on either side of it
+            // in a fit of few rods: the contrast counts, not its predicted sign.
+            func score(_ d: DiskReading) -> Double? {
+                guard abs(d.inside - hu) <= tolerance, abs(d.contrast) >= max(2, 0.3 * abs(hu - d.outside)),
+                      d.outsideSD <= 2 * bandSD + 0.5 * abs(d.contrast) else { return nil }
+                return abs(d.contrast)
+            }
+            // The places in order of score; the first that still reads as the rod once refined, and stays clear.
+            let ranked = places.compactMap { p -> (x: Double, y: Double, d: DiskReading, score: Double)? in
+                guard taken.allSatisfy({ hypot($0.0 - p.x, $0.1 - p.y) >= clearance }), let sc = score(p.d) else { return nil }
+                return (p.x, p.y, p.d, sc)
+            }.sorted { $0.score > $1.score }
+            var tried: [(Double, Double)] = []
+            for best in ranked where tried.count < 6 && tried.allSatisfy({ hypot($0.0 - best.x, $0.1 - best.y) >= radius }) {
+                tried.append((best.x, best.y))
+                let sign = best.d.contrast >= 0 ? 1.0 : -1.0
+                guard let refined = fitter.fit(best.d.i, best.d.j, radius: rPx, reach: max(1, 0.35 * rPx), sign: sign),
+                      score(refined) != nil else { continue }
+                let q = g.position(column: refined.i, row: refined.j, slice: Double(slices.lowerBound))
+                guard taken.allSatisfy({ hypot($0.0 - q.x, $0.1 - q.y) >= clearance }) else { continue }
+                taken.append((q.x, q.y))
+                out[ci] = (q.x, q.y)
+                break
+            }
+        }
+        return out
+    }
+}
