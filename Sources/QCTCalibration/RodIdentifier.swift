@@ -30,8 +30,15 @@ struct RodIdentifier {
             return out
         }
         nominal = values
+        // A rod certified at 0 in a matrix of the body's own material is the body: no image shows it.
         let linear = phantom.calibration == .linear
-        visible = values.indices.filter { i in !(linear && !values[i].isEmpty && values[i].values.allSatisfy { $0 == 0 }) }
+        let body = phantom.body.composition.material
+        let inserts = self.inserts
+        visible = values.indices.filter { i in
+            let c = inserts[i].composition
+            let asBody = body != nil && (c.matrix ?? c.material) == body
+            return !(linear && asBody && !values[i].isEmpty && values[i].values.allSatisfy { $0 == 0 })
+        }
     }
 
     /// Orders of the visible inserts by predicted HU, lowest first.

@@ -30,6 +30,8 @@ public struct LocatedRod: Sendable {
     /// Too faint for per-slice tracking: position from all slices together,
     /// slice range from the phantom's other rods.
     public var faint = false
+    /// Certified at 0 in the body's own material: no image can show it, placed from the others.
+    public var invisible = false
 
     public func center(z: Double) -> (Double, Double) { (x0 + bx * (z - zRef), y0 + by * (z - zRef)) }
 }
@@ -61,6 +63,19 @@ public struct RodSearch: Sendable {
 public enum RodLocator {
     public static func locate(_ v: Volume, phantom: PhantomDefinition, certificate: Certificate?,
                               settings: RodSearchSettings = RodSearchSettings()) -> RodSearch {
+        let first = locate(v, phantom: phantom, certificate: certificate, settings: settings, slabMM: settings.slabMM)
+        // Faint rods that are short along z (inserts of 10–20 mm) stand out better on slabs as long as the
+        // shortest rod: looked for once more there when the first pass left a rod unseen.
+        let longer = phantom.effectiveLayout.minLengthMM
+        let unseen = first.rods.isEmpty || first.rods.contains { !$0.detected && !$0.invisible }
+        guard unseen, longer >= 1.5 * settings.slabMM, v.geometry.sliceSpacing < longer / 2 else { return first }
+        let second = locate(v, phantom: phantom, certificate: certificate, settings: settings, slabMM: longer)
+        let seen = { (r: RodSearch) in r.rods.filter { $0.detected || $0.invisible }.count }
+        return seen(second) > seen(first) ? second : first
+    }
+
+    static func locate(_ v: Volume, phantom: PhantomDefinition, certificate: Certificate?,
+                       settings: RodSearchSettings, slabMM requestedSlabMM: Double) -> RodSearch {
         let g = v.geometry
         let layout = phantom.effectiveLayout
         let identifier = RodIdentifier(phantom: phantom, certificate: certificate)
@@ -68,7 +83,7 @@ public enum RodLocator {
         guard !template.isEmpty else { return RodSearch(rods: [], identifiedBy: [:], slices: nil, notFound: "phantom \(phantom.id) has no rods") }
         let ps = min(g.columnSpacing, g.rowSpacing)
         // 1. Slab images, binned while the smallest rod still spans ≥ 3 binned pixels.
-        let slabs = SlabImage.ranges(g, thicknessMM: settings.slabMM)
+        let slabs = SlabImage.ranges(g, thicknessMM: requestedSlabMM)
         let slabMM = Double(slabs.first?.count ?? 1) * g.sliceSpacing
         let bin = max(1, Int(layout.radiusRange.lowerBound / ps / 3))
         let pixelMM = ps * Double(bin)
@@ -172,6 +187,7 @@ public enum RodLocator {
                     rod.faint = true
                     how[ci] = "faint: found near where the other rods place it, then by the certificate's order"
                 } else {
+                    rod.invisible = !identifier.visible.contains(ci)
                     how[ci] = identifier.visible.contains(ci) ? "not found: placed where the other rods' layout puts it"
                         : "the body's own material: placed where the other rods' layout puts it"
                 }
