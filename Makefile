@@ -80,7 +80,7 @@ QCT := .build/release/qct
 demo: release
 	@rm -rf $(DEMO)
 	@echo "== qct simulate: the European Spine Phantom on a Mindways pad, 10 repositioned scans on each of QCT1-QCT3"
-	@for s in QCT1 QCT2 QCT3; do $(QCT) simulate esp-on-pad --scanner $$s --repeat 10 --reposition --slices 120 --seed 2026 \
+	@for s in QCT1 QCT2 QCT3; do $(QCT) simulate esp-on-pad --scanner $$s --repeat 10 --reposition --day-variation --slices 120 --seed 2026 \
 	  --out $(DEMO)/$$s | tail -n 4 || exit 1; done
 	@echo "== qct calibrate: the pad's rods found with no hints, two-component fit and checks (QCT1, first scan)"
 	@rc=0; $(QCT) calibrate $(DEMO)/QCT1/scan-001 --phantom mindways-model3-ct --overlay $(DEMO)/QCT1-scan-001-rods.svg || rc=$$?; [ $$rc -ne 2 ]

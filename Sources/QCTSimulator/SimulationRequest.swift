@@ -29,6 +29,8 @@ public struct SimulationRequest: Sendable {
     public var supersampling = 4
     /// CT-number gain along z: HU × (1 + gradient · z), per mm of patient z (0: none).
     public var gainGradientPerMM = 0.0
+    /// This scan's draw of the profile's scan-to-scan variation (nil: none).
+    public var dayVariation: DayVariation?
     /// Extra factor on the CT number of named inserts (a rod whose response drifts), by insert name.
     public var insertScale: [String: Double] = [:]
     /// Draw the set-up from the seed (`SceneVariation`): rod radius, spacing, order, body size,

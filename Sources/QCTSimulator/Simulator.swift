@@ -48,6 +48,13 @@ public enum Simulator {
                 guard let m = mapsCopy[index] else { continue }
                 for i in 0..<image.count { image[i] += w * m[i] }
             }
+            if let day = request.dayVariation {
+                let radius = Double(n) * spacing / 2
+                for j in 0..<n {
+                    let y = x0 + Double(j) * spacing
+                    for i in 0..<n { image[j * n + i] = day.apply(image[j * n + i], x: x0 + Double(i) * spacing, y: y, radius: radius) }
+                }
+            }
             if request.gainGradientPerMM != 0 {
                 let g = 1 + request.gainGradientPerMM * zs[k]
                 for i in 0..<image.count { image[i] *= g }
@@ -73,6 +80,7 @@ public enum Simulator {
                                   deviceSerialNumber: request.profile.deviceSerialNumber, kvp: request.profile.kvp,
                                   effectiveEnergyKeV: request.profile.effectiveEnergyKeV, huGain: request.profile.huGain,
                                   huOffset: request.profile.huOffset, huGainGradientPerMM: request.gainGradientPerMM,
+                                  dayVariation: request.dayVariation,
                                   kernel: request.profile.kernel,
                                   mAs: request.profile.mAs, noiseSDHU: noise, blurFWHMmm: request.blur,
                                   attenuationSource: AttenuationTable.source),

@@ -1,3 +1,4 @@
+import QCTPhantoms
 /// What the digital scanner put into a scan: `truth.json`.
 public struct SimulationTruth: Codable, Sendable {
     public var schema = "qct-simulation-truth/1"
@@ -32,6 +33,9 @@ public struct ScannerTruth: Codable, Sendable {
     public var huOffset: Double
     /// CT-number gain along z: HU × (1 + gradient · z), per mm.
     public var huGainGradientPerMM: Double
+    /// This scan's CT-number variation (`--day-variation`), applied after the truth's CT numbers
+    /// were computed: expected readings below do not include it.
+    public var dayVariation: DayVariation?
     public var kernel: String
     /// mAs.
     public var mAs: Double

@@ -63,6 +63,9 @@ struct Simulate: ParsableCommand {
     @Flag(help: "Draw the set-up from the seed: rod diameter, spacing and order, pad size, phantom rotation ±10°, a couch, a patient on a lone pad, an offset up to the field-of-view edge (recorded in truth.json).")
     var vary = false
     @Flag(help: "Shift and rotate the scene a little between repeated scans (±5 mm x/y, ±3 mm z, ±3°).") var reposition = false
+    @Flag(name: .customLong("day-variation"),
+          help: "Vary the CT numbers from scan to scan as the scanner profile's repeatVariation says (gain, offset, gradients, cupping, beam hardening; Docs/simulator.md).")
+    var dayVariation = false
 
     func validate() throws {
         guard matrix >= 16, matrix <= 2048 else { throw ValidationError("--matrix must be 16…2048") }
@@ -141,6 +144,12 @@ struct Simulate: ParsableCommand {
                 var rng = SimulationRandom(seed: req.seed)
                 req.translationMM = [base[0] + rng.uniform(-5, 5), base[1] + rng.uniform(-5, 5), base[2] + rng.uniform(-3, 3)]
                 req.rotationDegrees = rotate + rng.uniform(-3, 3)
+            }
+            if dayVariation {
+                guard let spread = profile.repeatVariation else {
+                    throw ValidationError("scanner profile \(profile.id) has no repeatVariation for --day-variation")
+                }
+                req.dayVariation = spread.draw(seed: req.seed)
             }
             let dir = `repeat` == 1 ? out : (out as NSString).appendingPathComponent(String(format: "scan-%03d", r + 1))
             do {
