@@ -30,26 +30,25 @@ struct DiskFitter {
     init(_ image: SlabImage) {
         self.image = image
         let c = image.columns, r = image.rows
-        var solid = [Bool](repeating: false, count: c * r)
-        for k in 0..<(c * r) { solid[k] = image.pixels[k] >= -400 }
+        let solid = image.pixels.map { $0 >= -400 }
         // Erode by two pixels: separable minimum over a 5 × 5 window.
-        var rowsOK = [Bool](repeating: false, count: c * r)
-        for j in 0..<r {
-            for i in 0..<c {
-                var ok = true
-                for d in -2...2 { let ii = i + d; if ii < 0 || ii >= c || !solid[j * c + ii] { ok = false; break } }
-                rowsOK[j * c + i] = ok
-            }
-        }
+        usable = Self.erode(Self.erode(solid, columns: c, rows: r, step: 1, count: c), columns: c, rows: r, step: c, count: r)
+    }
+
+    /// True where `mask` holds at every pixel within two steps along one axis (`step` 1: rows, `columns`: columns);
+    /// `count` pixels along that axis.
+    static func erode(_ mask: [Bool], columns c: Int, rows r: Int, step: Int, count: Int) -> [Bool] {
         var out = [Bool](repeating: false, count: c * r)
-        for j in 0..<r {
-            for i in 0..<c {
-                var ok = true
-                for d in -2...2 { let jj = j + d; if jj < 0 || jj >= r || !rowsOK[jj * c + i] { ok = false; break } }
-                out[j * c + i] = ok
+        for k in 0..<(c * r) {
+            let along = step == 1 ? k % c : k / c
+            var ok = true
+            for d in -2...2 {
+                let p = along + d
+                if p < 0 || p >= count || !mask[k + d * step] { ok = false; break }
             }
+            out[k] = ok
         }
-        usable = out
+        return out
     }
 
     /// Band outside the edge: from radius + 1.5 px to radius + max(3 px, 0.3 radius) (+1.5 px).
@@ -83,9 +82,26 @@ struct DiskFitter {
         let diskArea = Double.pi * din2, bandArea = Double.pi * (bout2 - bin2)
         guard Double(ni) >= 0.8 * diskArea, Double(band.count) >= 0.3 * bandArea, ni > 0, band.count > 1 else { return nil }
         // Median and MAD: a couch or a patient reaching into part of the band does not move them.
-        let mo = median(band)
-        let sd = 1.4826 * median(band.map { abs($0 - mo) })
+        let mo = Self.select(&band, band.count / 2)
+        for k in band.indices { band[k] = abs(band[k] - mo) }
+        let sd = 1.4826 * Self.select(&band, band.count / 2)
         return DiskReading(i: x, j: y, inside: si / Double(ni), outside: mo, insideCount: ni, outsideCount: band.count, outsideSD: sd)
+    }
+
+    /// The k-th smallest value (Hoare's selection; reorders `v`): a median without a full sort.
+    static func select(_ v: inout [Double], _ k: Int) -> Double {
+        var lo = 0, hi = v.count - 1
+        while lo < hi {
+            let pivot = v[(lo + hi) / 2]
+            var i = lo, j = hi
+            while i <= j {
+                while v[i] < pivot { i += 1 }
+                while v[j] > pivot { j -= 1 }
+                if i <= j { v.swapAt(i, j); i += 1; j -= 1 }
+            }
+            if k <= j { hi = j } else if k >= i { lo = i } else { break }
+        }
+        return v[k]
     }
 
     /// The centre within `reach` pixels of (x, y) whose contrast, times `sign` (+1 bright, −1 dark),

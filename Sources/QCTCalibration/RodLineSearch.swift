@@ -35,7 +35,7 @@ extension RodLocator {
         let reach = Double(missing.count) * step + radius
         // Every place on the band: (x, y) patient mm and its reading.
         var places: [(x: Double, y: Double, d: DiskReading)] = []
-        let along = max(ps, radius / 4), across = max(ps, min(1, radius / 4))
+        let along = max(ps, radius / 4), across = max(ps, radius / 4)
         var t = ts[0] - reach
         while t <= ts[ts.count - 1] + reach {
             var s = -layout.toleranceMM

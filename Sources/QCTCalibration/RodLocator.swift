@@ -83,7 +83,9 @@ public enum RodLocator {
         guard !template.isEmpty else { return RodSearch(rods: [], identifiedBy: [:], slices: nil, notFound: "phantom \(phantom.id) has no rods") }
         let ps = min(g.columnSpacing, g.rowSpacing)
         // 1. Slab images, binned while the smallest rod still spans ≥ 3 binned pixels.
-        let slabs = SlabImage.ranges(g, thicknessMM: requestedSlabMM)
+        // At most 12 slabs: a long series is read in longer slabs (less noise, less work); rods run its length.
+        let zExtent = Double(g.slices) * g.sliceSpacing
+        let slabs = SlabImage.ranges(g, thicknessMM: max(requestedSlabMM, zExtent / 12))
         let slabMM = Double(slabs.first?.count ?? 1) * g.sliceSpacing
         let bin = max(1, Int(layout.radiusRange.lowerBound / ps / 3))
         let pixelMM = ps * Double(bin)
