@@ -22,7 +22,7 @@ extension RodLocator {
                           missing: [(index: Int, hu: Double)], fitSEE: Double, layout: RodLayout) -> [Int: (Double, Double)] {
         guard found.count >= 2, !missing.isEmpty, radius > 0 else { return [:] }
         let g = v.geometry
-        let fitter = DiskFitter(SlabImage(volume: v, slices: slices))
+        let fitter = DiskFitter(SlabImage.mean(v, slices: slices))
         let ps = g.columnSpacing
         let rPx = radius / ps
         let n = Double(found.count)

@@ -83,9 +83,7 @@ public enum RodLocator {
         guard !template.isEmpty else { return RodSearch(rods: [], identifiedBy: [:], slices: nil, notFound: "phantom \(phantom.id) has no rods") }
         let ps = min(g.columnSpacing, g.rowSpacing)
         // 1. Slab images, binned while the smallest rod still spans ≥ 3 binned pixels.
-        // At most 12 slabs: a long series is read in longer slabs (less noise, less work); rods run its length.
-        let zExtent = Double(g.slices) * g.sliceSpacing
-        let slabs = SlabImage.ranges(g, thicknessMM: max(requestedSlabMM, zExtent / 12))
+        let slabs = SlabImage.ranges(g, thicknessMM: requestedSlabMM)
         let slabMM = Double(slabs.first?.count ?? 1) * g.sliceSpacing
         let bin = max(1, Int(layout.radiusRange.lowerBound / ps / 3))
         let pixelMM = ps * Double(bin)
@@ -255,7 +253,7 @@ public enum RodLocator {
     static func faintRod(_ v: Volume, near p: (Double, Double), radius: Double, slices: ClosedRange<Int>, tolerance: Double,
                          expectedHU: Double?) -> (Double, Double)? {
         let g = v.geometry
-        let image = SlabImage(volume: v, slices: slices)
+        let image = SlabImage.mean(v, slices: slices)
         let noise = image.noiseSD()
         let r = radius / g.columnSpacing
         let c = pixel(g, x: p.0, y: p.1, bin: 1)
@@ -433,7 +431,7 @@ public enum RodLocator {
     /// rod's edge; a pad face near the rod cannot pull it.
     static func diskRefine(_ v: Volume, x: Double, y: Double, radius: Double, bright: Bool, slices: ClosedRange<Int>) -> (Double, Double) {
         let g = v.geometry
-        let fitter = DiskFitter(SlabImage(volume: v, slices: slices))
+        let fitter = DiskFitter(SlabImage.mean(v, slices: slices))
         let c = pixel(g, x: x, y: y, bin: 1)
         guard let d = fitter.fit(c.0, c.1, radius: radius / g.columnSpacing, reach: 3 / g.columnSpacing, sign: bright ? 1 : -1) else {
             return (x, y)

@@ -19,8 +19,7 @@ struct SlabImage: Sendable {
     init(volume v: Volume, slices: ClosedRange<Int>, bin: Int = 1) {
         let g = v.geometry
         let f = max(1, bin)
-        columns = g.columns / f
-        rows = g.rows / f
+        let columns = g.columns / f, rows = g.rows / f
         let n = g.voxelsPerSlice
         var sum = [Double](repeating: 0, count: columns * rows)
         // Padding never matches when there is none (an empty range above every value).
@@ -53,7 +52,14 @@ struct SlabImage: Sendable {
             }
         }
         let count = Double(slices.count * f * f)
-        pixels = sum.map { $0 / count }
+        self.init(columns: columns, rows: rows, pixels: sum.map { $0 / count })
+    }
+
+    /// An image of `pixels` (row-major) with its summed-area tables.
+    init(columns: Int, rows: Int, pixels: [Double]) {
+        self.columns = columns
+        self.rows = rows
+        self.pixels = pixels
         var table = [Double](repeating: 0, count: (rows + 1) * (columns + 1))
         var counts = [Int32](repeating: 0, count: (rows + 1) * (columns + 1))
         for j in 0..<rows {
@@ -100,6 +106,21 @@ struct SlabImage: Sendable {
 }
 
 extension SlabImage {
+    /// The mean of `slices` at full resolution, summed in parallel over chunks of the range.
+    static func mean(_ v: Volume, slices: ClosedRange<Int>) -> SlabImage {
+        let chunks = max(1, min(slices.count, 8))
+        let per = (slices.count + chunks - 1) / chunks
+        let parts = stride(from: slices.lowerBound, through: slices.upperBound, by: per).map { $0...min(slices.upperBound, $0 + per - 1) }
+        let images = build(v, slabs: parts, bin: 1)
+        guard images.count > 1 else { return images[0] }
+        var pixels = [Double](repeating: 0, count: images[0].pixels.count)
+        for (part, image) in zip(parts, images) {
+            let w = Double(part.count) / Double(slices.count)
+            for k in pixels.indices { pixels[k] += w * image.pixels[k] }
+        }
+        return SlabImage(columns: images[0].columns, rows: images[0].rows, pixels: pixels)
+    }
+
     /// One image per slab, built in parallel.
     static func build(_ v: Volume, slabs: [ClosedRange<Int>], bin: Int) -> [SlabImage] {
         var out = [SlabImage?](repeating: nil, count: slabs.count)
