@@ -145,7 +145,9 @@ public enum RodLocator {
         let strong = assignment.tracks.values.filter { abs(tracks[$0].contrast) >= 40 }
         let seenRadius = median((strong.isEmpty ? Array(assignment.tracks.values) : strong).map { tracks[$0].radiusMM })
         for (ci, t) in assignment.tracks {
-            let radius = roiBasis(seen: tracks[t].radiusMM, drawn: seenRadius)
+            // A phantom built as its model (CatPhan plugs) keeps the model's radius; a varied one, what it shows.
+            let model = template[ci].shape.halfExtents.0
+            let radius = roiBasis(seen: tracks[t].radiusMM, drawn: abs(seenRadius - model) <= 0.05 * model ? model : seenRadius)
             rods[ci] = refine(v, track: tracks[t], name: template[ci].name, radius: radius, slabs: slabs, settings: settings)
         }
         // 6. A rod not seen: on a line layout, looked for along the line through the rods found; otherwise
