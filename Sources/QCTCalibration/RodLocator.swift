@@ -1,6 +1,7 @@
 import Foundation
 import QCTCore
 import QCTPhantoms
+import QCTStatistics
 
 /// Settings of rod localization and measurement (defaults: domain reference §2).
 public struct RodSearchSettings: Codable, Hashable, Sendable {
@@ -497,16 +498,9 @@ public enum RodLocator {
     /// errors clear of zero (rods run along the table; a tilt fitted to noisy centres of a few thick
     /// slices would carry the ROI off the rod at the ends), else the mean, parallel to z.
     static func lineFit(_ x: [Double], _ y: [Double]) -> (a: Double, b: Double) {
-        let n = Double(x.count)
-        let mx = x.reduce(0, +) / n, my = y.reduce(0, +) / n
-        var sxx = 0.0, sxy = 0.0
-        for i in x.indices { sxx += (x[i] - mx) * (x[i] - mx); sxy += (x[i] - mx) * (y[i] - my) }
-        guard sxx > 0, x.count >= 4 else { return (my, 0) }
-        let b = sxy / sxx
-        var ss = 0.0
-        for i in x.indices { let r = y[i] - (my + b * (x[i] - mx)); ss += r * r }
-        let se = (ss / (n - 2) / sxx).squareRoot()
-        return abs(b) > 3 * se ? (my - b * mx, b) : (my, 0)
+        let my = y.reduce(0, +) / Double(y.count)
+        guard x.count >= 4, let fit = LinearFit(x: x, y: y), abs(fit.slope) > 3 * fit.slopeStandardError else { return (my, 0) }
+        return (fit.intercept, fit.slope)
     }
 }
 
