@@ -13,7 +13,9 @@
 #                  out/demo/report.html
 #   make validate  release build + the validation report: 200 seeded varied scans of every calibration
 #                  phantom on QCT1-QCT3, rod detection and identification rates, calibration error
-#                  at 100 and 200 HU (VALIDATE_COUNT=N for another number)
+#                  at 100 and 200 HU (VALIDATE_COUNT=N for another number); then 150 varied ESP-on-pad
+#                  scans (VALIDATE_SPINES=N): vertebrae found and named, ROI homogeneity, BMD error,
+#                  and a 10-repeat precision study per scanner against the reference table
 #   make bench     deps + fixtures + release build + benchmarks against cat, pydicom, cp and pylinac
 #   make clean     remove build products and the fixture cache
 
@@ -102,9 +104,12 @@ bench: release fixtures $(FIXTURES)/venv-pylinac/.ready
 
 VALIDATE_COUNT ?= 200
 
+VALIDATE_SPINES ?= 150
+
 validate: release
-	@rm -rf out/validate && mkdir -p out/validate
-	python3 Scripts/validate_calibration.py $(QCT) Phantoms out/validate --count $(VALIDATE_COUNT)
+	@rm -rf out/validate && mkdir -p out/validate/rods out/validate/spines
+	python3 Scripts/validate_calibration.py $(QCT) Phantoms out/validate/rods --count $(VALIDATE_COUNT)
+	python3 Scripts/validate_spine.py $(QCT) Phantoms out/validate/spines --count $(VALIDATE_SPINES)
 
 clean:
 	rm -rf .build $(FIXTURES)

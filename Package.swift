@@ -55,7 +55,7 @@ let package = Package(
         .testTarget(name: "QCTCoreTests", dependencies: ["QCTCore", "QCTExport"]),
         .testTarget(name: "QCTDICOMTests", dependencies: ["QCTCore", "QCTDICOM"]),
         .testTarget(name: "QCTEndToEndTests", dependencies: ["QCTCore"]),
-        .testTarget(name: "QCTCalibrationTests", dependencies: ["QCTCalibration", "QCTStatistics"]),
+        .testTarget(name: "QCTCalibrationTests", dependencies: ["QCTCalibration", "QCTStatistics", "QCTCore", "QCTPhantoms"]),
         .testTarget(name: "QCTStatisticsTests", dependencies: ["QCTStatistics"]),
         .testTarget(name: "QCTSimulatorTests", dependencies: ["QCTSimulator", "QCTPhantoms", "QCTPhysics", "QCTDICOM"]),
     ],

@@ -206,4 +206,5 @@ def main():
     print(f"{scans if passed else 0} passed, {0 if passed else 1} failed")
     sys.exit(0 if passed else 1)
 
-main()
+if __name__ == "__main__":
+    main()

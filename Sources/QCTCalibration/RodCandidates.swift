@@ -18,7 +18,9 @@ struct RodCandidate: Sendable {
 ///
 /// Contrast = mean of a box inscribed in the rod minus the mean of the ring
 /// between 1.2 and 1.55 radii (close, so a rod in a thin pad still has a
-/// surround of pad), read from a summed-area table. Boxes are clamped to the
+/// surround of pad), read from a summed-area table. The ring is four arms of
+/// a cross, each as wide as the rod (the corners, where a thin pad ends
+/// first, are left out). Boxes are clamped to the
 /// image, so a rod cut by the edge of the field of view still answers from the
 /// sides that remain. The surround is the sides that agree with one another
 /// (all four, three, or an opposite pair: a rod in a thin pad has pad only
@@ -106,7 +108,7 @@ enum RodCandidateFinder {
                             guard let b = box(i0, j0, i1, j1), b.body * 4 >= b.area else { return nil }
                             return (b.sum / Double(b.body), b.area)
                         }
-                        let fullSide = (b - c + 1) * (2 * b + 1)
+                        let fullSide = (b - c + 1) * (2 * c - 1)
                         DispatchQueue.concurrentPerform(iterations: rows) { j in
                             for i in 0..<cols {
                                 // Air all around: nothing to find (rods sit in a body).
@@ -120,7 +122,7 @@ enum RodCandidateFinder {
                                     guard let (mean, n) = m, n * 2 >= fullSide / 2 else { return nil }
                                     return mean
                                 }
-                                let sides = (side(sideMean(i - b, j - b, i - c, j + b)), side(sideMean(i + c, j - b, i + b, j + b)),
+                                let sides = (side(sideMean(i - b, j - c + 1, i - c, j + c - 1)), side(sideMean(i + c, j - c + 1, i + b, j + c - 1)),
                                              side(sideMean(i - c + 1, j - b, i + c - 1, j - c)), side(sideMean(i - c + 1, j + c, i + c - 1, j + b)))
                                 guard let ring = agreeingSurround(sides, inner: inner, noise: innerSD) else { continue }
                                 let k = inner - ring
@@ -152,6 +154,10 @@ enum RodCandidateFinder {
                     for di in -window...window where di != 0 || dj != 0 {
                         let ii = i + di
                         guard ii >= 0, ii < cols else { continue }
+                        // A neighbour suppresses only within its own scale too: a strong small blob
+                        // (an air gap beside a thin pad) does not hide a larger rod a few mm away.
+                        let theirs = max(2, Int(scales[Int(bestScale[jj * cols + ii])].rounded()))
+                        if abs(di) > theirs || abs(dj) > theirs { continue }
                         let o = abs(best[jj * cols + ii])
                         if o > abs(best[idx]) || (o == abs(best[idx]) && (dj < 0 || (dj == 0 && di < 0))) {
                             isPeak = false

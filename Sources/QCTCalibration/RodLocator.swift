@@ -89,7 +89,8 @@ public enum RodLocator {
         let bin = max(1, Int(layout.radiusRange.lowerBound / ps / 3))
         let pixelMM = ps * Double(bin)
         let images = SlabImage.build(v, slabs: slabs, bin: bin)
-        let noises = images.map { $0.noiseSD() }
+        // Whole-HU storage alone leaves ±0.5 HU: a noise-free image is judged as if it had 1 HU of noise.
+        let noises = images.map { max(1, $0.noiseSD()) }
         let noise = noises.sorted()[noises.count / 2]
         // 2. Candidates in every slab, verified by shape.
         let radiusPx = (layout.radiusRange.lowerBound / pixelMM)...(layout.radiusRange.upperBound / pixelMM)

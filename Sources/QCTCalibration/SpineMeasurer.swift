@@ -27,7 +27,6 @@ public enum SpineMeasurer {
         let segments = search.segments.sorted { $0.midSlice < $1.midSlice }
         let names = assign(segments, slots: slots, nominal: nominal, fit: fit, background: search.backgroundHU,
                            sliceSpacing: g.sliceSpacing, slices: g.slices)
-        let minorMM = slots.map { min($0.shape.halfExtents.0, $0.shape.halfExtents.1) }.reduce(0, +) / Double(max(1, slots.count))
         var readings: [VertebraReading] = []
         for (s, slot) in slots.enumerated() {
             var r = VertebraReading(name: slot.name, nominal: nominal[s], voxels: 0, sliceRange: [])
@@ -43,7 +42,7 @@ public enum SpineMeasurer {
                 readings.append(r)
                 continue
             }
-            guard let m = measureSegment(v, seg, background: search.backgroundHU, openingMM: 0.6 * minorMM,
+            guard let m = measureSegment(v, seg, background: search.backgroundHU,
                                          thicknessMM: max(g.sliceSpacing, sliceThicknessMM ?? 0), settings: settings) else {
                 r.missing = "no vertebral body outline found at the middle of the body"
                 readings.append(r)
@@ -55,6 +54,7 @@ public enum SpineMeasurer {
             r.voxels = m.stats.count
             r.sliceRange = [m.slices.lowerBound, m.slices.upperBound]
             r.roi = m.roi
+            r.homogeneity = m.homogeneity
             let line: (slope: Double, intercept: Double)?
             if let alongZ, !alongZ.isEmpty {
                 line = CalibrationAlongZ.at(z: m.roi.centerMM[2], alongZ)
@@ -123,10 +123,14 @@ public enum SpineMeasurer {
         var stats: ROIStatistics
         var slices: ClosedRange<Int>
         var roi: VertebraROI
+        var homogeneity: Homogeneity
     }
 
-    /// The ROI of one body over its mid-vertebral slab.
-    static func measureSegment(_ v: Volume, _ seg: VertebraSegment, background: Double, openingMM: Double, thicknessMM: Double,
+    /// The trabecular ROI of one body over its mid-vertebral slab: the slab's
+    /// slices are averaged along the column (a tilted spine is followed),
+    /// the body and its interior found by anatomy (`VertebralBody`), and the
+    /// interior eroded from the inner shell surface is read in every slice.
+    static func measureSegment(_ v: Volume, _ seg: VertebraSegment, background: Double, thicknessMM: Double,
                                settings: VertebraSearchSettings) -> SegmentMeasurement? {
         let g = v.geometry
         let spacing = g.sliceSpacing
@@ -137,39 +141,77 @@ public enum SpineMeasurer {
         }
         if slices.isEmpty { slices = [min(g.slices - 1, max(0, Int(mid.rounded())))] }
         let range = slices.first!...slices.last!
-        let image = SlabImage(volume: v, slices: range)
-        let ps = (g.columnSpacing + g.rowSpacing) / 2
-        let blobs = VertebraLocator.bodies(in: image, background: background, noise: image.noiseSD(), openingMM: openingMM, pixelMM: ps)
+        // A window of ±70 mm around the column centre, each slice shifted by the column's drift.
+        let half = Int((70 / min(g.columnSpacing, g.rowSpacing)).rounded(.up))
         let c = seg.centerPixel
-        guard let body = blobs.filter({ hypot($0.centroid.i - c.i, $0.centroid.j - c.j) * ps < 2 * openingMM })
-            .min(by: { hypot($0.centroid.i - c.i, $0.centroid.j - c.j) < hypot($1.centroid.i - c.i, $1.centroid.j - c.j) })
-        else { return nil }
-        let e = body.ellipse
-        let (ci, cj) = body.centroid
-        let a = e.a * ps * settings.roiScale, b = e.b * ps * settings.roiScale
-        let cosA = cos(e.angle), sinA = sin(e.angle)
-        var values: [Double] = []
-        let reach = a / min(g.columnSpacing, g.rowSpacing) + 1
-        for k in range {
-            for j in max(0, Int(cj - reach))...min(g.rows - 1, Int(cj + reach) + 1) {
-                for i in max(0, Int(ci - reach))...min(g.columns - 1, Int(ci + reach) + 1) {
-                    let dx = (Double(i) - ci) * g.columnSpacing, dy = (Double(j) - cj) * g.rowSpacing
-                    let u = dx * cosA + dy * sinA, w = -dx * sinA + dy * cosA
-                    guard (u * u) / (a * a) + (w * w) / (b * b) <= 1 else { continue }
+        let i0 = Int(c.i.rounded()) - half, j0 = Int(c.j.rounded()) - half
+        let w = 2 * half + 1
+        let shifts = range.map { k in (Int((seg.drift.i * (Double(k) - mid)).rounded()), Int((seg.drift.j * (Double(k) - mid)).rounded())) }
+        var sum = [Double](repeating: 0, count: w * w), count = [Int](repeating: 0, count: w * w)
+        for (n, k) in range.enumerated() {
+            let (di, dj) = shifts[n]
+            for y in 0..<w {
+                let j = j0 + y + dj
+                guard j >= 0, j < g.rows else { continue }
+                for x in 0..<w {
+                    let i = i0 + x + di
+                    guard i >= 0, i < g.columns else { continue }
                     let index = (k * g.rows + j) * g.columns + i
-                    if v.isPadding(at: index) { continue }
-                    values.append(v.hu(at: index))
+                    sum[y * w + x] += v.isPadding(at: index) ? -1000 : v.hu(at: index)
+                    count[y * w + x] += 1
                 }
             }
         }
+        let pixels = zip(sum, count).map { $1 > 0 ? $0 / Double($1) : -1000 }
+        let image = SlabImage(columns: w, rows: w, pixels: pixels)
+        let ps = (g.columnSpacing + g.rowSpacing) / 2
+        let noise = image.noiseSD()
+        let (mask, bone) = VertebralBody.bodyMask(pixels, columns: w, rows: w, background: background, noise: noise,
+                                                  openingMM: settings.posteriorOpeningMM, pixelMM: ps)
+        let (labels, blobs) = mask.labelled()
+        let centre = Double(half)
+        guard let b = VertebralBody.plausible(blobs, pixelMM: ps)
+            .filter({ hypot(blobs[$0].centroid.i - centre, blobs[$0].centroid.j - centre) * ps < 15 })
+            .min(by: { hypot(blobs[$0].centroid.i - centre, blobs[$0].centroid.j - centre) < hypot(blobs[$1].centroid.i - centre, blobs[$1].centroid.j - centre) })
+        else { return nil }
+        let body = VertebralBody.restored(BinaryImage(columns: w, rows: w, pixels: labels.map { $0 == Int32(b) }), bone: bone,
+                                          openingMM: settings.posteriorOpeningMM, pixelMM: ps)
+        guard let interior = VertebralBody.interior(pixels, body: body, noise: noise, pixelMM: ps, erosionMM: settings.erosionMM) else { return nil }
+        var roiBlob = Blob()
+        var roiPixels: [Int] = []
+        for p in interior.roi.pixels.indices where interior.roi.pixels[p] {
+            roiPixels.append(p)
+            roiBlob.add(i: Double(p % w), j: Double(p / w))
+        }
+        guard roiPixels.count >= 2 else { return nil }
+        var values: [Double] = []
+        values.reserveCapacity(roiPixels.count * range.count)
+        for (n, k) in range.enumerated() {
+            let (di, dj) = shifts[n]
+            for p in roiPixels {
+                let i = i0 + p % w + di, j = j0 + p / w + dj
+                guard i >= 0, i < g.columns, j >= 0, j < g.rows else { continue }
+                let index = (k * g.rows + j) * g.columns + i
+                if v.isPadding(at: index) { continue }
+                values.append(v.hu(at: index))
+            }
+        }
         guard values.count >= 2 else { return nil }
-        let centre = g.position(column: ci, row: cj, slice: mid)
-        let roi = VertebraROI(centerMM: [centre.x, centre.y, centre.z], semiAxesMM: [a, b], angleDegrees: e.angle * 180 / .pi,
-                              bodySemiAxesMM: [e.a * ps, e.b * ps],
+        let e = roiBlob.ellipse, bodyEllipse = blobs[b].ellipse
+        let ci = Double(i0) + roiBlob.centroid.i, cj = Double(j0) + roiBlob.centroid.j
+        let position = g.position(column: ci, row: cj, slice: mid)
+        let areaMM2 = Double(roiPixels.count) * g.columnSpacing * g.rowSpacing
+        let roi = VertebraROI(kind: "mask", centerMM: [position.x, position.y, position.z], semiAxesMM: [e.a * ps, e.b * ps],
+                              angleDegrees: e.angle * 180 / .pi, areaMM2: areaMM2, pixelsPerSlice: roiPixels.count,
+                              erosionMM: settings.erosionMM, bodySemiAxesMM: [bodyEllipse.a * ps, bodyEllipse.b * ps],
                               slabMM: [g.position(column: ci, row: cj, slice: Double(range.lowerBound)).z,
                                        g.position(column: ci, row: cj, slice: Double(range.upperBound)).z],
-                              bodyHeightMM: seg.heightMM)
-        return SegmentMeasurement(stats: ROIStatistics(&values), slices: range, roi: roi)
+                              bodyHeightMM: seg.heightMM,
+                              tiltDegrees: [atan(seg.drift.i * g.columnSpacing / spacing) * 180 / .pi,
+                                            atan(seg.drift.j * g.rowSpacing / spacing) * 180 / .pi])
+        let stats = ROIStatistics(&values)
+        return SegmentMeasurement(stats: stats, slices: range, roi: roi,
+                                  homogeneity: Homogeneity.judge(values: values, stats: stats, settings: settings))
     }
 
     static func checks(_ readings: [VertebraReading], fit: CalibrationFit?) -> [CalibrationCheck] {
@@ -188,6 +230,10 @@ public enum SpineMeasurer {
                                         detail: broken.isEmpty ? "ROI HU rises with nominal density"
                                             : "ROI HU does not rise with nominal density between " + broken.map { "\($0.0.name)/\($0.1.name)" }.joined(separator: ", ")))
         }
+        let mixed = measured.filter { $0.homogeneity?.pass == false }
+        out.append(CalibrationCheck(name: "ROI homogeneity", status: mixed.isEmpty ? .pass : .fail,
+                                    detail: mixed.isEmpty ? "every ROI holds trabecular bone only (SD and mean − median within limits)"
+                                        : mixed.map { "\($0.name): \($0.homogeneity?.reason ?? "")" }.joined(separator: "; ")))
         let small = measured.filter { $0.voxels < 200 }
         if !small.isEmpty {
             out.append(CalibrationCheck(name: "ROI size", status: .warn,

@@ -10,9 +10,32 @@ public struct VertebraSearchSettings: Codable, Hashable, Sendable {
     /// Mid-vertebral slab measured, mm of z: slices lying wholly inside it
     /// and off the endplates (at least the middle slice).
     public var slabMM = 20.0
-    /// Trabecular ROI semi-axes as a fraction of the vertebral body's (cortical shell included).
-    public var roiScale = 0.65
+    /// The trabecular ROI keeps this far from the inner surface of the cortical shell, mm.
+    public var erosionMM = 2.0
+    /// Disc radius that opens the posterior elements (pedicles, lamina, spinous process) off the body, mm.
+    public var posteriorOpeningMM = 9.0
+    /// Homogeneity: the ROI's SD may exceed its robust SD (1.4826 × MAD) by this factor plus `sdMarginHU`…
+    public var maxSDRatio = 1.3
+    public var sdMarginHU = 2.0
+    /// …and its mean may differ from its median by at most max(`maxMeanMedianGapHU`, `maxMeanMedianGapNoise` × robust SD).
+    public var maxMeanMedianGapHU = 2.0
+    public var maxMeanMedianGapNoise = 0.3
     public init() {}
+
+    /// Saved measurements of earlier versions lack some settings (and hold `roiScale`, an ellipse
+    /// ROI's, now gone): what is missing takes its default.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = VertebraSearchSettings()
+        detectionSlabMM = try c.decodeIfPresent(Double.self, forKey: .detectionSlabMM) ?? d.detectionSlabMM
+        slabMM = try c.decodeIfPresent(Double.self, forKey: .slabMM) ?? d.slabMM
+        erosionMM = try c.decodeIfPresent(Double.self, forKey: .erosionMM) ?? d.erosionMM
+        posteriorOpeningMM = try c.decodeIfPresent(Double.self, forKey: .posteriorOpeningMM) ?? d.posteriorOpeningMM
+        maxSDRatio = try c.decodeIfPresent(Double.self, forKey: .maxSDRatio) ?? d.maxSDRatio
+        sdMarginHU = try c.decodeIfPresent(Double.self, forKey: .sdMarginHU) ?? d.sdMarginHU
+        maxMeanMedianGapHU = try c.decodeIfPresent(Double.self, forKey: .maxMeanMedianGapHU) ?? d.maxMeanMedianGapHU
+        maxMeanMedianGapNoise = try c.decodeIfPresent(Double.self, forKey: .maxMeanMedianGapNoise) ?? d.maxMeanMedianGapNoise
+    }
 }
 
 /// A vertebral body found on the spine column, not yet named.
@@ -29,6 +52,8 @@ public struct VertebraSegment: Sendable {
     public var cutAtEdge: Bool
     /// Column centre (pixel column, row) at the middle of the body.
     public var centerPixel: (i: Double, j: Double)
+    /// How the column's centre moves per slice here (pixels per slice): a tilted spine.
+    public var drift: (i: Double, j: Double) = (0, 0)
     public var midSlice: Double { (firstSlice + lastSlice) / 2 }
 }
 
@@ -41,15 +66,15 @@ public struct SpineSearch: Sendable {
     public var noiseHU: Double
 }
 
-/// Finds the vertebral bodies of a spine phantom with no hints.
+/// Finds the vertebral bodies of a spine phantom with no hints and no template geometry.
 ///
-/// 1. In slabs of a few mm: pixels above the background by a noise-scaled
-///    margin, holes filled (the cortical shell encloses the trabecular
-///    body whatever its density), opened by a disc of 0.6 × the template's
-///    smaller trabecular semi-axis (removes posterior elements, rods and
-///    thin structures), and kept when the area fits a vertebral body.
-/// 2. The bodies that line up along z form the spine column; a line is
-///    fitted through their centres.
+/// 1. In slabs of a few mm: vertebral bodies by their anatomy
+///    (`VertebralBody.bodyMask`: bone above the background, the shell's
+///    interior filled but not the canal, posterior elements opened off),
+///    kept when size and shape fit a vertebral body.
+/// 2. Bodies that follow one another along z, allowing a tilt of up to
+///    15°, form the spine column; its centre at every slice comes from a
+///    local line through the bodies near that slice.
 /// 3. A profile along the column (mean HU of a central disc per slice),
 ///    where it rises above the background, is cut into flat stretches:
 ///    the trabecular interiors. Endplates and gaps, which thick slices
@@ -61,9 +86,6 @@ public enum VertebraLocator {
         let template = phantom.inserts.filter { $0.role == .vertebra }
         guard !template.isEmpty, g.slices > 0 else { return SpineSearch(segments: [], backgroundHU: 0, noiseHU: 0) }
         let ps = (g.columnSpacing + g.rowSpacing) / 2
-        let minorMM = template.map { min($0.shape.halfExtents.0, $0.shape.halfExtents.1) }.reduce(0, +) / Double(template.count)
-        let majorMM = template.map { max($0.shape.halfExtents.0, $0.shape.halfExtents.1) }.reduce(0, +) / Double(template.count)
-        let areaMM2 = Double.pi * minorMM * majorMM
         let heights = template.map { $0.shape.zRange.upperBound - $0.shape.zRange.lowerBound }
         let heightMM = heights.reduce(0, +) / Double(heights.count)
 
@@ -80,43 +102,52 @@ public enum VertebraLocator {
             f.background = backgroundLevel(image.pixels)
             let noise = image.noiseSD()
             f.noise = noise * Double(bin) * Double(range.count).squareRoot()
-            for body in bodies(in: image, background: f.background, noise: noise, openingMM: 0.6 * minorMM, pixelMM: binMM) {
-                let area = body.area * binMM * binMM
-                let e = body.ellipse
-                guard area >= 0.35 * areaMM2, area <= 3 * areaMM2, e.a <= 3 * max(e.b, 1) else { continue }
-                let c = body.centroid
-                f.bodies.append((Double(range.lowerBound + range.upperBound) / 2,
-                                 (c.i + 0.5) * Double(bin) - 0.5, (c.j + 0.5) * Double(bin) - 0.5))
+            let mask = VertebralBody.bodyMask(image.pixels, columns: image.columns, rows: image.rows, background: f.background,
+                                              noise: noise, openingMM: settings.posteriorOpeningMM, pixelMM: binMM).opened
+            let blobs = mask.components()
+            for b in VertebralBody.plausible(blobs, pixelMM: binMM) {
+                let c = blobs[b].centroid
+                f.bodies.append(SlabFinding.Body(slice: Double(range.lowerBound + range.upperBound) / 2,
+                                                 i: (c.i + 0.5) * Double(bin) - 0.5, j: (c.j + 0.5) * Double(bin) - 0.5,
+                                                 minorMM: blobs[b].ellipse.b * binMM, areaMM2: blobs[b].area * binMM * binMM))
             }
             findings.set(n, f)
         }
         let results = findings.results
-        let backgrounds = results.map(\.background), noises = results.map(\.noise)
-        let found = results.flatMap(\.bodies)
-        let background = median(backgrounds)
-        let noise = median(noises)
-        // 2. The spine column: the largest group of bodies that line up.
-        let reach = 0.5 * minorMM / ps
-        var columns: [[Int]] = []
-        for (n, f) in found.enumerated() {
-            if let c = columns.firstIndex(where: { col in
-                let m = col.map { found[$0] }
-                let ci = m.map(\.i).reduce(0, +) / Double(m.count), cj = m.map(\.j).reduce(0, +) / Double(m.count)
-                return hypot(ci - f.i, cj - f.j) < reach
-            }) {
-                columns[c].append(n)
-            } else {
-                columns.append([n])
+        let found = results.flatMap(\.bodies).sorted { $0.slice < $1.slice }
+        let background = median(results.map(\.background))
+        let noise = median(results.map(\.noise))
+        // 2. The spine column: chains of bodies, each following the last within 8 mm plus a 15° tilt.
+        var columns: [[SlabFinding.Body]] = []
+        for f in found {
+            let dzMax = 45.0
+            let candidates = columns.indices.compactMap { c -> (Int, Double)? in
+                guard let last = columns[c].last, last.slice < f.slice else { return nil }
+                let dz = (f.slice - last.slice) * g.sliceSpacing
+                let d = hypot((f.i - last.i) * g.columnSpacing, (f.j - last.j) * g.rowSpacing)
+                return dz <= dzMax && d <= 8 + 0.27 * dz ? (c, d) : nil
             }
+            if let best = candidates.min(by: { $0.1 < $1.1 }) { columns[best.0].append(f) } else { columns.append([f]) }
         }
-        guard let column = columns.max(by: { $0.count < $1.count })?.map({ found[$0] }) else {
+        guard let column = columns.max(by: { $0.map(\.areaMM2).reduce(0, +) < $1.map(\.areaMM2).reduce(0, +) }) else {
             return SpineSearch(segments: [], backgroundHU: background, noiseHU: noise)
         }
-        let lineI = line(column.map { ($0.slice, $0.i) }), lineJ = line(column.map { ($0.slice, $0.j) })
-        func center(_ k: Double) -> (i: Double, j: Double) { (lineI.0 + lineI.1 * k, lineJ.0 + lineJ.1 * k) }
+        let minorMM = median(column.map(\.minorMM))
+        let global = (i: line(column.map { ($0.slice, $0.i) }), j: line(column.map { ($0.slice, $0.j) }))
+        // The column's centre near slice k: a line through the bodies within ±25 mm (the global line where too few).
+        let window = 25 / g.sliceSpacing
+        func local(_ k: Double) -> (i: (Double, Double), j: (Double, Double)) {
+            let near = column.filter { abs($0.slice - k) <= window }
+            guard Set(near.map(\.slice)).count >= 2 else { return global }
+            return (line(near.map { ($0.slice, $0.i) }), line(near.map { ($0.slice, $0.j) }))
+        }
+        func center(_ k: Double) -> (i: Double, j: Double) {
+            let l = local(k)
+            return (l.i.0 + l.i.1 * k, l.j.0 + l.j.1 * k)
+        }
 
         // 3. Profile along the column.
-        let radius = 0.5 * minorMM
+        let radius = 0.4 * minorMM
         let profile = (0..<g.slices).map { k -> Double in
             let c = center(Double(k))
             return discMean(v, slice: k, ci: c.i, cj: c.j, radiusMM: radius) ?? background
@@ -138,21 +169,16 @@ public enum VertebraLocator {
                 let height = Double(plateau.count) * spacing
                 let cut = plateau.lowerBound == 0 || plateau.upperBound == g.slices - 1
                 // Shorter than 45 % of a body: an endplate or a shell cut obliquely, unless the scan edge cut it.
-                if !cut && height < 0.45 * heightMM { continue }
+                if !cut && height < 0.45 * min(heightMM, 20) { continue }
                 let values = plateau.map { profile[$0] }.sorted()
                 let first = Double(plateau.lowerBound) - 0.5, last = Double(plateau.upperBound) + 0.5
+                let mid = (first + last) / 2
+                let l = local(mid)
                 segments.append(VertebraSegment(firstSlice: first, lastSlice: last, heightMM: height, plateauHU: values[values.count / 2],
-                                                cutAtEdge: cut, centerPixel: center((first + last) / 2)))
+                                                cutAtEdge: cut, centerPixel: center(mid), drift: (l.i.1, l.j.1)))
             }
         }
         return SpineSearch(segments: segments, backgroundHU: background, noiseHU: noise)
-    }
-
-    /// Bodies in one slab image: mask above background, holes filled, opened.
-    static func bodies(in image: SlabImage, background: Double, noise: Double, openingMM: Double, pixelMM: Double) -> [Blob] {
-        let threshold = background + max(20, 4 * noise)
-        let mask = BinaryImage(columns: image.columns, rows: image.rows, pixels: image.pixels.map { $0 > threshold })
-        return mask.holesFilled().opened(radius: openingMM / pixelMM).components()
     }
 
     /// The most common value between −300 and 300 HU (1 HU bins, smoothed over ±5 HU).
@@ -233,8 +259,11 @@ public enum VertebraLocator {
 
 /// What one detection slab holds: its background, pixel noise, and bodies (slice, column, row).
 struct SlabFinding: Sendable {
+    struct Body: Sendable {
+        var slice, i, j, minorMM, areaMM2: Double
+    }
     var background = 0.0, noise = 0.0
-    var bodies: [(slice: Double, i: Double, j: Double)] = []
+    var bodies: [Body] = []
 }
 
 /// Per-slab results written by concurrent workers, one slot each.

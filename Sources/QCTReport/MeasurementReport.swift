@@ -124,17 +124,18 @@ public struct MeasurementReport: Codable, Sendable {
             lines.append(line)
             for m in c.mismatches { lines.append("  mismatch (allowed): \(m)") }
         }
-        var rows = [["vertebra", "nominal mg HA/cm³", "BMD mg K2HPO4/cm³", "mean HU", "median HU", "SD HU", "voxels", "slices", "ROI mm (a×b, angle)"]]
+        var rows = [["vertebra", "nominal mg HA/cm³", "BMD mg K2HPO4/cm³", "mean HU", "median HU", "SD HU", "voxels", "slices", "ROI (mask, per slice)", "cortex check"]]
         for v in vertebrae {
             if let missing = v.missing {
-                rows.append([v.name, num(v.nominal), "—", "—", "—", "—", "0", "—", missing])
+                rows.append([v.name, num(v.nominal), "—", "—", "—", "—", "0", "—", missing, "—"])
                 continue
             }
             rows.append([v.name, num(v.nominal), v.bmd.map { String(format: "%.2f", $0) } ?? "—",
                          v.meanHU.map { String(format: "%.2f", $0) } ?? "—", v.medianHU.map { String(format: "%.1f", $0) } ?? "—",
                          v.sdHU.map { String(format: "%.2f", $0) } ?? "—", "\(v.voxels)",
                          v.sliceRange.count == 2 ? "\(v.sliceRange[0])–\(v.sliceRange[1])" : "—",
-                         v.roi.map { String(format: "%.1f×%.1f, %.0f°", $0.semiAxesMM[0], $0.semiAxesMM[1], $0.angleDegrees) } ?? "—"])
+                         v.roi.map { String(format: "%.0f mm², %.0f mm in", $0.areaMM2, $0.erosionMM) } ?? "—",
+                         v.homogeneity.map { $0.pass ? "pass" : "FAIL" } ?? "—"])
         }
         lines += table(rows)
         for c in checks { lines.append("\(c.status.rawValue.uppercased().padding(toLength: 4, withPad: " ", startingAt: 0))  \(c.name): \(c.detail)") }

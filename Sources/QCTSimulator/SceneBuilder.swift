@@ -22,17 +22,29 @@ enum SceneBuilder {
         var rng = SimulationRandom(seed: request.seed &* 0x2545_F491_4F6C_DD1D ^ 0xA5A5)
         var overrides: [String: PhantomDefinition] = [:]
         var records: [SceneVariation.Phantom] = []
+        // Spines draw from their own stream, so adding anatomy leaves the rod set-ups of a seed as they were.
+        var spineRNG = SimulationRandom(seed: request.seed &* 0x9E37_79B9_7F4A_7C15 ^ 0x5EED_5B1E)
+        var spine: SpineVariation?
+        var shears: [String: [Double]] = [:]
+        var zShift = 0.0
         for placement in scene.phantoms {
-            guard let phantom = catalog.phantoms[placement.id], overrides[phantom.id] == nil,
-                  let (varied, record) = SceneVary.vary(phantom, rng: &rng) else { continue }
-            overrides[phantom.id] = varied
-            records.append(record)
+            guard let phantom = catalog.phantoms[placement.id], overrides[phantom.id] == nil else { continue }
+            if let (varied, record) = SceneVary.vary(phantom, rng: &rng) {
+                overrides[phantom.id] = varied
+                records.append(record)
+            } else if spine == nil, let (varied, record) = SceneVary.spine(phantom, rng: &spineRNG) {
+                overrides[phantom.id] = varied
+                spine = record
+                shears[phantom.id] = record.tiltDegrees.map { tanValue($0 * Double.pi / 180) }
+                // Where the slices fall on the anatomy: anywhere within one slice spacing, and a few mm more.
+                zShift = spineRNG.uniform(-3, 3)
+            }
         }
         let rotations = Dictionary(uniqueKeysWithValues: records.map { ($0.id, $0.rotationDegrees) })
         let withCouch = rng.uniform(0, 1) < 0.8
         let withPatient = scene.phantoms.count == 1 && !records.isEmpty && rng.uniform(0, 1) < 0.5
         // First placement without a shift: where the bodies and rods fall.
-        let (first, _, _) = try place(request, catalog: catalog, overrides: overrides, rotations: rotations)
+        let (first, _, _) = try place(request, catalog: catalog, overrides: overrides, rotations: rotations, shears: shears)
         let bodies = first.shapes.enumerated().filter { first.bodyIndices.contains($0.offset) }.map(\.element)
         let bottom = bodies.map(\.maxY).max() ?? 0, top = bodies.map(\.minY).min() ?? 0
         var before: [(Shape, Double)] = [], after: [(Shape, Double)] = []
@@ -45,32 +57,33 @@ enum SceneBuilder {
         if withPatient { after = SceneVary.patient(topY: top, rng: &rng) }
         // Shift so every rod stays inside the field of view, 10 mm clear of its edge.
         let half = request.pixelSpacing * Double(request.matrix) / 2
-        let rods = first.inserts.filter { $0.role == "rod" || $0.role == "plug" }
+        // (and a spine phantom's vertebrae with their posterior elements).
+        let rods = first.inserts.filter { ["rod", "plug", "vertebra", "structure"].contains($0.role) }
         var shift = [0.0, 0.0]
         if !rods.isEmpty {
             for axis in 0..<2 {
-                let lo = rods.map { $0.centerMM[axis] - ($0.halfExtentsMM.first ?? 0) }.min()!
-                let hi = rods.map { $0.centerMM[axis] + ($0.halfExtentsMM.first ?? 0) }.max()!
+                let lo = rods.map { $0.centerMM[axis] - ($0.halfExtentsMM.max() ?? 0) }.min()!
+                let hi = rods.map { $0.centerMM[axis] + ($0.halfExtentsMM.max() ?? 0) }.max()!
                 let a = -half + 10 - lo, b = half - 10 - hi
                 shift[axis] = a < b ? rng.uniform(a, b) : 0
             }
         }
         var shifted = request
-        shifted.translationMM = [request.translationMM[0] + shift[0], request.translationMM[1] + shift[1], request.translationMM[2]]
-        var (model, calibration, vertebrae) = try place(shifted, catalog: catalog, overrides: overrides, rotations: rotations)
+        shifted.translationMM = [request.translationMM[0] + shift[0], request.translationMM[1] + shift[1], request.translationMM[2] + zShift]
+        var (model, calibration, vertebrae) = try place(shifted, catalog: catalog, overrides: overrides, rotations: rotations, shears: shears)
         func placed(_ list: [(Shape, Double)]) -> [PlacedShape] {
             list.map { PlacedShape(shape: $0.0, hu: $0.1 <= -1000 ? model.airHU : $0.1 * request.profile.huGain + request.profile.huOffset, rotationDegrees: 0,
                                    translation: [shift[0], shift[1], 0]) }
         }
         model.shapes = placed(before) + model.shapes + placed(after)
         if let c = couch { couch = SceneVariation.Couch(kind: c.kind, thicknessMM: c.thicknessMM, widthMM: c.widthMM, hu: c.hu, topYMM: c.topYMM + shift[1]) }
-        let variation = SceneVariation(phantoms: records, couch: couch, patient: withPatient, translationMM: shifted.translationMM)
+        let variation = SceneVariation(phantoms: records, couch: couch, patient: withPatient, translationMM: shifted.translationMM, spine: spine)
         return (model, calibration, vertebrae, variation)
     }
 
     /// Places the scene's phantoms (varied ones from `overrides`, turned by `rotations` on top of the scene's rotation).
     static func place(_ request: SimulationRequest, catalog: PhantomCatalog, overrides: [String: PhantomDefinition] = [:],
-                      rotations: [String: Double] = [:]) throws -> (SceneModel, CalibrationTruth?, [VertebraTruth]) {
+                      rotations: [String: Double] = [:], shears: [String: [Double]] = [:]) throws -> (SceneModel, CalibrationTruth?, [VertebraTruth]) {
         guard let scene = catalog.scenes[request.scene] else {
             throw SimulationError("unknown scene \"\(request.scene)\"; known: \(catalog.scenes.keys.sorted().joined(separator: ", "))")
         }
@@ -119,7 +132,9 @@ enum SceneBuilder {
             for insert in phantom.inserts {
                 let mix = try catalog.resolve(insert.composition, insert: insert.name, certificate: certificate)
                 let hu = try scannerHU(mix) * (request.insertScale[insert.name] ?? 1)
-                let placed = PlacedShape(shape: insert.shape, hu: hu, rotationDegrees: turn, translation: origin)
+                let spinal = insert.role == .vertebra || insert.role == .structure
+                let placed = PlacedShape(shape: insert.shape, hu: hu, rotationDegrees: turn, translation: origin,
+                                         shear: spinal ? shears[phantom.id] ?? [0, 0] : [0, 0])
                 shapes.append(placed)
                 let (hx, hy) = insert.shape.halfExtents
                 let c = placed.centerPatient
@@ -179,3 +194,4 @@ import Darwin
 
 func cosValue(_ a: Double) -> Double { cos(a) }
 func sinValue(_ a: Double) -> Double { sin(a) }
+func tanValue(_ a: Double) -> Double { tan(a) }

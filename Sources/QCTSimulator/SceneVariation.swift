@@ -35,12 +35,15 @@ public struct SceneVariation: Codable, Sendable {
     public var patient: Bool
     /// Scene translation drawn so the rods stay inside the field of view, mm.
     public var translationMM: [Double]
+    /// The spine phantom's drawn anatomy, when the scene has one.
+    public var spine: SpineVariation?
 }
 
 /// Draws a `SceneVariation` and applies it to phantom definitions.
 enum SceneVary {
     /// The varied copy of a phantom with rods: radius, spacing or ring radius, order, body size.
     static func vary(_ p: PhantomDefinition, rng: inout SimulationRandom) -> (PhantomDefinition, SceneVariation.Phantom)? {
+        guard !p.inserts.contains(where: { $0.role == .vertebra }) else { return nil }
         let rods = p.inserts.indices.filter { p.inserts[$0].role == .rod || p.inserts[$0].role == .plug }
         guard rods.count >= 2, p.calibration != .none else { return nil }
         var q = p

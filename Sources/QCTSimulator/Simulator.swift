@@ -31,8 +31,11 @@ public enum Simulator {
                 .map { (interval($0.z), $0.z, $0.weight) }
         }
         var maps: [Int: [Double]] = [:]
-        for (index, z, _) in sliceWeights.flatMap({ $0 }) where maps[index] == nil {
-            maps[index] = raster.render(z: z)
+        var last: (z: Double, pixels: [Double])?
+        for (index, z, _) in sliceWeights.flatMap({ $0 }).sorted(by: { $0.1 < $1.1 }) where maps[index] == nil {
+            let image = raster.render(z: z, base: last)
+            maps[index] = image
+            last = (z, image)
         }
         try prepare(directory)
         var uidRNG = SplitMix64(seed: request.seed &* 0x9E37_79B9 ^ fnv1a(request.scene + request.profile.id) ^ UInt64(request.seriesNumber))

@@ -26,12 +26,12 @@ struct MeasureOptions: ParsableArguments {
     var calibrationAlongZ: Double?
 
     @Option(help: "Mid-vertebral slab measured, mm (slices wholly inside it, off the endplates).") var slab: Double = VertebraSearchSettings().slabMM
-    @Option(name: .customLong("roi-scale"), help: "ROI semi-axes as a fraction of the vertebral body's (shell included).")
-    var roiScale: Double = VertebraSearchSettings().roiScale
+    @Option(help: "Distance the trabecular ROI keeps from the inner surface of the cortical shell, mm.")
+    var erosion: Double = VertebraSearchSettings().erosionMM
 
     func validate() throws {
         guard slab > 0 else { throw ValidationError("--slab must be positive (mm)") }
-        guard roiScale > 0, roiScale < 1 else { throw ValidationError("--roi-scale must be between 0 and 1") }
+        guard erosion >= 0, erosion <= 10 else { throw ValidationError("--erosion must be between 0 and 10 (mm)") }
         guard maxAge >= 0 else { throw ValidationError("--max-age must not be negative (days)") }
         if let z = calibrationAlongZ, z <= 0 { throw ValidationError("--calibration-along-z must be positive (mm)") }
     }
@@ -39,7 +39,7 @@ struct MeasureOptions: ParsableArguments {
     var settings: VertebraSearchSettings {
         var s = VertebraSearchSettings()
         s.slabMM = slab
-        s.roiScale = roiScale
+        s.erosionMM = erosion
         return s
     }
 }

@@ -22,6 +22,28 @@ final class ValidationSubsetTests: XCTestCase {
     }
 }
 
+/// The spine part of `make validate` on an 8-scan subset (no precision study: the
+/// demo's is checked by RepeatVariationTests), with the same assertions: all
+/// three vertebrae found and named on varied anatomy (body sizes, shells, gaps,
+/// posterior elements, tilt, L1 at either end), every ROI homogeneous, and every
+/// noise-free twin's BMD within max(1 %, 1 mg/cm³) of truth with p95 ≤ 0.5 %.
+final class SpineValidationSubsetTests: XCTestCase {
+    func testEightVariedSpinesMeetTheValidationLimits() throws {
+        let qct = try QCTRunner.releaseQCT()
+        let repo = SimulateCommandTests.repo
+        let work = try QCTRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: work) }
+        let run = try QCTRunner.runTool("/usr/bin/env", ["python3", repo.appendingPathComponent("Scripts/validate_spine.py").path,
+                                                         qct, repo.appendingPathComponent("Phantoms").path, work.path,
+                                                         "--count", "8", "--seed", "7", "--no-precision"], timeout: 900)
+        print(run.stdout)
+        XCTAssertEqual(run.status, 0, run.stdout + run.stderr)
+        XCTAssertTrue(run.stdout.contains("all three vertebrae found on 8 of 8 scans (100.0 %); named correctly on 8 (100.0 %); ROIs homogeneous on 8"),
+                      run.stdout)
+        XCTAssertTrue(run.stdout.contains("8 passed, 0 failed"), run.stdout)
+    }
+}
+
 /// No NaN or infinity in any output: every command's `--json` on degenerate
 /// input goes through a strict JSON parser (one that refuses NaN and Infinity).
 final class StrictJSONTests: XCTestCase {
