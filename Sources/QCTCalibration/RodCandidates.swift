@@ -103,9 +103,10 @@ enum RodCandidateFinder {
                             guard let b = box(i0, j0, i1, j1), b.body * 10 >= b.area * 9 || b.body * 10 <= b.area else { return nil }
                             return ((b.sum - 1000 * Double(b.area - b.body)) / Double(b.area), b.area)
                         }
-                        /// A ring side counts the phantom only: a rod near the face of a thin pad still has pad around it.
+                        /// A ring arm counts only when it lies in the phantom (90 % of it or more): an arm across the face
+                        /// of a thin pad would read the face's partial volume; the arms beside the rod, in the pad, remain.
                         @Sendable @inline(__always) func sideMean(_ i0: Int, _ j0: Int, _ i1: Int, _ j1: Int) -> (Double, Int)? {
-                            guard let b = box(i0, j0, i1, j1), b.body * 4 >= b.area else { return nil }
+                            guard let b = box(i0, j0, i1, j1), b.body * 10 >= b.area * 9 else { return nil }
                             return (b.sum / Double(b.body), b.area)
                         }
                         let fullSide = (b - c + 1) * (2 * c - 1)

@@ -124,3 +124,41 @@ final class SimulatorTests: XCTestCase {
         XCTAssertEqual(acc.result.sd, 15, accuracy: 4.5, "SD over \(acc.result.count) voxels")
     }
 }
+
+/// `--vary` on a spine phantom draws anatomy within the documented ranges, records it,
+/// and writes the drawn vertebrae into truth (positions along z follow feet-first).
+final class SpineVariationTests: XCTestCase {
+    func testVariedSpinesStayInTheirRangesAndTruthFollowsThem() throws {
+        let catalog = PhantomCatalog.load(directories: [CatalogTests.phantoms])
+        var feetFirst = 0
+        for seed in 1...12 {
+            var r = SimulationRequest(scene: "esp-on-pad", profile: try XCTUnwrap(catalog.scanners["QCT1"]))
+            r.seed = UInt64(seed)
+            r.vary = true
+            r.matrix = 100
+            r.pixelSpacingMM = 5
+            r.slices = 2
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("qct-spine-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let truth = try Simulator.run(r, catalog: catalog, directory: dir.path)
+            let spine = try XCTUnwrap(truth.variation?.spine, "seed \(seed)")
+            XCTAssertTrue((15...30).contains(spine.bodySemiAxesMM[0]) && (15...spine.bodySemiAxesMM[0]).contains(spine.bodySemiAxesMM[1]))
+            XCTAssertTrue((0.5...3).contains(spine.shellMM))
+            XCTAssertTrue((3...15).contains(spine.gapMM))
+            XCTAssertTrue(spine.tiltDegrees.allSatisfy { abs($0) <= 10 })
+            let bodies = truth.inserts.filter { $0.role == "vertebra" }
+            XCTAssertEqual(bodies.map(\.name), ["L1", "L2", "L3"])
+            for b in bodies {
+                XCTAssertEqual(b.halfExtentsMM[0], spine.bodySemiAxesMM[0], accuracy: 1e-9)
+                XCTAssertEqual(b.zRangeMM[1] - b.zRangeMM[0], spine.bodyHeightMM - 2 * spine.shellMM, accuracy: 1e-9)
+            }
+            // Posterior elements: four per vertebra, plus the cortical shell.
+            XCTAssertEqual(truth.inserts.filter { $0.role == "structure" }.count, 15)
+            let z = bodies.map { ($0.zRangeMM[0] + $0.zRangeMM[1]) / 2 }
+            XCTAssertEqual(z[0] > z[2], spine.feetFirst, "seed \(seed): L1 at the +z end only feet-first")
+            XCTAssertEqual(z[1] - z[0], (spine.feetFirst ? -1 : 1) * (spine.bodyHeightMM + spine.gapMM), accuracy: 1e-6)
+            feetFirst += spine.feetFirst ? 1 : 0
+        }
+        XCTAssertTrue((1...11).contains(feetFirst), "both orders drawn over 12 seeds")
+    }
+}
