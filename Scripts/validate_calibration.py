@@ -17,7 +17,8 @@ nothing dithers the integer storage), is the analysis' own (ROI placement,
 partial volume, identity); the noisy scan's error adds what the
 image noise in each rod's ROI predicts, which is computed here from the ROI
 SDs and voxel counts (blurred white noise: SE = SD / sqrt(N) * sqrt(4 pi s^2),
-s the kernel's Gaussian sigma in pixels, at least 1) and propagated through
+s the kernel's Gaussian sigma in pixels, at least 1; plus, at very low noise,
+the bias whole-HU storage leaves, exp(-2 pi^2 SD^2) / (pi sqrt 2) HU) and propagated through
 the fit (numerically, with this script's own fits). The noisy error must stay
 within 4 of those standard errors.
 
@@ -69,7 +70,11 @@ def predicted_se(result, blur_mm, pixel_mm, hu=100):
         r["hu"] += 1.0
         d = bmd_at(hu, rods, result["method"]) - base
         r["hu"] -= 1.0
-        var += (d * r["sd"] / math.sqrt(r["n"]) * factor) ** 2
+        # Whole-HU storage: with pixel noise SD s the rounding leaves the mean biased by up to
+        # (1/pi) exp(-2 pi^2 s^2) HU (the first Fourier term of the rounding error; RMS over the
+        # true value's fraction: that / sqrt 2), which averaging does not remove.
+        quantisation = math.exp(-2 * math.pi ** 2 * r["sd"] ** 2) / math.pi / math.sqrt(2)
+        var += d ** 2 * ((r["sd"] / math.sqrt(r["n"]) * factor) ** 2 + quantisation ** 2)
     return 100 * math.sqrt(var) / abs(base)
 
 def calibrate(qct, series, phantom, phantoms):

@@ -49,10 +49,7 @@ struct Calibrate: ParsableCommand {
         }
         let read = SeriesReader.read(paths: [series], progress: ProgressBar(label: "reading").update)
         for r in read.rejected { printError("refused: \(r.path): \(r.reason)") }
-        guard let (_, info, volume) = read.largestSeries() else {
-            printError("\(series): no usable CT series")
-            throw ExitCode(ReadExit.nothingUsable)
-        }
+        let (info, volume) = try largestCTSeries(read, path: series)
         var settings = RodSearchSettings()
         settings.roiInsetMM = roiInset
         settings.trimEndsMM = trimEnds
@@ -70,12 +67,10 @@ struct Calibrate: ParsableCommand {
         let report = CalibrationReport(result: result, series: info)
         if json { print(try report.jsonString()) } else { print(report.text()) }
         if let overlay {
-            do { try OverlayWriter.write(volume: volume, rods: result.rods, to: overlay) } catch {
-                printError("\(overlay): \(error)")
-            }
+            try OutputFile.write(overlay) { try OverlayWriter.write(volume: volume, rods: result.rods, to: overlay) }
         }
         if let save {
-            do { try report.save(to: save) } catch { printError("\(save): \(error)") }
+            try OutputFile.write(save) { try report.save(to: save) }
         }
         switch result.status {
         case .pass: return

@@ -36,12 +36,7 @@ struct Export: ParsableCommand {
         if candidates > 1 {
             printError("note: \(candidates) series found; exporting the largest (\(chosen.seriesInstanceUID)); choose with --series")
         }
-        do {
-            try VolumeWriter.write(volume, to: out)
-        } catch {
-            printError("\(out): \(error)")
-            throw ExitCode(ReadExit.nothingUsable)
-        }
+        try OutputFile.write(out, announce: false) { try VolumeWriter.write(volume, to: out) }
         let g = volume.geometry
         print("wrote \(out): \(g.columns)x\(g.rows)x\(g.slices) voxels, \(num(g.columnSpacing))x\(num(g.rowSpacing))x\(num(g.sliceSpacing)) mm")
         for p in chosen.problems { print("  \(p)") }

@@ -34,10 +34,7 @@ struct Measure: ParsableCommand {
         let pipeline = try SpinePipeline(options)
         let read = SeriesReader.read(paths: [series], progress: ProgressBar(label: "reading").update)
         for r in read.rejected { printError("refused: \(r.path): \(r.reason)") }
-        guard let (_, info, volume) = read.largestSeries() else {
-            printError("\(series): no usable CT series")
-            throw ExitCode(ReadExit.nothingUsable)
-        }
+        let (info, volume) = try largestCTSeries(read, path: series)
         let report: MeasurementReport
         do { report = try pipeline.measure(volume, series: info, path: series) } catch {
             printError("refused: \(error)")
@@ -47,7 +44,7 @@ struct Measure: ParsableCommand {
         let text = try jsonString(report)
         print(json ? text : report.text())
         if let save {
-            do { try Data(text.utf8).write(to: URL(fileURLWithPath: save), options: .atomic) } catch { printError("\(save): \(error)") }
+            try OutputFile.write(text, to: save)
         }
         if let overlay {
             let rods = OverlayShape.rods(used?.source == "same scan" ? used?.rods ?? [] : [])
@@ -59,10 +56,10 @@ struct Measure: ParsableCommand {
                                          warning: false)
                 return ((v.sliceRange[0] + v.sliceRange[1]) / 2, [shape] + rods)
             }
-            do {
+            try OutputFile.write(overlay) {
                 try OverlayWriter.write(volume: volume, panels: panels.isEmpty ? [(volume.geometry.slices / 2, rods)] : panels,
                                         title: "qct measure: trabecular ROIs on each vertebra's middle slice", to: overlay)
-            } catch { printError("\(overlay): \(error)") }
+            }
         }
         switch CalibrationCheck.Status(rawValue: report.status) ?? .fail {
         case .pass: return

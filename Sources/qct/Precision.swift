@@ -27,7 +27,6 @@ struct Precision: ParsableCommand {
         if let path = study.csv { try StudyInputs.write(StudyText.precisionCSV(result), to: path) }
         if let path = study.html {
             try StudyInputs.write(HTMLReport.render(result, comparison: nil, generated: isoNow()), to: path)
-            printError("wrote \(path)")
         }
     }
 }
@@ -65,7 +64,6 @@ struct Compare: ParsableCommand {
         if let path = study.csv { try StudyInputs.write(StudyText.comparisonCSV(comparison), to: path) }
         if let path = study.html {
             try StudyInputs.write(HTMLReport.render(precision, comparison: comparison, generated: isoNow()), to: path)
-            printError("wrote \(path)")
         }
     }
 }

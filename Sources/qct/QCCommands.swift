@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import QCTCore
 import QCTReport
 import QCTStatistics
 import QCTStorage
@@ -45,6 +46,12 @@ struct QCBaselineCommand: ParsableCommand {
     @Option(help: "First day, YYYY-MM-DD (or an ISO date-time).") var from: String
     @Option(help: "Last day, YYYY-MM-DD (inclusive).") var to: String
 
+    func validate() throws {
+        for (flag, value) in [("--from", from), ("--to", to)] where ISODateTime.normalised(value) == nil {
+            throw ValidationError("\(flag) \(value): not an ISO 8601 date; expected \(ISODateTime.expected)")
+        }
+    }
+
     func run() throws {
         let store = try database.open()
         let made = try storeCall { () throws(QCStoreError) in try store.setBaseline(scanner: scanner, from: from, to: to) }
@@ -64,13 +71,20 @@ struct QCEventCommand: ParsableCommand {
 
     @OptionGroup var database: DatabaseOption
     @Option(help: "Scanner (station name or device serial number).") var scanner: String
-    @Option(help: "When, ISO 8601 (default: now).") var at: String?
+    @Option(help: "When, ISO 8601: YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS] (default: now).") var at: String?
     @Option(name: .customLong("baseline-size"), help: "Scans forming the new baseline.") var baselineSize: Int = 15
     @Argument(help: "What was done.") var description: String
 
+    func validate() throws {
+        if let at, ISODateTime.normalised(at) == nil {
+            throw ValidationError("--at \(at): not an ISO 8601 date; expected \(ISODateTime.expected)")
+        }
+        guard baselineSize >= 2 else { throw ValidationError("--baseline-size must be at least 2 scans") }
+    }
+
     func run() throws {
         let store = try database.open()
-        let when = at ?? String(ISO8601DateFormatter().string(from: Date()).prefix(19))
+        let when = at.flatMap(ISODateTime.normalised) ?? String(ISO8601DateFormatter().string(from: Date()).prefix(19))
         let (event, scopes) = try storeCall { () throws(QCStoreError) in
             try store.addEvent(scanner: scanner, at: when, description: description, baselineSize: baselineSize)
         }
@@ -109,7 +123,7 @@ struct QCChart: ParsableCommand {
         } else {
             text = LeveyJenningsChart.svg(title: title, unit: unit, points: lj, events: events.map { ($0.at, $0.description) })
         }
-        try StudyInputs.write(text, to: out)
+        try StudyInputs.write(text, to: out, announce: false)
         let flagged = points.filter { $0.state == "out of control" }.count
         print("wrote \(out): \(points.count) values, \(flagged) out of control, \(events.count) service event(s)")
     }

@@ -45,6 +45,10 @@ struct QCRecord: ParsableCommand {
         }
         for s in ordered {
             let folder = StudyInputs.commonFolder(s.filePaths)
+            guard isCT(s) else {
+                printError("refused: " + notCT(s, path: folder))
+                continue
+            }
             let read = SeriesReader.read(paths: s.filePaths)
             guard let (_, info, volume) = read.largestSeries() else {
                 printError("refused: \(folder): series could not be loaded")

@@ -46,17 +46,17 @@ struct Simulate: ParsableCommand {
     @Option(help: "Number of slices.") var slices: Int = 120
     @Option(help: "Slice thickness, mm.") var thickness: Double = 1
     @Option(help: "Distance between slice centres, mm.") var spacing: Double = 1
-    @Option(name: .customLong("z-center"), help: "Patient z of the middle slice, mm.") var zCenter: Double = 0
-    @Option(help: "Scene translation x,y,z, mm.") var translate: String = "0,0,0"
-    @Option(help: "Scene rotation about the patient z axis, degrees.") var rotate: Double = 0
+    @Option(name: .customLong("z-center"), parsing: .unconditional, help: "Patient z of the middle slice, mm.") var zCenter: Double = 0
+    @Option(parsing: .unconditional, help: "Scene translation x,y,z, mm.") var translate: String = "0,0,0"
+    @Option(parsing: .unconditional, help: "Scene rotation about the patient z axis, degrees.") var rotate: Double = 0
     @Option(help: "Noise SD after the kernel, HU (default: the profile's, scaled by mAs).") var noise: Double?
     @Option(help: "In-plane blur FWHM, mm (default: the profile's).") var blur: Double?
     @Option(help: "Sub-samples per pixel edge at boundaries (partial volume).") var supersample: Int = 4
     @Option(help: "CT-number gain (overrides the profile's): HU × gain + offset.") var gain: Double?
-    @Option(help: "CT-number offset, HU (overrides the profile's).") var offset: Double?
+    @Option(parsing: .unconditional, help: "CT-number offset, HU (overrides the profile's).") var offset: Double?
     @Option(name: .customLong("insert-scale"), help: "Scale one insert's CT number, as INSERT=FACTOR (repeatable; e.g. a rod whose response drifts).")
     var insertScale: [String] = []
-    @Option(name: .customLong("gain-gradient"), help: "CT-number gain change along z, % per 100 mm (HU × (1 + g·z)).")
+    @Option(name: .customLong("gain-gradient"), parsing: .unconditional, help: "CT-number gain change along z, % per 100 mm (HU × (1 + g·z)).")
     var gainGradient: Double = 0
     @Option(help: "Acquisition date and time, YYYYMMDDHHMMSS.") var acquired: String = "20260101080000"
     @Option(help: "Number of scans.") var `repeat`: Int = 1

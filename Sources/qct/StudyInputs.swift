@@ -70,6 +70,10 @@ enum StudyInputs {
                 continue
             }
             seen.insert(s.seriesInstanceUID)
+            guard isCT(s) else {
+                printError("refused: " + notCT(s, path: folder))
+                continue
+            }
             let read = SeriesReader.read(paths: s.filePaths)
             guard let (_, info, volume) = read.largestSeries() else {
                 printError("refused: \(folder): series \(s.seriesInstanceUID) could not be loaded")
@@ -84,9 +88,7 @@ enum StudyInputs {
                     let name = "\(scannerLabel(report.scanner))-\(report.series.seriesInstanceUID.suffix(12)).json"
                         .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: " ", with: "_")
                     source = (saveTo as NSString).appendingPathComponent(name)
-                    do { try Data(try jsonString(report).utf8).write(to: URL(fileURLWithPath: source), options: .atomic) } catch {
-                        printError("\(source): \(error)")
-                    }
+                    try OutputFile.write(try jsonString(report), to: source, announce: false)
                 }
                 out.append(StudyInput(source: source, report: report))
             } catch {
@@ -125,12 +127,9 @@ enum StudyInputs {
         return joined.isEmpty ? "/" : joined
     }
 
-    /// Writes `text` to a file, or to standard output for "-".
-    static func write(_ text: String, to path: String) throws {
+    /// Writes `text` to a file (announced as `wrote FILE`; a failure is one line and exit 2), or to standard output for "-".
+    static func write(_ text: String, to path: String, announce: Bool = true) throws {
         if path == "-" { print(text, terminator: text.hasSuffix("\n") ? "" : "\n"); return }
-        do { try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
-            printError("\(path): \(error)")
-            throw ExitCode(ReadExit.nothingUsable)
-        }
+        try OutputFile.write(text, to: path, announce: announce)
     }
 }

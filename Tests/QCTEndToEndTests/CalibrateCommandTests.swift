@@ -148,6 +148,19 @@ final class CalibrateCommandTests: XCTestCase {
         }
     }
 
+    /// An MR image (pydicom's MR_small) is refused by every command that needs CT, with one line naming it.
+    func testOtherModalitiesAreRefused() throws {
+        let qct = try releaseQCT()
+        let phantoms = Self.repo.appendingPathComponent("Phantoms").path
+        let mr = QCTRunner.fixtures.appendingPathComponent("dicom/pydicom/MR_small.dcm").path
+        for args in [["calibrate", mr, "--phantom", "mindways-model3-ct"], ["measure", mr, "--esp"]] {
+            let r = try QCTRunner.runTool(qct, args + ["--phantoms", phantoms])
+            XCTAssertEqual(r.status, 2, "\(args[0]): \(r.stderr)")
+            XCTAssertEqual(r.stderr.split(separator: "\n").map(String.init), ["\(mr): modality MR, not CT"], args[0])
+            XCTAssertTrue(r.stdout.isEmpty, r.stdout)
+        }
+    }
+
     func testNoPhantomBadIdAndManualROIs() throws {
         let qct = try releaseQCT()
         let phantoms = Self.repo.appendingPathComponent("Phantoms").path

@@ -136,6 +136,13 @@ final class QCCommandTests: XCTestCase {
         XCTAssertTrue(status.stdout.contains("1_3s"), status.stdout)
         // Judgements before a service event stay; a new baseline starts after it.
         let before = try QCTRunner.runTool(qct, ["qc", "export", "--db", db.path]).stdout
+        // A date that is not ISO 8601 is refused with the expected form, and nothing is stored.
+        for bad in ["25/02/2026", "next tuesday", "2026-13-45"] {
+            let refused = try QCTRunner.runTool(qct, ["qc", "event", "--db", db.path, "--scanner", "QCT1", "--at", bad, "tube replaced"])
+            XCTAssertNotEqual(refused.status, 0, bad)
+            XCTAssertTrue(refused.stderr.contains("--at \(bad): not an ISO 8601 date; expected YYYY-MM-DD"), refused.stderr)
+        }
+        XCTAssertEqual(try QCTRunner.runTool(qct, ["qc", "export", "--db", db.path]).stdout, before, "nothing stored by refused events")
         let event = try QCTRunner.runTool(qct, ["qc", "event", "--db", db.path, "--scanner", "QCT1", "--at", "2026-04-10T12:00:00", "tube replaced"])
         XCTAssertEqual(event.status, 0, event.stderr)
         let next = try record(dayDirs(root, 41...41), db: db)

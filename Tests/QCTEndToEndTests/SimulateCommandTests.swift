@@ -103,4 +103,20 @@ final class SimulateCommandTests: XCTestCase {
         XCTAssertEqual(b.status, 2)
         XCTAssertTrue(b.stderr.contains("unknown scanner profile"), b.stderr)
     }
+
+    /// Negative numbers are values, not options: `--offset -2.3`, `--translate -5,0,0`.
+    func testNegativeNumbersWorkAsOptionValues() throws {
+        let out = root.appendingPathComponent("negative")
+        let r = try QCTRunner.run(["simulate", "pad", "--out", out.path, "--phantoms", phantoms, "--matrix", "64", "--pixel-spacing", "8",
+                                   "--slices", "1", "--noise", "0", "--offset", "-2.3", "--translate", "-5,0,0", "--rotate", "-3",
+                                   "--z-center", "-10"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let truth = try QCTRunner.json(try String(contentsOf: out.appendingPathComponent("truth.json"), encoding: .utf8))
+        let scanner = try XCTUnwrap(truth["scanner"] as? [String: Any])
+        XCTAssertEqual(scanner["huOffset"] as? Double, -2.3)
+        let geometry = try XCTUnwrap(truth["geometry"] as? [String: Any])
+        XCTAssertEqual((geometry["translationMM"] as? [Double])?.first, -5)
+        XCTAssertEqual(geometry["rotationDegrees"] as? Double, -3)
+        XCTAssertEqual(geometry["firstSliceZMM"] as? Double, -10)
+    }
 }
