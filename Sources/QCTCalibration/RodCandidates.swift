@@ -155,10 +155,12 @@ enum RodCandidateFinder {
                     for di in -window...window where di != 0 || dj != 0 {
                         let ii = i + di
                         guard ii >= 0, ii < cols else { continue }
-                        // A neighbour suppresses only within its own scale too: a strong small blob
-                        // (an air gap beside a thin pad) does not hide a larger rod a few mm away.
+                        // A neighbour suppresses only within its own scale too, and only when it is of the same
+                        // kind (bright or dark): a strong small blob or a dark gap between a pad and a couch does
+                        // not hide a bright rod a few mm away.
                         let theirs = max(2, Int(scales[Int(bestScale[jj * cols + ii])].rounded()))
                         if abs(di) > theirs || abs(dj) > theirs { continue }
+                        if (best[jj * cols + ii] > 0) != (k > 0) { continue }
                         let o = abs(best[jj * cols + ii])
                         if o > abs(best[idx]) || (o == abs(best[idx]) && (dj < 0 || (dj == 0 && di < 0))) {
                             isPeak = false

@@ -19,11 +19,24 @@ public final class QCDatabase: Sendable {
 
     /// Opens (creating if needed) the database at `path`. A file that is not
     /// SQLite, or an SQLite database of another application, is refused and
-    /// left untouched.
-    public init(path: String) throws(QCStoreError) {
+    /// left untouched. With `readOnly`, a missing file is refused (nothing is
+    /// created) and the file is opened for reading only, so that someone who
+    /// may only read it (an auditor) can.
+    public init(path: String, readOnly: Bool = false) throws(QCStoreError) {
         self.path = path
         let fm = FileManager.default
         let exists = fm.fileExists(atPath: path)
+        if readOnly {
+            guard exists else { throw QCStoreError("\(path): no QC database there (qct qc record creates one)") }
+            try Self.checkForeign(path)
+            var config = Configuration()
+            config.readonly = true
+            config.busyMode = .timeout(60)
+            do { queue = try DatabaseQueue(path: path, configuration: config) } catch {
+                throw QCStoreError("\(path): \(Self.describe(error))")
+            }
+            return
+        }
         let size = (try? fm.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         if exists && size > 0 {
             try Self.checkForeign(path)

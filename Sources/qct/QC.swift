@@ -17,11 +17,17 @@ struct DatabaseOption: ParsableArguments {
     var path: String { db ?? QCDatabase.defaultPath() }
 
     /// Opens the database; an unusable file gets one line and exit 2, and is left untouched.
-    func open() throws -> QCDatabase {
-        do { return try QCDatabase(path: path) } catch {
+    /// `readOnly`: a missing database is refused and nothing is created (status, chart, export).
+    /// A database created here is announced.
+    func open(readOnly: Bool = false) throws -> QCDatabase {
+        let existed = FileManager.default.fileExists(atPath: path)
+        let store: QCDatabase
+        do { store = try QCDatabase(path: path, readOnly: readOnly) } catch {
             printError("refused: \(error)")
             throw ExitCode(ReadExit.nothingUsable)
         }
+        if !existed { printError("created new QC database \(path)") }
+        return store
     }
 }
 

@@ -15,7 +15,7 @@ struct QCStatus: ParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
-        let store = try database.open()
+        let store = try database.open(readOnly: true)
         let latest = try storeCall { () throws(QCStoreError) in try store.latestResults() }
         guard !latest.isEmpty else {
             printError("\(store.path): no results recorded yet")
@@ -103,7 +103,7 @@ struct QCChart: ParsableCommand {
     @Option(help: "Output file (.svg or .html).") var out: String
 
     func run() throws {
-        let store = try database.open()
+        let store = try database.open(readOnly: true)
         let points = try storeCall { () throws(QCStoreError) in try store.points(scanner: scanner, metric: metric) }
         guard !points.isEmpty else {
             let names = (try? store.metricNames(scanner: scanner)) ?? []
@@ -139,7 +139,7 @@ struct QCExport: ParsableCommand {
     @Option(help: "Only this scanner.") var scanner: String?
 
     func run() throws {
-        let store = try database.open()
+        let store = try database.open(readOnly: true)
         let points = try storeCall { () throws(QCStoreError) in try store.points(scanner: scanner) }
         var lines = ["scanner,device_serial,acquired,series_instance_uid,phantom,kind,protocol,metric,value,unit,baseline_id,target,sd,z,metric_state,rules_fired,result_state,certificate,analysis_version"]
         for p in points {

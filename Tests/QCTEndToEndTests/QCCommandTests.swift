@@ -121,7 +121,9 @@ final class QCCommandTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: work) }
         let db = work.appendingPathComponent("qc.sqlite")
         let qct = try QCTRunner.releaseQCT()
-        XCTAssertNotEqual(try record(dayDirs(root, 1...20), db: db).status, 2)
+        let created = try record(dayDirs(root, 1...20), db: db)
+        XCTAssertNotEqual(created.status, 2)
+        XCTAssertTrue(created.stderr.contains("created new QC database \(db.path)"), created.stderr)
         let again = try record(dayDirs(root, 20...20), db: db)
         XCTAssertTrue(again.stdout.contains("already recorded"), again.stdout)
         XCTAssertEqual(try QCTRunner.runTool(qct, ["qc", "export", "--db", db.path]).stdout.split(separator: "\n").count, 1 + 20 * 8)
@@ -153,7 +155,15 @@ final class QCCommandTests: XCTestCase {
         let b = try QCTRunner.runTool(qct, ["qc", "baseline", "--db", db.path, "--scanner", "QCT1", "--from", "2026-03-01", "--to", "2026-03-20"])
         XCTAssertEqual(b.status, 0, b.stderr)
         XCTAssertTrue(b.stdout.contains("20 results"), b.stdout)
-        XCTAssertEqual(try QCTRunner.runTool(qct, ["qc", "status", "--db", work.appendingPathComponent("none.sqlite").path]).status, 2)
+        // Reading commands refuse a missing database and create nothing.
+        let none = work.appendingPathComponent("none.sqlite").path
+        for args in [["qc", "status", "--db", none], ["qc", "export", "--db", none],
+                     ["qc", "chart", "--db", none, "--scanner", "QCT1", "--metric", "sigmaCT", "--out", work.appendingPathComponent("c.svg").path]] {
+            let r = try QCTRunner.runTool(qct, args)
+            XCTAssertEqual(r.status, 2, args[1])
+            XCTAssertTrue(r.stderr.contains("no QC database there"), r.stderr)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: none), args[1])
+        }
     }
 
     func testKilledConcurrentAndForeignDatabases() throws {
