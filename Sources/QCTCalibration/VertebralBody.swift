@@ -6,9 +6,9 @@ import Foundation
 /// margin. The cortical shell encloses the trabecular body whatever its
 /// density, so holes in the bone mask are filled — except holes that hold
 /// the surrounding material: the spinal canal, enclosed by the body, the
-/// pedicles and the lamina. Opening by a disc wider than any posterior
-/// element (pedicles, lamina, spinous process: 4–12 mm in adult lumbar
-/// vertebrae, Panjabi et al., Spine 1992) then leaves the body alone.
+/// pedicles and the lamina. Opening by a disc wider than the posterior
+/// elements (pedicles about 7–11 mm wide at L1–L3, laminae and spinous
+/// processes thinner; Panjabi et al., Spine 1992) then leaves the body alone.
 /// Inside it, the shell is what lies above the level half-way between the
 /// trabecular core and the shell's peak; the trabecular interior is the
 /// region the shell encloses around the core, and the ROI is that interior
@@ -64,7 +64,7 @@ enum VertebralBody {
         let columns = body.columns, rows = body.rows
         guard let blob = body.components().max(by: { $0.area < $1.area }) else { return nil }
         let minor = blob.ellipse.b
-        // Core: the body eroded to 40 % of its minor semi-axis; rim: the outer 3.5 mm.
+        // Core: the body eroded to 40 % of its minor semi-axis.
         let core = body.eroded(radius: 0.6 * minor)
         var coreValues: [Double] = []
         var coreBlob = Blob()
@@ -96,7 +96,8 @@ enum VertebralBody {
         peaks.sort()
         let shellHU = peaks[peaks.count / 2]
         let level = coreHU + max(0.5 * (shellHU - coreHU), 3 * noise)
-        // The shell: body pixels at or above the level, closed by one pixel so noise leaves no gap in it.
+        // The shell: body pixels at or above the level, widened by 1.5 pixels so noise leaves no gap in it
+        // (the ROI thus keeps `erosionMM` plus about a pixel from the shell's half-height contour).
         // The interior: what it encloses and the core reaches (the canal, also enclosed, is not reached).
         let shell = BinaryImage(columns: columns, rows: rows, pixels: pixels.indices.map { body.pixels[$0] && pixels[$0] >= level })
             .dilated(radius: 1.5)
