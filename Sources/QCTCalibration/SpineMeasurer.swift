@@ -231,9 +231,11 @@ public enum SpineMeasurer {
                                             : "ROI HU does not rise with nominal density between " + broken.map { "\($0.0.name)/\($0.1.name)" }.joined(separator: ", ")))
         }
         let mixed = measured.filter { $0.homogeneity?.pass == false }
-        out.append(CalibrationCheck(name: "ROI homogeneity", status: mixed.isEmpty ? .pass : .fail,
-                                    detail: mixed.isEmpty ? "every ROI holds trabecular bone only (SD and mean − median within limits)"
-                                        : mixed.map { "\($0.name): \($0.homogeneity?.reason ?? "")" }.joined(separator: "; ")))
+        if !measured.isEmpty {
+            out.append(CalibrationCheck(name: "ROI homogeneity", status: mixed.isEmpty ? .pass : .fail,
+                                        detail: mixed.isEmpty ? "every ROI holds trabecular bone only (SD and mean − median within limits)"
+                                            : mixed.map { "\($0.name): \($0.homogeneity?.reason ?? "")" }.joined(separator: "; ")))
+        }
         let small = measured.filter { $0.voxels < 200 }
         if !small.isEmpty {
             out.append(CalibrationCheck(name: "ROI size", status: .warn,
