@@ -71,8 +71,7 @@ public struct SpineSearch: Sendable {
 /// 1. In slabs of a few mm: vertebral bodies by their anatomy
 ///    (`VertebralBody.bodyMask`: bone above the background, the shell's
 ///    interior filled but not the canal, posterior elements opened off),
-///    kept when size and shape fit a vertebral body and a cortical shell
-///    shows (its rim brighter than its core: a calibration rod is uniform).
+///    kept when size and shape fit a vertebral body.
 /// 2. Bodies that follow one another along z, allowing a tilt of up to
 ///    15°, form the spine column; its centre at every slice comes from a
 ///    local line through the bodies near that slice.
@@ -105,9 +104,8 @@ public enum VertebraLocator {
             f.noise = noise * Double(bin) * Double(range.count).squareRoot()
             let mask = VertebralBody.bodyMask(image.pixels, columns: image.columns, rows: image.rows, background: f.background,
                                               noise: noise, openingMM: settings.posteriorOpeningMM, pixelMM: binMM).opened
-            let (labels, blobs) = mask.labelled()
-            let shelled = VertebralBody.shelled(image.pixels, mask: mask, labels: labels, count: blobs.count, noise: noise, pixelMM: binMM)
-            for b in VertebralBody.plausible(blobs, pixelMM: binMM) where shelled[b] {
+            let blobs = mask.components()
+            for b in VertebralBody.plausible(blobs, pixelMM: binMM) {
                 let c = blobs[b].centroid
                 f.bodies.append(SlabFinding.Body(slice: Double(range.lowerBound + range.upperBound) / 2,
                                                  i: (c.i + 0.5) * Double(bin) - 0.5, j: (c.j + 0.5) * Double(bin) - 0.5,

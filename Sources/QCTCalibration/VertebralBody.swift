@@ -42,24 +42,6 @@ enum VertebralBody {
         }
     }
 
-    /// Per component of `mask` (by `labels`): whether it has a cortical shell — its outer 2 mm
-    /// brighter than its core (deeper than 5 mm) by max(15 HU, 3 noise SDs). A vertebral body's shell
-    /// lifts its rim even at 0.5 mm under partial volume; a uniform rod's rim only falls to its surround.
-    static func shelled(_ pixels: [Double], mask: BinaryImage, labels: [Int32], count: Int, noise: Double, pixelMM: Double) -> [Bool] {
-        let inner = mask.eroded(radius: max(1, 2 / pixelMM))
-        let core = mask.eroded(radius: max(2, 5 / pixelMM))
-        var rim = [Double](repeating: 0, count: count), rimN = [Double](repeating: 0, count: count)
-        var mid = [Double](repeating: 0, count: count), midN = [Double](repeating: 0, count: count)
-        for p in labels.indices where labels[p] >= 0 {
-            let l = Int(labels[p])
-            if !inner.pixels[p] { rim[l] += pixels[p]; rimN[l] += 1 }
-            if core.pixels[p] { mid[l] += pixels[p]; midN[l] += 1 }
-        }
-        return (0..<count).map { l in
-            rimN[l] > 0 && midN[l] > 0 && rim[l] / rimN[l] - mid[l] / midN[l] >= max(15, 3 * noise)
-        }
-    }
-
     /// One opened component given back what the opening shaved off its outline (tips of a long
     /// body, the shell's outer blur): the filled bone within `openingMM` + 1 pixel of it. The stubs of
     /// posterior elements that come back are cortical and join the shell.
