@@ -49,27 +49,7 @@ struct BinaryImage: Sendable {
     }
 
     /// 4-connected components with area and second moments (pixel units).
-    func components() -> [Blob] {
-        var label = [Int32](repeating: -1, count: pixels.count)
-        var blobs: [Blob] = []
-        var stack: [Int] = []
-        for start in pixels.indices where pixels[start] && label[start] < 0 {
-            var blob = Blob()
-            label[start] = Int32(blobs.count)
-            stack.append(start)
-            while let p = stack.popLast() {
-                let i = p % columns, j = p / columns
-                blob.add(i: Double(i), j: Double(j))
-                for q in [i > 0 ? p - 1 : -1, i < columns - 1 ? p + 1 : -1, j > 0 ? p - columns : -1, j < rows - 1 ? p + columns : -1]
-                where q >= 0 && pixels[q] && label[q] < 0 {
-                    label[q] = Int32(blobs.count)
-                    stack.append(q)
-                }
-            }
-            blobs.append(blob)
-        }
-        return blobs
-    }
+    func components() -> [Blob] { labelled().1 }
 
     /// Squared distance (pixels²) from every pixel to the nearest `true` of
     /// `sites` (Felzenszwalb & Huttenlocher, Theory of Computing 2012: lower
