@@ -57,44 +57,54 @@ struct BinaryImage: Sendable {
     static func squaredDistance(to sites: [Bool], columns: Int, rows: Int) -> [Double] {
         let inf = 1e20
         var d = sites.map { $0 ? 0.0 : inf }
-        var f = [Double](repeating: 0, count: max(columns, rows))
-        var out = f
-        func pass(count n: Int) {
-            var v = [Int](repeating: 0, count: n)
-            var z = [Double](repeating: 0, count: n + 1)
-            var k = 0
-            v[0] = 0
-            z[0] = -inf
-            z[1] = inf
-            if n > 1 {
-                for q in 1..<n {
-                    var s = ((f[q] + Double(q * q)) - (f[v[k]] + Double(v[k] * v[k]))) / Double(2 * q - 2 * v[k])
-                    while s <= z[k] {
-                        k -= 1
-                        s = ((f[q] + Double(q * q)) - (f[v[k]] + Double(v[k] * v[k]))) / Double(2 * q - 2 * v[k])
+        let m = max(columns, rows)
+        // Scratch for one line: its values, the envelope's parabolas and their boundaries, the result.
+        var f = [Double](repeating: 0, count: m), out = [Double](repeating: 0, count: m)
+        var v = [Int](repeating: 0, count: m), z = [Double](repeating: 0, count: m + 1)
+        f.withUnsafeMutableBufferPointer { f in
+          out.withUnsafeMutableBufferPointer { out in
+            v.withUnsafeMutableBufferPointer { v in
+              z.withUnsafeMutableBufferPointer { z in
+                d.withUnsafeMutableBufferPointer { d in
+                    func pass(count n: Int) {
+                        var k = 0
+                        v[0] = 0
+                        z[0] = -inf
+                        z[1] = inf
+                        if n > 1 {
+                            for q in 1..<n {
+                                var s = ((f[q] + Double(q * q)) - (f[v[k]] + Double(v[k] * v[k]))) / Double(2 * q - 2 * v[k])
+                                while s <= z[k] {
+                                    k -= 1
+                                    s = ((f[q] + Double(q * q)) - (f[v[k]] + Double(v[k] * v[k]))) / Double(2 * q - 2 * v[k])
+                                }
+                                k += 1
+                                v[k] = q
+                                z[k] = s
+                                z[k + 1] = inf
+                            }
+                        }
+                        k = 0
+                        for q in 0..<n {
+                            while z[k + 1] < Double(q) { k += 1 }
+                            let dq = Double(q - v[k])
+                            out[q] = dq * dq + f[v[k]]
+                        }
                     }
-                    k += 1
-                    v[k] = q
-                    z[k] = s
-                    z[k + 1] = inf
+                    for i in 0..<columns {
+                        for j in 0..<rows { f[j] = d[j * columns + i] }
+                        pass(count: rows)
+                        for j in 0..<rows { d[j * columns + i] = out[j] }
+                    }
+                    for j in 0..<rows {
+                        for i in 0..<columns { f[i] = d[j * columns + i] }
+                        pass(count: columns)
+                        for i in 0..<columns { d[j * columns + i] = out[i] }
+                    }
                 }
+              }
             }
-            k = 0
-            for q in 0..<n {
-                while z[k + 1] < Double(q) { k += 1 }
-                let dq = Double(q - v[k])
-                out[q] = dq * dq + f[v[k]]
-            }
-        }
-        for i in 0..<columns {
-            for j in 0..<rows { f[j] = d[j * columns + i] }
-            pass(count: rows)
-            for j in 0..<rows { d[j * columns + i] = out[j] }
-        }
-        for j in 0..<rows {
-            for i in 0..<columns { f[i] = d[j * columns + i] }
-            pass(count: columns)
-            for i in 0..<columns { d[j * columns + i] = out[i] }
+          }
         }
         return d
     }

@@ -50,13 +50,20 @@ public enum Calibrator {
                                          rods: [], fit: nil, alongZ: nil, slices: nil, notFound: reason,
                                          checks: [CalibrationCheck(name: "phantom found", status: .fail, detail: reason)], status: .fail)
             }
-            for rod in search.rods {
-                // The rod's radius as found (the strong rods' edge; RodLocator.roiBasis), not the model's.
-                let r = max(rod.radiusMM - settings.roiInsetMM, 0.5 * rod.radiusMM)
-                var m = CalibratedRod.measure(v, rod: rod, roiRadius: r, located: rod.detected ? "detected" : "template")
-                m.identifiedBy = search.identifiedBy[rod.templateName]
-                measured.append(m)
+            // Each rod read in parallel.
+            var reads = [CalibratedRod?](repeating: nil, count: search.rods.count)
+            reads.withUnsafeMutableBufferPointer { buffer in
+                let out = SharedBuffer(buffer)
+                DispatchQueue.concurrentPerform(iterations: search.rods.count) { n in
+                    let rod = search.rods[n]
+                    // The rod's radius as found (the strong rods' edge; RodLocator.roiBasis), not the model's.
+                    let r = max(rod.radiusMM - settings.roiInsetMM, 0.5 * rod.radiusMM)
+                    var m = CalibratedRod.measure(v, rod: rod, roiRadius: r, located: rod.detected ? "detected" : "template")
+                    m.identifiedBy = search.identifiedBy[rod.templateName]
+                    out.buffer[n] = m
+                }
             }
+            measured = reads.map { $0! }
             slicesUsed = search.slices
             identity = "by HU order against the certificate, accepted only where the fit gates pass (per rod: identifiedBy)"
         }

@@ -24,11 +24,16 @@ struct DiskReading: Sendable {
 
 struct DiskFitter {
     let image: SlabImage
+    /// The slice pixel (column, row) of the image's first pixel: positions are read and given in
+    /// slice pixels, so an image of part of a slice (`PixelRegion`) reads like the whole slice
+    /// wherever a disk and its band lie inside it.
+    let origin: (column: Int, row: Int)
     /// Pixels that are phantom (≥ −400 HU) with no air within two pixels.
     private let usable: [Bool]
 
-    init(_ image: SlabImage) {
+    init(_ image: SlabImage, origin: (column: Int, row: Int) = (0, 0)) {
         self.image = image
+        self.origin = origin
         let c = image.columns, r = image.rows
         let solid = image.pixels.map { $0 >= -400 }
         // Erode by two pixels: separable minimum over a 5 × 5 window.
@@ -60,11 +65,11 @@ struct DiskFitter {
     /// Disk and band statistics with the centre at (x, y), radius in pixels; nil when less than
     /// 80 % of the disk or 30 % of the band is usable phantom.
     func read(_ x: Double, _ y: Double, radius: Double) -> DiskReading? {
-        let c = image.columns, r = image.rows
+        let c = image.columns, r = image.rows, (ox, oy) = origin
         let din = max(0.75, radius - 1)
         let (bin, bout) = Self.band(radius)
-        let j0 = max(0, Int((y - bout).rounded(.down))), j1 = min(r - 1, Int((y + bout).rounded(.up)))
-        let i0 = max(0, Int((x - bout).rounded(.down))), i1 = min(c - 1, Int((x + bout).rounded(.up)))
+        let j0 = max(oy, Int((y - bout).rounded(.down))), j1 = min(oy + r - 1, Int((y + bout).rounded(.up)))
+        let i0 = max(ox, Int((x - bout).rounded(.down))), i1 = min(ox + c - 1, Int((x + bout).rounded(.up)))
         guard j1 >= j0, i1 >= i0 else { return nil }
         var si = 0.0, ni = 0
         var band: [Double] = []
@@ -74,8 +79,9 @@ struct DiskFitter {
             for i in i0...i1 {
                 let dx = Double(i) - x
                 let d2 = dx * dx + dy * dy
-                guard d2 <= bout2, usable[j * c + i] else { continue }
-                let v = image.pixels[j * c + i]
+                let k = (j - oy) * c + (i - ox)
+                guard d2 <= bout2, usable[k] else { continue }
+                let v = image.pixels[k]
                 if d2 <= din2 { si += v; ni += 1 } else if d2 >= bin2 { band.append(v) }
             }
         }

@@ -23,7 +23,6 @@ extension RodLocator {
                           missing: [(index: Int, hu: Double)], fitSEE: Double, layout: RodLayout) -> [Int: (Double, Double)] {
         guard found.count >= 2, !missing.isEmpty, radius > 0 else { return [:] }
         let g = v.geometry
-        let fitter = DiskFitter(SlabImage.mean(v, slices: slices))
         let ps = g.columnSpacing
         let rPx = radius / ps
         let n = Double(found.count)
@@ -34,22 +33,33 @@ extension RodLocator {
         let spacing = layout.spacingMM ?? [2 * radius, layout.maxSpanMM]
         let step = min(max(gaps.max() ?? spacing[0], spacing[0]), spacing[1])
         let reach = Double(missing.count) * step + radius
-        // Every place on the band: (x, y) patient mm and its reading.
-        var places: [(x: Double, y: Double, d: DiskReading)] = []
+        // Every place on the band, (x, y) patient mm.
+        var band: [(x: Double, y: Double)] = []
         let along = max(ps, radius / 4), across = max(ps, radius / 4)
         var t = ts[0] - reach
         while t <= ts[ts.count - 1] + reach {
             var s = -layout.toleranceMM
             while s <= layout.toleranceMM {
-                let x = mx + t * ux - s * uy, y = my + t * uy + s * ux
-                let q = pixel(g, x: x, y: y, bin: 1)
-                if let d = fitter.read(q.0, q.1, radius: rPx) { places.append((x, y, d)) }
+                band.append((mx + t * ux - s * uy, my + t * uy + s * ux))
                 s += across
             }
             t += along
         }
-        guard !places.isEmpty else { return [:] }
         let slots = freeSlots(ts, missing: missing.count)
+        // The mean image is read only around the band and the free slots: a disk and its surround,
+        // a refinement's reach and the two pixels next to air that do not count, with room to spare.
+        let needed = (band + slots.map { (mx + $0 * ux, my + $0 * uy) }).map { pixel(g, x: $0.0, y: $0.1, bin: 1) }
+        let refineReach = max(1, 0.35 * rPx)
+        guard let region = PixelRegion(around: needed, margin: DiskFitter.band(rPx).1 + refineReach + 6,
+                                       columns: g.columns, rows: g.rows) else { return [:] }
+        let fitter = DiskFitter(SlabImage.mean(v, slices: slices, region: region),
+                                origin: (region.columns.lowerBound, region.rows.lowerBound))
+        // Each place and its reading.
+        let places = band.compactMap { p -> (x: Double, y: Double, d: DiskReading)? in
+            let q = pixel(g, x: p.x, y: p.y, bin: 1)
+            return fitter.read(q.0, q.1, radius: rPx).map { (p.x, p.y, $0) }
+        }
+        guard !places.isEmpty else { return [:] }
         let body = median(places.map(\.d.outside))
         // A place whose band reaches another rod is not judged against its own surround.
         let clearance = radius + (DiskFitter.band(rPx).1 + 1) * ps
@@ -75,7 +85,7 @@ extension RodLocator {
             for best in ranked where tried.count < 6 && tried.allSatisfy({ hypot($0.0 - best.x, $0.1 - best.y) >= radius }) {
                 tried.append((best.x, best.y))
                 let sign = best.d.contrast >= 0 ? 1.0 : -1.0
-                guard let refined = fitter.fit(best.d.i, best.d.j, radius: rPx, reach: max(1, 0.35 * rPx), sign: sign),
+                guard let refined = fitter.fit(best.d.i, best.d.j, radius: rPx, reach: refineReach, sign: sign),
                       score(refined) != nil else { continue }
                 let q = g.position(column: refined.i, row: refined.j, slice: Double(slices.lowerBound))
                 guard taken.allSatisfy({ hypot($0.0 - q.x, $0.1 - q.y) >= clearance }) else { continue }

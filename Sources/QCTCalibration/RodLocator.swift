@@ -90,20 +90,33 @@ public enum RodLocator {
         let pixelMM = ps * Double(bin)
         let images = SlabImage.build(v, slabs: slabs, bin: bin)
         // Whole-HU storage alone leaves ±0.5 HU: a noise-free image is judged as if it had 1 HU of noise.
-        let noises = images.map { max(1, $0.noiseSD()) }
+        var noiseList = [Double](repeating: 1, count: images.count)
+        noiseList.withUnsafeMutableBufferPointer { buffer in
+            let out = SharedBuffer(buffer)
+            DispatchQueue.concurrentPerform(iterations: images.count) { out.buffer[$0] = max(1, images[$0].noiseSD()) }
+        }
+        let noises = noiseList
         let noise = noises.sorted()[noises.count / 2]
         // 2. Candidates in every slab, verified by shape.
         let radiusPx = (layout.radiusRange.lowerBound / pixelMM)...(layout.radiusRange.upperBound / pixelMM)
-        var sightings: [RodTrack.Sighting] = []
-        for (s, image) in images.enumerated() {
-            for c in RodCandidateFinder.find(image, radiusPixels: radiusPx, noise: noise) {
-                guard let shape = RodShape.measure(image, i: c.i, j: c.j, scale: c.scale, noise: noises[s]),
-                      isRod(shape, noise: noises[s], radiusPx: radiusPx) else { continue }
-                let p = patient(g, image: (shape.i, shape.j), bin: bin, slab: slabs[s])
-                sightings.append(.init(slab: s, x: p.x, y: p.y, radiusMM: shape.radius * pixelMM, insideHU: shape.insideHU,
-                                       contrast: shape.contrast))
+        // Slabs in parallel; sightings kept in slab order.
+        var perSlab = [[RodTrack.Sighting]](repeating: [], count: images.count)
+        perSlab.withUnsafeMutableBufferPointer { out in
+            let shared = SharedBuffer(out)
+            DispatchQueue.concurrentPerform(iterations: images.count) { s in
+                let image = images[s]
+                var seen: [RodTrack.Sighting] = []
+                for c in RodCandidateFinder.find(image, radiusPixels: radiusPx, noise: noise) {
+                    guard let shape = RodShape.measure(image, i: c.i, j: c.j, scale: c.scale, noise: noises[s]),
+                          isRod(shape, noise: noises[s], radiusPx: radiusPx) else { continue }
+                    let p = patient(g, image: (shape.i, shape.j), bin: bin, slab: slabs[s])
+                    seen.append(.init(slab: s, x: p.x, y: p.y, radiusMM: shape.radius * pixelMM, insideHU: shape.insideHU,
+                                      contrast: shape.contrast))
+                }
+                shared.buffer[s] = seen
             }
         }
+        let sightings = perSlab.flatMap { $0 }
         // 3. Tracks along z: a rod is seen in two slabs unless a slab is already half as long as the shortest rod.
         let needed = min(slabs.count, slabMM >= layout.minLengthMM / 2 ? 1 : 2)
         var tracks = RodTrack.build(sightings).filter { $0.slabs.count >= needed }
@@ -435,9 +448,14 @@ public enum RodLocator {
     /// rod's edge; a pad face near the rod cannot pull it.
     static func diskRefine(_ v: Volume, x: Double, y: Double, radius: Double, bright: Bool, slices: ClosedRange<Int>) -> (Double, Double) {
         let g = v.geometry
-        let fitter = DiskFitter(SlabImage.mean(v, slices: slices))
         let c = pixel(g, x: x, y: y, bin: 1)
-        guard let d = fitter.fit(c.0, c.1, radius: radius / g.columnSpacing, reach: 3 / g.columnSpacing, sign: bright ? 1 : -1) else {
+        let rPx = radius / g.columnSpacing, reach = 3 / g.columnSpacing
+        // Only the part of the slices a fit within reach can read.
+        guard let region = PixelRegion(around: [c], margin: DiskFitter.band(rPx).1 + reach + 6, columns: g.columns, rows: g.rows) else {
+            return (x, y)
+        }
+        let fitter = DiskFitter(SlabImage.mean(v, slices: slices, region: region), origin: (region.columns.lowerBound, region.rows.lowerBound))
+        guard let d = fitter.fit(c.0, c.1, radius: rPx, reach: reach, sign: bright ? 1 : -1) else {
             return (x, y)
         }
         let q = g.position(column: d.i, row: d.j, slice: Double(slices.lowerBound))

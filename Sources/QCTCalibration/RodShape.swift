@@ -36,11 +36,8 @@ struct RodShape: Sendable {
         let ringIn = max(1.12 * radius, radius + 1.5), ringOut = max(1.45 * radius, ringIn + 2)
         guard let inside = slab.diskMean(i, j, radius: 0.6 * radius) else { return nil }
         var sectors: [(index: Int, mean: Double)] = []
-        for s in 0..<8 {
-            let a0 = 2 * Double.pi * Double(s) / 8
-            if let m = slab.ringMean(i, j, inner: ringIn, outer: ringOut, angles: a0...(a0 + Double.pi / 4), bodyOnly: true), m.n >= 3 {
-                sectors.append((s, m.mean))
-            }
+        for (s, m) in slab.sectorMeans(i, j, inner: ringIn, outer: ringOut, sectors: 8).enumerated() {
+            if let m, m.n >= 3 { sectors.append((s, m.mean)) }
         }
         // The surround is the largest group of sectors that agree (within 0.2 × the contrast they give
         // + 1.5 noise SDs of one of them), at least four with two facing each other: a neighbouring rod,
@@ -160,9 +157,39 @@ extension SlabImage {
         return values.isEmpty ? nil : median(values)
     }
 
-    /// Mean and SD of the pixels between `inner` and `outer` from (x, y), optionally in an angular sector.
-    func ringMean(_ x: Double, _ y: Double, inner: Double, outer: Double,
-                  angles: ClosedRange<Double>? = nil, bodyOnly: Bool = false) -> (mean: Double, sd: Double, n: Int)? {
+    /// Mean and count of the phantom (non-air) pixels between `inner` and `outer` from (x, y) in each of
+    /// `sectors` equal angular sectors [2πs/n, 2π(s+1)/n] (a pixel on a boundary counts in both).
+    func sectorMeans(_ x: Double, _ y: Double, inner: Double, outer: Double, sectors: Int) -> [(mean: Double, n: Int)?] {
+        var sum = [Double](repeating: 0, count: sectors), count = [Int](repeating: 0, count: sectors)
+        let j0 = max(0, Int((y - outer).rounded(.down))), j1 = min(rows - 1, Int((y + outer).rounded(.up)))
+        let i0 = max(0, Int((x - outer).rounded(.down))), i1 = min(columns - 1, Int((x + outer).rounded(.up)))
+        guard j1 >= j0, i1 >= i0 else { return Array(repeating: nil, count: sectors) }
+        let in2 = inner < 0 ? -1 : inner * inner, out2 = outer * outer
+        let bounds = (0..<sectors).map { s -> ClosedRange<Double> in
+            let a0 = 2 * Double.pi * Double(s) / Double(sectors)
+            return a0...(a0 + 2 * Double.pi / Double(sectors))
+        }
+        for j in j0...j1 {
+            let dy = Double(j) - y
+            for i in i0...i1 {
+                let dx = Double(i) - x
+                let d2 = dx * dx + dy * dy
+                guard d2 >= in2, d2 <= out2 else { continue }
+                let v = pixels[j * columns + i]
+                guard v >= Self.airBelow else { continue }
+                var a = atan2(dy, dx)
+                if a < 0 { a += 2 * Double.pi }
+                for s in 0..<sectors where bounds[s].contains(a) {
+                    sum[s] += v
+                    count[s] += 1
+                }
+            }
+        }
+        return (0..<sectors).map { count[$0] > 0 ? (sum[$0] / Double(count[$0]), count[$0]) : nil }
+    }
+
+    /// Mean and SD of the pixels between `inner` and `outer` from (x, y).
+    func ringMean(_ x: Double, _ y: Double, inner: Double, outer: Double, bodyOnly: Bool = false) -> (mean: Double, sd: Double, n: Int)? {
         var s = 0.0, ss = 0.0, n = 0
         let j0 = max(0, Int((y - outer).rounded(.down))), j1 = min(rows - 1, Int((y + outer).rounded(.up)))
         let i0 = max(0, Int((x - outer).rounded(.down))), i1 = min(columns - 1, Int((x + outer).rounded(.up)))
@@ -174,11 +201,6 @@ extension SlabImage {
                 let dx = Double(i) - x
                 let d2 = dx * dx + dy * dy
                 guard d2 >= in2, d2 <= out2 else { continue }
-                if let angles {
-                    var a = atan2(dy, dx)
-                    if a < 0 { a += 2 * Double.pi }
-                    guard angles.contains(a) else { continue }
-                }
                 let v = pixels[j * columns + i]
                 if bodyOnly, v < Self.airBelow { continue }
                 s += v; ss += v * v; n += 1

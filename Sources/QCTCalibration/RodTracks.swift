@@ -46,6 +46,11 @@ struct RodTrack: Sendable {
 
 func median(_ v: [Double]) -> Double {
     guard !v.isEmpty else { return .nan }
-    let s = v.sorted()
-    return s.count % 2 == 1 ? s[s.count / 2] : 0.5 * (s[s.count / 2 - 1] + s[s.count / 2])
+    // Selection instead of a sort: after it, everything before the middle is no larger than it.
+    var s = v
+    let n = s.count
+    let upper = DiskFitter.select(&s, n / 2)
+    guard n % 2 == 0 else { return upper }
+    let lower = s[0..<(n / 2)].max()!
+    return 0.5 * (lower + upper)
 }

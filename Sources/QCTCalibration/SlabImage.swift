@@ -1,82 +1,116 @@
 import Dispatch
 import QCTCore
 
-/// The mean HU of a run of consecutive slices (padding counted as air),
-/// binned, with a summed-area table for constant-time box means
-/// (`RodCandidateFinder` reads it).
+/// A rectangle of unbinned pixels: column and row ranges of a slice.
+struct PixelRegion: Sendable, Equatable {
+    var columns: Range<Int>
+    var rows: Range<Int>
+
+    /// The pixels within `margin` of the box spanned by `points` (column, row), clipped to a
+    /// `columns` × `rows` image; nil when nothing is left.
+    init?(around points: [(Double, Double)], margin: Double, columns: Int, rows: Int) {
+        guard !points.isEmpty else { return nil }
+        let i0 = max(0, Int((points.map(\.0).min()! - margin).rounded(.down)))
+        let i1 = min(columns, Int((points.map(\.0).max()! + margin).rounded(.up)) + 1)
+        let j0 = max(0, Int((points.map(\.1).min()! - margin).rounded(.down)))
+        let j1 = min(rows, Int((points.map(\.1).max()! + margin).rounded(.up)) + 1)
+        guard i1 > i0, j1 > j0 else { return nil }
+        self.columns = i0..<i1
+        self.rows = j0..<j1
+    }
+
+    init(columns: Range<Int>, rows: Range<Int>) {
+        self.columns = columns
+        self.rows = rows
+    }
+}
+
+/// The mean HU of a run of consecutive slices (padding counted as air), binned.
 struct SlabImage: Sendable {
     let columns: Int
     let rows: Int
     let pixels: [Double]
-    /// Summed-area table of the pixels that are not air (≥ −800 HU), (rows + 1) × (columns + 1).
-    let integral: [Double]
-    /// Summed-area table of how many pixels are not air.
-    let bodyCount: [Int32]
     /// Below this a pixel counts as air.
     static let airBelow = -800.0
 
     /// Mean of `slices`, binned `bin` × `bin` (edge pixels beyond a whole bin dropped).
-    init(volume v: Volume, slices: ClosedRange<Int>, bin: Int = 1) {
+    ///
+    /// Stored values are summed as integers over each run of slices that share one rescale (exact:
+    /// stored values fit 32 bits, so 64-bit sums of fewer than 2³¹ of them cannot overflow), and
+    /// turned into HU once per run; padding voxels count as air (−1000 HU).
+    /// With `region` (unbinned only), just that part of the slices: pixel (0, 0) is the region's first
+    /// column and row.
+    init(volume v: Volume, slices: ClosedRange<Int>, bin: Int = 1, region: PixelRegion? = nil) {
         let g = v.geometry
-        let f = max(1, bin)
-        let columns = g.columns / f, rows = g.rows / f
+        let f = region == nil ? max(1, bin) : 1
+        let columns = region?.columns.count ?? g.columns / f, rows = region?.rows.count ?? g.rows / f
+        let firstColumn = region?.columns.lowerBound ?? 0, firstRow = region?.rows.lowerBound ?? 0
         let n = g.voxelsPerSlice
-        var sum = [Double](repeating: 0, count: columns * rows)
-        // Padding never matches when there is none (an empty range above every value).
-        let pad = v.padding ?? PaddingRange(Int32.max, Int32.max)
-        let noPadding = v.padding == nil
-        let cols = g.columns / f, usedRows = (g.rows / f) * f, usedColumns = cols * f
+        let count = columns * rows
+        var sum = [Double](repeating: 0, count: count)
+        var raw = [Int64](repeating: 0, count: count)
+        var padded = [Int32](repeating: 0, count: v.padding == nil ? 0 : count)
+        let usedRows = rows * f
+        var run = 0
+        var current = v.rescale[slices.lowerBound]
         v.stored.withUnsafeBufferPointer { stored in
             sum.withUnsafeMutableBufferPointer { out in
-                for k in slices {
-                    let slope = v.rescale[k].slope, intercept = v.rescale[k].intercept
-                    for j in 0..<usedRows {
-                        let row = k * n + j * g.columns, o = (j / f) * cols
-                        if f == 1 {
-                            for i in 0..<usedColumns {
-                                let x = stored[row + i]
-                                out[o + i] += (noPadding || !pad.contains(x)) ? Double(x) * slope + intercept : -1000
+                raw.withUnsafeMutableBufferPointer { acc in
+                    padded.withUnsafeMutableBufferPointer { pads in
+                        func flush() {
+                            guard run > 0 else { return }
+                            let perPixel = Double(run * f * f)
+                            for o in 0..<count {
+                                let p = pads.isEmpty ? 0 : Double(pads[o])
+                                out[o] += current.slope * Double(acc[o]) + current.intercept * (perPixel - p) - 1000 * p
+                                acc[o] = 0
+                                if !pads.isEmpty { pads[o] = 0 }
                             }
-                        } else {
-                            for c in 0..<cols {
-                                var acc = 0.0
-                                for i in (c * f)..<(c * f + f) {
-                                    let x = stored[row + i]
-                                    acc += (noPadding || !pad.contains(x)) ? Double(x) * slope + intercept : -1000
+                            run = 0
+                        }
+                        for k in slices {
+                            if v.rescale[k] != current {
+                                flush()
+                                current = v.rescale[k]
+                            }
+                            run += 1
+                            for j in 0..<usedRows {
+                                let row = k * n + (firstRow + j) * g.columns + firstColumn, o = (j / f) * columns
+                                if let pad = v.padding {
+                                    for c in 0..<columns {
+                                        for i in (c * f)..<(c * f + f) {
+                                            let x = stored[row &+ i]
+                                            if pad.contains(x) { pads[o &+ c] &+= 1 } else { acc[o &+ c] &+= Int64(x) }
+                                        }
+                                    }
+                                } else if f == 1 {
+                                    for i in 0..<columns { acc[o &+ i] &+= Int64(stored[row &+ i]) }
+                                } else if f == 2 {
+                                    for c in 0..<columns { acc[o &+ c] &+= Int64(stored[row &+ 2 &* c]) &+ Int64(stored[row &+ 2 &* c &+ 1]) }
+                                } else {
+                                    for c in 0..<columns {
+                                        var a: Int64 = 0
+                                        for i in (c &* f)..<(c &* f &+ f) { a &+= Int64(stored[row &+ i]) }
+                                        acc[o &+ c] &+= a
+                                    }
                                 }
-                                out[o + c] += acc
                             }
                         }
+                        flush()
+                        let voxels = Double(slices.count * f * f)
+                        for o in 0..<count { out[o] /= voxels }
                     }
                 }
             }
         }
-        let count = Double(slices.count * f * f)
-        self.init(columns: columns, rows: rows, pixels: sum.map { $0 / count })
+        self.init(columns: columns, rows: rows, pixels: sum)
     }
 
-    /// An image of `pixels` (row-major) with its summed-area tables.
+    /// An image of `pixels` (row-major).
     init(columns: Int, rows: Int, pixels: [Double]) {
         self.columns = columns
         self.rows = rows
         self.pixels = pixels
-        var table = [Double](repeating: 0, count: (rows + 1) * (columns + 1))
-        var counts = [Int32](repeating: 0, count: (rows + 1) * (columns + 1))
-        for j in 0..<rows {
-            var rowSum = 0.0
-            var rowCount: Int32 = 0
-            for i in 0..<columns {
-                let v = pixels[j * columns + i]
-                if v >= Self.airBelow {
-                    rowSum += v
-                    rowCount += 1
-                }
-                table[(j + 1) * (columns + 1) + i + 1] = table[j * (columns + 1) + i + 1] + rowSum
-                counts[(j + 1) * (columns + 1) + i + 1] = counts[j * (columns + 1) + i + 1] + rowCount
-            }
-        }
-        integral = table
-        bodyCount = counts
     }
 
     /// Consecutive runs of slices about `thicknessMM` thick covering the volume.
@@ -100,18 +134,18 @@ struct SlabImage: Sendable {
             j += 2
         }
         guard !diffs.isEmpty else { return 1 }
-        diffs.sort()
-        return 1.4826 * diffs[diffs.count / 2] / 2.0.squareRoot()
+        return 1.4826 * DiskFitter.select(&diffs, diffs.count / 2) / 2.0.squareRoot()
     }
 }
 
 extension SlabImage {
     /// The mean of `slices` at full resolution, summed in parallel over chunks of the range.
-    static func mean(_ v: Volume, slices: ClosedRange<Int>) -> SlabImage {
+    /// With `region`, just that part of the slices.
+    static func mean(_ v: Volume, slices: ClosedRange<Int>, region: PixelRegion? = nil) -> SlabImage {
         let chunks = max(1, min(slices.count, 8))
         let per = (slices.count + chunks - 1) / chunks
         let parts = stride(from: slices.lowerBound, through: slices.upperBound, by: per).map { $0...min(slices.upperBound, $0 + per - 1) }
-        let images = build(v, slabs: parts, bin: 1)
+        let images = build(v, slabs: parts, bin: 1, region: region)
         guard images.count > 1 else { return images[0] }
         var pixels = [Double](repeating: 0, count: images[0].pixels.count)
         for (part, image) in zip(parts, images) {
@@ -122,12 +156,12 @@ extension SlabImage {
     }
 
     /// One image per slab, built in parallel.
-    static func build(_ v: Volume, slabs: [ClosedRange<Int>], bin: Int) -> [SlabImage] {
+    static func build(_ v: Volume, slabs: [ClosedRange<Int>], bin: Int, region: PixelRegion? = nil) -> [SlabImage] {
         var out = [SlabImage?](repeating: nil, count: slabs.count)
         out.withUnsafeMutableBufferPointer { buffer in
             let shared = SharedBuffer(buffer)
             DispatchQueue.concurrentPerform(iterations: slabs.count) { s in
-                shared.buffer[s] = SlabImage(volume: v, slices: slabs[s], bin: bin)
+                shared.buffer[s] = SlabImage(volume: v, slices: slabs[s], bin: bin, region: region)
             }
         }
         return out.map { $0! }

@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import QCTCore
 import QCTPhantoms
@@ -27,6 +28,18 @@ public enum SpineMeasurer {
         let segments = search.segments.sorted { $0.midSlice < $1.midSlice }
         let names = assign(segments, slots: slots, nominal: nominal, fit: fit, background: search.backgroundHU,
                            sliceSpacing: g.sliceSpacing, slices: g.slices)
+        // Each named body that is whole enough to read, measured in parallel.
+        var measured = [SegmentMeasurement?](repeating: nil, count: slots.count)
+        measured.withUnsafeMutableBufferPointer { buffer in
+            let out = SharedBuffer(buffer)
+            DispatchQueue.concurrentPerform(iterations: slots.count) { s in
+                guard let n = names.firstIndex(of: s) else { return }
+                let expected = slots[s].shape.zRange.upperBound - slots[s].shape.zRange.lowerBound
+                if segments[n].cutAtEdge && segments[n].heightMM < 0.85 * expected { return }
+                out.buffer[s] = measureSegment(v, segments[n], background: search.backgroundHU,
+                                               thicknessMM: max(g.sliceSpacing, sliceThicknessMM ?? 0), settings: settings)
+            }
+        }
         var readings: [VertebraReading] = []
         for (s, slot) in slots.enumerated() {
             var r = VertebraReading(name: slot.name, nominal: nominal[s], voxels: 0, sliceRange: [])
@@ -42,8 +55,7 @@ public enum SpineMeasurer {
                 readings.append(r)
                 continue
             }
-            guard let m = measureSegment(v, seg, background: search.backgroundHU,
-                                         thicknessMM: max(g.sliceSpacing, sliceThicknessMM ?? 0), settings: settings) else {
+            guard let m = measured[s] else {
                 r.missing = "no vertebral body outline found at the middle of the body"
                 readings.append(r)
                 continue

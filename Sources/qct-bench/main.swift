@@ -8,7 +8,7 @@ import QCTSimulator
 
 // qct-bench: load throughput against peers run side by side in the same run.
 //
-//   qct-bench --fixtures DIR --python PY [--slices N] [--runs N]
+//   qct-bench --fixtures DIR --python PY [--slices N] [--runs N] [--only load|simulate|calibrate]
 //
 // Builds an N-slice 512² uncompressed series from one real CT slice
 // (pydicom-data's 693_UNCR, re-positioned N times), warms the page cache,
@@ -23,6 +23,10 @@ struct Options {
     var runs = 5
     var phantoms = "Phantoms"
     var pylinacPython: String?
+    /// One part only (load, simulate, calibrate: the last includes measure); all when nil.
+    var only: String?
+
+    func wants(_ part: String) -> Bool { only == nil || only == part }
 
     init(_ args: [String]) {
         var it = args.dropFirst().makeIterator()
@@ -34,6 +38,7 @@ struct Options {
             case "--runs": runs = Int(it.next() ?? "") ?? runs
             case "--phantoms": phantoms = it.next() ?? phantoms
             case "--pylinac-python": pylinacPython = it.next()
+            case "--only": only = it.next()
             default:
                 FileHandle.standardError.write(Data("qct-bench: unknown option \(a)\n".utf8))
                 exit(2)
@@ -98,11 +103,18 @@ guard FileManager.default.fileExists(atPath: template) else {
     FileHandle.standardError.write(Data("qct-bench: \(template) missing; run make fixtures\n".utf8))
     exit(2)
 }
+let cores = ProcessInfo.processInfo.activeProcessorCount
+/// One timing line: the time, and the rate in slices (or files) and bytes per second.
+func line(_ name: String, _ t: Double, slices: Int, bytes: Int) -> String {
+    name.padding(toLength: 44, withPad: " ", startingAt: 0)
+        + String(format: " %8.3f s  %8.0f slices/s  %8.0f MB/s", t, Double(slices) / t, Double(bytes) / t / 1e6)
+}
+
+if options.wants("load") {
 try buildSeries(template: template, into: dir, count: options.slices)
 let files = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".dcm") }.sorted()
     .map { dir + "/" + $0 }
 let bytes = try files.reduce(0) { $0 + ((try FileManager.default.attributesOfItem(atPath: $1)[.size] as? Int) ?? 0) }
-let cores = ProcessInfo.processInfo.activeProcessorCount
 
 // Warm the page cache.
 _ = try run("/bin/cat", files + ["/dev/null"]).count
@@ -132,19 +144,15 @@ let py = try run(options.python, ["-W", "ignore", "Scripts/pydicom_load.py", dir
 let pyFields = py.split(separator: " ")
 let tPy = Double(pyFields.first ?? "") ?? .nan
 
-func line(_ name: String, _ t: Double) -> String {
-    name.padding(toLength: 44, withPad: " ", startingAt: 0)
-        + String(format: " %8.3f s  %8.0f slices/s  %8.0f MB/s", t, Double(options.slices) / t, Double(bytes) / t / 1e6)
-}
 print("qct load benchmark: \(options.slices) slices 512x512 16-bit uncompressed, \(bytes / 1_000_000) MB, page cache warm, \(cores) cores, best of \(options.runs)")
-print(line("cat (same bytes)", tCat))
-print(line("qct load -> Volume (exact HU via rescale)", tQCT))
-print(line("qct load -> float32 HU array", tQCTFloat))
-print(line("pydicom 3.0.2 + numpy -> float64 HU", tPy))
+print(line("cat (same bytes)", tCat, slices: options.slices, bytes: bytes))
+print(line("qct load -> Volume (exact HU via rescale)", tQCT, slices: options.slices, bytes: bytes))
+print(line("qct load -> float32 HU array", tQCTFloat, slices: options.slices, bytes: bytes))
+print(line("pydicom 3.0.2 + numpy -> float64 HU", tPy, slices: options.slices, bytes: bytes))
 print(String(format: "ratio qct/cat          %.2f   (target <= 2)", tQCT / tCat))
 print(String(format: "ratio qct(float32)/cat %.2f", tQCTFloat / tCat))
 print(String(format: "ratio pydicom/qct      %.1f   (target >= 5)", tPy / tQCT))
-
+}
 
 // Digital scanner: a 100-slice 512² ESP-on-pad scan, against `cp` writing the same files.
 let catalog = PhantomCatalog.load(directories: [options.phantoms])
@@ -155,11 +163,14 @@ guard let profile = catalog.scanners["QCT1"], catalog.errors.isEmpty else {
 var simRequest = SimulationRequest(scene: "esp-on-pad", profile: profile)
 simRequest.slices = 100
 let simDir = options.fixtures + "/bench/sim100"
+let simulated = FileManager.default.fileExists(atPath: simDir + "/.complete")
+if options.wants("simulate") || !simulated {
 let tSim = try best(3) {
     try? FileManager.default.removeItem(atPath: simDir)
     try Simulator.run(simRequest, catalog: catalog, directory: simDir)
 }
-let simFiles = try FileManager.default.contentsOfDirectory(atPath: simDir).map { simDir + "/" + $0 }
+FileManager.default.createFile(atPath: simDir + "/.complete", contents: nil)
+let simFiles = try FileManager.default.contentsOfDirectory(atPath: simDir).filter { $0.hasSuffix(".dcm") }.map { simDir + "/" + $0 }
 let simBytes = try simFiles.reduce(0) { $0 + ((try FileManager.default.attributesOfItem(atPath: $1)[.size] as? Int) ?? 0) }
 let copyDir = options.fixtures + "/bench/sim100-copy"
 let tCopy = try best(3) {
@@ -169,18 +180,19 @@ let tCopy = try best(3) {
 }
 print("")
 print("qct simulate benchmark: esp-on-pad, 100 slices 512x512, \(simBytes / 1_000_000) MB written, \(cores) cores, best of 3")
-print(line("cp writing the same files", tCopy).replacingOccurrences(of: "slices/s", with: "files/s "))
-print(line("qct simulate (render, blur, noise, DICOM)", tSim))
+print(line("cp writing the same files", tCopy, slices: simFiles.count, bytes: simBytes).replacingOccurrences(of: "slices/s", with: "files/s "))
+print(line("qct simulate (render, blur, noise, DICOM)", tSim, slices: simFiles.count, bytes: simBytes))
 print(String(format: "qct simulate: %.2f s  (target <= 5 s); ratio to cp %.1f", tSim, tSim / tCopy))
+}
 
 // Calibration: load + calibrate the 100-slice scan just written, and the real
 // CatPhan 504 demo against pylinac's own analysis of it.
 guard let pad = catalog.phantoms["mindways-model3-ct"], let catphan = catalog.phantoms["catphan504-ctp404"] else { exit(2) }
 let padCertificate = catalog.certificate(for: pad.id)
 // The floor: loading the same series to a Volume.
-let tLoad = best(3) { _ = SeriesReader.read(paths: [simDir]) }
+let tLoad = best(7) { _ = SeriesReader.read(paths: [simDir]) }
 var padStatus = ""
-let tCal = try best(3) {
+let tCal = try best(7) {
     let r = SeriesReader.read(paths: [simDir])
     padStatus = try Calibrator.calibrate(r.volumes[0], phantom: pad, certificate: padCertificate).status.rawValue
 }
@@ -191,7 +203,7 @@ let tCat404 = try best(3) {
     catStatus = try Calibrator.calibrate(r.volumes[0], phantom: catphan, certificate: nil).status.rawValue
 }
 print("")
-print("qct calibrate benchmark, \(cores) cores, best of 3 (load + find rods + fit + checks)")
+print("qct calibrate benchmark, \(cores) cores, best of 7 (load + find rods + fit + checks; CatPhan best of 3)")
 print(String(format: "qct calibrate, 100-slice 512x512 esp-on-pad scan: %.3f s  (target <= 0.25 s; status %@)", tCal, padStatus))
 print(String(format: "load alone: %.3f s; ratio calibrate/load %.1f   (target <= 8)", tLoad, tCal / tLoad))
 print(String(format: "qct calibrate, pylinac's CatPhan 504 demo (64 slices): %.3f s  (status %@)", tCat404, catStatus))
@@ -210,14 +222,14 @@ if let py = options.pylinacPython {
 if let esp = catalog.phantoms["esp"] {
     let espCertificate = catalog.certificate(for: "esp")
     var readings = ""
-    let tMeasure = try best(3) {
+    let tMeasure = try best(7) {
         let r = SeriesReader.read(paths: [simDir])
         let cal = try Calibrator.calibrate(r.volumes[0], phantom: pad, certificate: padCertificate)
         let m = SpineMeasurer.measure(r.volumes[0], phantom: esp, certificate: espCertificate, fit: cal.fit)
         readings = m.vertebrae.map { v in v.bmd.map { String(format: "%@ %.2f", v.name, $0) } ?? "\(v.name) -" }.joined(separator: ", ")
     }
     print("")
-    print("qct measure benchmark, 100-slice 512x512 esp-on-pad scan, \(cores) cores, best of 3")
+    print("qct measure benchmark, 100-slice 512x512 esp-on-pad scan, \(cores) cores, best of 7")
     print(String(format: "load alone: %.3f s; load + calibrate + measure L1-L3: %.3f s  (target <= 0.35 s; %@ mg/cm3)", tLoad, tMeasure, readings))
     print(String(format: "ratio measure/load     %.1f   (target <= 10)", tMeasure / tLoad))
 }
