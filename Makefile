@@ -17,6 +17,10 @@
 #                  scans (VALIDATE_SPINES=N): vertebrae found and named, ROI homogeneity, BMD error,
 #                  and a 10-repeat precision study per scanner against the reference table
 #   make bench     deps + fixtures + release build + benchmarks against cat, pydicom, cp and pylinac
+#   make install   release build + install under PREFIX (default ~/.local): bin/qct, share/qct/Phantoms,
+#                  the man page (share/man/man1/qct.1) and bash, zsh and fish completions;
+#                  DESTDIR=… stages the install elsewhere
+#   make demo-clean remove the demo's output (out/demo)
 #   make clean     remove build products and the fixture cache
 
 SHELL := /bin/bash
@@ -26,7 +30,7 @@ PY := $(VENV)/bin/python
 APT_PACKAGES := pkg-config libdcmtk-dev dcmtk libopenjp2-7-dev libsndfile1-dev zlib1g-dev libsqlite3-dev sqlite3 python3-venv chromium
 PIP_REFERENCE := pydicom==3.0.2 numpy pylibjpeg==2.1.0 pylibjpeg-libjpeg==2.5.0 pylibjpeg-openjpeg==2.6.0 pylibjpeg-rle==2.2.0 nibabel==5.4.2 pynrrd==1.1.3 xraydb==4.5.8 pillow==11.3.0
 
-.PHONY: deps build release fixtures test demo bench validate clean
+.PHONY: deps build release fixtures test demo demo-clean bench validate install clean
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do \
@@ -93,6 +97,25 @@ demo: release
 	@echo "== qct compare: scanners side by side, correction equations, Bland-Altman, ANOVA"
 	@$(QCT) compare $(DEMO)/measurements --html $(DEMO)/report.html --json $(DEMO)/comparison.json | sed -n '/^Scanner comparison/,$$p'
 	@echo "== report: $(DEMO)/report.html (self-contained; open it in any browser)"
+
+demo-clean:
+	rm -rf $(DEMO)
+
+PREFIX ?= $(HOME)/.local
+INSTALL_ROOT = $(DESTDIR)$(PREFIX)
+
+install: release
+	swift package generate-manual >/dev/null
+	install -d $(INSTALL_ROOT)/bin $(INSTALL_ROOT)/share/qct $(INSTALL_ROOT)/share/man/man1 \
+	  $(INSTALL_ROOT)/share/bash-completion/completions $(INSTALL_ROOT)/share/zsh/site-functions \
+	  $(INSTALL_ROOT)/share/fish/vendor_completions.d
+	install -m 755 $(QCT) $(INSTALL_ROOT)/bin/qct
+	rm -rf $(INSTALL_ROOT)/share/qct/Phantoms && cp -R Phantoms $(INSTALL_ROOT)/share/qct/Phantoms
+	install -m 644 .build/plugins/GenerateManual/outputs/qct/qct.1 $(INSTALL_ROOT)/share/man/man1/qct.1
+	$(QCT) --generate-completion-script bash > $(INSTALL_ROOT)/share/bash-completion/completions/qct
+	$(QCT) --generate-completion-script zsh > $(INSTALL_ROOT)/share/zsh/site-functions/_qct
+	$(QCT) --generate-completion-script fish > $(INSTALL_ROOT)/share/fish/vendor_completions.d/qct.fish
+	@echo "installed qct under $(INSTALL_ROOT) (make sure $(PREFIX)/bin is on PATH)"
 
 $(FIXTURES)/venv-pylinac/.ready:
 	python3 -m venv $(FIXTURES)/venv-pylinac

@@ -196,9 +196,28 @@ public enum SpineMeasurer {
             roiBlob.add(i: Double(p % w), j: Double(p / w))
         }
         guard roiPixels.count >= 2 else { return nil }
+        // A tilted body's endplates are tilted too: at the ROI's edge they reach further into the slab
+        // than at the central disc that found the body's flat stretch. Slices nearer the stretch's ends
+        // than that reach are left out (the middle slice always stays).
+        let tiltI = seg.drift.i * g.columnSpacing / spacing, tiltJ = seg.drift.j * g.rowSpacing / spacing
+        var reach = 0.0
+        for p in roiPixels {
+            let dx = (Double(p % w) - roiBlob.centroid.i) * g.columnSpacing
+            let dy = (Double(p / w) - roiBlob.centroid.j) * g.rowSpacing
+            reach = max(reach, abs(dx * tiltI + dy * tiltJ))
+        }
+        let profileDisc = 0.4 * blobs[b].ellipse.b * ps
+        let margin = max(0, reach - profileDisc * (tiltI * tiltI + tiltJ * tiltJ).squareRoot())
+        let slab = Array(range)
+        var kept = slab.indices.filter { n in
+            let k = Double(slab[n])
+            return (min(k - seg.firstSlice, seg.lastSlice - k) - 0.5) * spacing >= margin - 1e-9
+        }
+        if kept.isEmpty { kept = [slab.count / 2] }
         var values: [Double] = []
-        values.reserveCapacity(roiPixels.count * range.count)
-        for (n, k) in range.enumerated() {
+        values.reserveCapacity(roiPixels.count * kept.count)
+        for n in kept {
+            let k = slab[n]
             let (di, dj) = shifts[n]
             for p in roiPixels {
                 let i = i0 + p % w + di, j = j0 + p / w + dj
@@ -209,6 +228,7 @@ public enum SpineMeasurer {
             }
         }
         guard values.count >= 2 else { return nil }
+        let read = slab[kept.first!]...slab[kept.last!]
         let e = roiBlob.ellipse, bodyEllipse = blobs[b].ellipse
         let ci = Double(i0) + roiBlob.centroid.i, cj = Double(j0) + roiBlob.centroid.j
         let position = g.position(column: ci, row: cj, slice: mid)
@@ -216,13 +236,13 @@ public enum SpineMeasurer {
         let roi = VertebraROI(kind: "mask", centerMM: [position.x, position.y, position.z], semiAxesMM: [e.a * ps, e.b * ps],
                               angleDegrees: e.angle * 180 / .pi, areaMM2: areaMM2, pixelsPerSlice: roiPixels.count,
                               erosionMM: settings.erosionMM, bodySemiAxesMM: [bodyEllipse.a * ps, bodyEllipse.b * ps],
-                              slabMM: [g.position(column: ci, row: cj, slice: Double(range.lowerBound)).z,
-                                       g.position(column: ci, row: cj, slice: Double(range.upperBound)).z],
+                              slabMM: [g.position(column: ci, row: cj, slice: Double(read.lowerBound)).z,
+                                       g.position(column: ci, row: cj, slice: Double(read.upperBound)).z],
                               bodyHeightMM: seg.heightMM,
                               tiltDegrees: [atan(seg.drift.i * g.columnSpacing / spacing) * 180 / .pi,
                                             atan(seg.drift.j * g.rowSpacing / spacing) * 180 / .pi])
         let stats = ROIStatistics(&values)
-        return SegmentMeasurement(stats: stats, slices: range, roi: roi,
+        return SegmentMeasurement(stats: stats, slices: read, roi: roi,
                                   homogeneity: Homogeneity.judge(values: values, stats: stats, settings: settings))
     }
 

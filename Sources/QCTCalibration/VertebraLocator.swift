@@ -73,12 +73,15 @@ public struct SpineSearch: Sendable {
 ///    interior filled but not the canal, posterior elements opened off),
 ///    kept when size and shape fit a vertebral body.
 /// 2. Bodies that follow one another along z, allowing a tilt of up to
-///    15°, form the spine column; its centre at every slice comes from a
+///    15°, form columns; a column's centre at every slice comes from a
 ///    local line through the bodies near that slice.
-/// 3. A profile along the column (mean HU of a central disc per slice),
+/// 3. A profile along a column (mean HU of a central disc per slice),
 ///    where it rises above the background, is cut into flat stretches:
 ///    the trabecular interiors. Endplates and gaps, which thick slices
 ///    blur into a bump between two bodies, fall between stretches.
+/// 4. The spine is the column whose stretches are most often of a
+///    vertebral body's height (a stack of bodies and discs; a rod is one
+///    long stretch), the one with most bone among equals.
 public enum VertebraLocator {
     public static func locate(_ v: Volume, phantom: PhantomDefinition,
                               settings: VertebraSearchSettings = VertebraSearchSettings()) -> SpineSearch {
@@ -129,9 +132,24 @@ public enum VertebraLocator {
             }
             if let best = candidates.min(by: { $0.1 < $1.1 }) { columns[best.0].append(f) } else { columns.append([f]) }
         }
-        guard let column = columns.max(by: { $0.map(\.areaMM2).reduce(0, +) < $1.map(\.areaMM2).reduce(0, +) }) else {
-            return SpineSearch(segments: [], backgroundHU: background, noiseHU: noise)
+        // 3. The spine among the columns: a stack of bodies of vertebral height, separated by discs. A
+        //    calibration rod or any other uniform cylinder is one long stretch; among the largest columns
+        //    the one with most body-high stretches wins, then the one with most bone.
+        func area(_ c: [SlabFinding.Body]) -> Double { c.map(\.areaMM2).reduce(0, +) }
+        var choice: (segments: [VertebraSegment], bodies: Int, area: Double)?
+        for column in columns.sorted(by: { area($0) > area($1) }).prefix(4) {
+            let found = segments(v, along: column, background: background, noise: noise, heightMM: heightMM)
+            let bodies = found.filter { $0.heightMM <= 1.6 * heightMM }.count
+            if choice == nil || bodies > choice!.bodies { choice = (found, bodies, area(column)) }
         }
+        return SpineSearch(segments: choice?.segments ?? [], backgroundHU: background, noiseHU: noise)
+    }
+
+    /// The bodies along one column: the profile along its centre line (mean HU of a central disc
+    /// per slice) where it rises above the background, cut into flat stretches.
+    static func segments(_ v: Volume, along column: [SlabFinding.Body], background: Double, noise: Double,
+                         heightMM: Double) -> [VertebraSegment] {
+        let g = v.geometry
         let minorMM = median(column.map(\.minorMM))
         let global = (i: line(column.map { ($0.slice, $0.i) }), j: line(column.map { ($0.slice, $0.j) }))
         // The column's centre near slice k: a line through the bodies within ±25 mm (the global line where too few).
@@ -145,8 +163,6 @@ public enum VertebraLocator {
             let l = local(k)
             return (l.i.0 + l.i.1 * k, l.j.0 + l.j.1 * k)
         }
-
-        // 3. Profile along the column.
         let radius = 0.4 * minorMM
         let profile = (0..<g.slices).map { k -> Double in
             let c = center(Double(k))
@@ -178,7 +194,7 @@ public enum VertebraLocator {
                                                 cutAtEdge: cut, centerPixel: center(mid), drift: (l.i.1, l.j.1)))
             }
         }
-        return SpineSearch(segments: segments, backgroundHU: background, noiseHU: noise)
+        return segments
     }
 
     /// The most common value between −300 and 300 HU (1 HU bins, smoothed over ±5 HU).

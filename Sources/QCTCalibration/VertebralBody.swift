@@ -95,19 +95,27 @@ enum VertebralBody {
         guard peaks.count >= 36 else { return nil }
         peaks.sort()
         let shellHU = peaks[peaks.count / 2]
-        let level = coreHU + max(0.5 * (shellHU - coreHU), 3 * noise)
-        // The shell: body pixels at or above the level, widened by 1.5 pixels so noise leaves no gap in it
-        // (the ROI thus keeps `erosionMM` plus about a pixel from the shell's half-height contour).
-        // The interior: what it encloses and the core reaches (the canal, also enclosed, is not reached).
-        let shell = BinaryImage(columns: columns, rows: rows, pixels: pixels.indices.map { body.pixels[$0] && pixels[$0] >= level })
-            .dilated(radius: 1.5)
-        let enclosed = BinaryImage(columns: columns, rows: rows,
-                                   pixels: zip(shell.holesFilled().pixels, shell.pixels).map { $0 && !$1 })
-        let (labels, blobs) = enclosed.labelled()
-        var overlap = [Int](repeating: 0, count: blobs.count)
-        for p in labels.indices where labels[p] >= 0 && core.pixels[p] { overlap[Int(labels[p])] += 1 }
-        guard let keep = overlap.indices.max(by: { overlap[$0] < overlap[$1] }), overlap[keep] > 0 else { return nil }
-        let filled = BinaryImage(columns: columns, rows: rows, pixels: labels.map { $0 == Int32(keep) })
+        // The shell: body pixels at or above a level half-way from the core to the shell's peak, widened by
+        // 1.5 pixels so noise leaves no gap in it (the ROI thus keeps `erosionMM` plus about a pixel from
+        // the shell's half-height contour). The interior: what it encloses and the core reaches (the canal,
+        // also enclosed, is not reached). The peak is the rays' median: where thick posterior elements
+        // take many rays it overstates a thin shell, whose ring then stays open at half-height; the level
+        // is then lowered (a third, then a fifth of the way) until the ring closes.
+        var filled: BinaryImage?
+        for fraction in [0.5, 0.33, 0.2] {
+            let level = coreHU + max(fraction * (shellHU - coreHU), 3 * noise)
+            let shell = BinaryImage(columns: columns, rows: rows, pixels: pixels.indices.map { body.pixels[$0] && pixels[$0] >= level })
+                .dilated(radius: 1.5)
+            let enclosed = BinaryImage(columns: columns, rows: rows,
+                                       pixels: zip(shell.holesFilled().pixels, shell.pixels).map { $0 && !$1 })
+            let (labels, blobs) = enclosed.labelled()
+            var overlap = [Int](repeating: 0, count: blobs.count)
+            for p in labels.indices where labels[p] >= 0 && core.pixels[p] { overlap[Int(labels[p])] += 1 }
+            guard let keep = overlap.indices.max(by: { overlap[$0] < overlap[$1] }), overlap[keep] > 0 else { continue }
+            filled = BinaryImage(columns: columns, rows: rows, pixels: labels.map { $0 == Int32(keep) })
+            break
+        }
+        guard let filled else { return nil }
         let roi = filled.eroded(radius: erosionMM / pixelMM)
         return Interior(roi: roi, coreHU: coreHU, shellHU: shellHU, interiorPixels: filled.pixels.filter { $0 }.count)
     }

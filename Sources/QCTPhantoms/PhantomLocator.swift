@@ -42,7 +42,9 @@ public enum PhantomLocator {
         for _ in 0..<5 {
             let candidate = dir.appendingPathComponent("Phantoms").path
             if exists(candidate) { return ([candidate], searched) }
-            dir = dir.deletingLastPathComponent()
+            let parent = dir.deletingLastPathComponent()
+            if parent.path == dir.path { break }
+            dir = parent
         }
         let installed = exe.deletingLastPathComponent().appendingPathComponent("share/qct/Phantoms").path
         if exists(installed) { return ([installed], searched) }

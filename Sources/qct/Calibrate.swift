@@ -37,7 +37,7 @@ struct Calibrate: ParsableCommand {
     @Option(help: "Save the calibration with the scanner identity and protocol it is valid for.") var save: String?
 
     func run() throws {
-        let catalog = phantomOptions.load()
+        let catalog = try phantomOptions.load()
         guard let definition = catalog.phantoms[phantom] else {
             printError("unknown phantom \"\(phantom)\"; known: \(catalog.phantoms.keys.sorted().joined(separator: ", "))")
             throw ExitCode(ReadExit.nothingUsable)

@@ -12,13 +12,15 @@ struct PhantomOptions: ParsableArguments {
     var certificates: [String] = []
 
     /// Loads the catalog; every refused file gets its one line on standard error.
-    func load() -> PhantomCatalog {
+    /// The catalog; with no phantom definition anywhere, says where it looked and exits 2.
+    func load() throws -> PhantomCatalog {
         let catalog = PhantomCatalog.load(directories: PhantomLocator.directories(explicit: directories),
                                           extraCertificates: certificates)
         for e in catalog.errors { printError("refused: \(e)") }
         if catalog.phantoms.isEmpty {
             let looked = PhantomLocator.builtIn().searched + directories
             printError("no phantom definitions found; looked in: \(looked.joined(separator: ", ")) (set QCT_PHANTOMS or pass --phantoms DIR)")
+            throw ExitCode(ReadExit.nothingUsable)
         }
         return catalog
     }
@@ -35,7 +37,7 @@ struct Phantoms: ParsableCommand {
     var json = false
 
     func run() throws {
-        let catalog = phantomOptions.load()
+        let catalog = try phantomOptions.load()
         if json {
             struct Row: Codable { var id, name, calibration, file: String; var inserts: [String]; var certificates: [String] }
             struct Cert: Codable { var phantom, serial, source, file: String }

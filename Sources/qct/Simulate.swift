@@ -87,7 +87,7 @@ struct Simulate: ParsableCommand {
     }
 
     func run() throws {
-        let catalog = phantomOptions.load()
+        let catalog = try phantomOptions.load()
         guard var profile = catalog.scanners[scanner] else {
             printError("unknown scanner profile \"\(scanner)\"; known: \(catalog.scanners.keys.sorted().joined(separator: ", "))")
             throw ExitCode(ReadExit.nothingUsable)

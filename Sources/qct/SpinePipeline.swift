@@ -61,7 +61,7 @@ struct SpinePipeline {
     /// Loads the catalog and the saved calibration; prints the reason and exits 2 when they are unusable.
     init(_ options: MeasureOptions) throws {
         self.options = options
-        catalog = options.phantomOptions.load()
+        catalog = try options.phantomOptions.load()
         guard let d = catalog.phantoms[options.phantom], d.inserts.contains(where: { $0.role == .vertebra }) else {
             let spines = catalog.phantoms.values.filter { $0.inserts.contains { $0.role == .vertebra } }.map(\.id).sorted()
             printError("\"\(options.phantom)\" is not a spine phantom; known: \(spines.joined(separator: ", "))")

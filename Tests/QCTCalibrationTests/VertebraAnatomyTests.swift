@@ -23,6 +23,8 @@ final class VertebraAnatomyTests: XCTestCase {
         var noise = 8.0
         var pixelMM = 0.8
         var sliceMM = 1.25
+        /// Uniform rods along the whole scan (x, y, radius mm, HU): calibration rods as wide as a body.
+        var rods: [(x: Double, y: Double, r: Double, hu: Double)] = []
     }
 
     static let catalog = PhantomCatalog.load(directories: [URL(fileURLWithPath: #filePath).deletingLastPathComponent()
@@ -31,6 +33,7 @@ final class VertebraAnatomyTests: XCTestCase {
     /// HU at (x, y, z) mm of the drawn spine (body centre at the origin of each vertebra's level).
     static func hu(_ s: Spine, x: Double, y: Double, z: Double) -> Double {
         if (x / 95) * (x / 95) + (y / 85) * (y / 85) > 1 { return -1000 }
+        for rod in s.rods where (x - rod.x) * (x - rod.x) + (y - rod.y) * (y - rod.y) <= rod.r * rod.r { return rod.hu }
         let pitch = s.height + s.gap
         let cx = s.tiltPerMM.x * z, cy = -10 + s.tiltPerMM.y * z
         for k in 0..<3 {
@@ -144,6 +147,15 @@ final class VertebraAnatomyTests: XCTestCase {
             XCTAssertEqual(tilt[0], 10, accuracy: 2, v.name)
             XCTAssertEqual(tilt[1], -10, accuracy: 2, v.name)
         }
+    }
+
+    /// Rods as wide and as round as the bodies, and longer than the whole spine, do not pass for it:
+    /// the spine is the column that breaks into bodies of vertebral height.
+    func testRodsAsWideAsBodiesAreNotTakenForTheSpine() throws {
+        var s = Spine()
+        s.semiAxes = (15, 15)
+        s.rods = [(-48, 60, 17, 150), (0, 60, 17, 260), (48, 60, 17, 380)]
+        try assertReadsTruth(s, "rods beside the spine")
     }
 
     func testThickSlicesWithPartialVolume() throws {
