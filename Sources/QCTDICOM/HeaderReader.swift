@@ -133,6 +133,7 @@ enum HeaderReader {
                 ?? file.string(.seriesTime) ?? file.string(.studyTime)
             p.acquisitionDateTime = d + (t ?? "")
         }
+        p.seriesDescription = file.string(.seriesDescription)
         return p
     }
 }

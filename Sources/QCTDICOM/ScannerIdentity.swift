@@ -49,6 +49,8 @@ public struct AcquisitionProtocol: Hashable, Codable, Sendable {
     public var gantryTiltDegrees: Double?
     /// Acquisition date and time as written (DICOM DA + TM, or DT).
     public var acquisitionDateTime: String?
+    /// Series Description (0008,103E), as written.
+    public var seriesDescription: String?
 
     public init() {}
 }

@@ -22,6 +22,7 @@ struct Calibrate: ParsableCommand {
     var serial: String?
 
     @OptionGroup var phantomOptions: PhantomOptions
+    @OptionGroup var seriesChoice: SeriesOption
 
     @Option(help: "Manual ROIs (JSON: {\"rods\": [{\"name\", \"centerMM\": [x, y], \"radiusMM\"}]}) instead of detection.")
     var rois: String?
@@ -49,21 +50,22 @@ struct Calibrate: ParsableCommand {
         }
         let read = SeriesReader.read(paths: [series], progress: ProgressBar(label: "reading").update)
         for r in read.rejected { printError("refused: \(r.path): \(r.reason)") }
-        let (info, volume) = try largestCTSeries(read, path: series)
+        let candidates = try ctSeriesCandidates(read, path: series, choice: seriesChoice)
         var settings = RodSearchSettings()
         settings.roiInsetMM = roiInset
         settings.trimEndsMM = trimEnds
         settings.slabMM = slab
         settings.alongZSlabMM = alongZ
         let manual = try rois.map { try readJSON(ManualROIs.self, at: $0, what: "a ROI file") }
-        let result: CalibrationResult
-        do {
-            result = try Calibrator.calibrate(volume, phantom: definition, certificate: certificate, settings: settings,
-                                              manual: manual, manualSource: rois)
-        } catch {
-            printError("\(series): \(error)")
-            throw ExitCode(ReadExit.nothingUsable)
-        }
+        let (info, volume, result) = try firstHolding(candidates, path: series, what: "the \(definition.name)", analyse: { _, volume in
+            do {
+                return try Calibrator.calibrate(volume, phantom: definition, certificate: certificate, settings: settings,
+                                                manual: manual, manualSource: rois)
+            } catch {
+                printError("\(series): \(error)")
+                throw ExitCode(ReadExit.nothingUsable)
+            }
+        }, found: { $0.notFound == nil })
         let report = CalibrationReport(result: result, series: info)
         if json { print(try report.jsonString()) } else { print(report.text()) }
         if let overlay {

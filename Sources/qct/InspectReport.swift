@@ -9,6 +9,9 @@ struct InspectReport: Codable {
         var seriesInstanceUID: String
         var part: Int?
         var modality: String?
+        /// Acquisition date and time, ISO 8601 (from the DICOM date and time as written).
+        var acquisitionDateTime: String?
+        var seriesDescription: String?
         var sliceCount: Int
         var rows: Int
         var columns: Int
@@ -37,7 +40,7 @@ struct InspectReport: Codable {
         var files: Int
 
         enum CodingKeys: String, CodingKey {
-            case seriesInstanceUID, part, modality, sliceCount, rows, columns, pixelSpacing, sliceSpacing, sliceThickness
+            case seriesInstanceUID, part, modality, acquisitionDateTime, seriesDescription, sliceCount, rows, columns, pixelSpacing, sliceSpacing, sliceThickness
             case manufacturer, model, stationName, deviceSerialNumber, kvp, mAs, kernel, transferSyntaxes
             case huMin, huMax, huMean, origin, problems, files
         }
@@ -48,6 +51,8 @@ struct InspectReport: Codable {
             try c.encode(seriesInstanceUID, forKey: .seriesInstanceUID)
             try c.encode(part, forKey: .part)
             try c.encode(modality, forKey: .modality)
+            try c.encode(acquisitionDateTime, forKey: .acquisitionDateTime)
+            try c.encode(seriesDescription, forKey: .seriesDescription)
             try c.encode(sliceCount, forKey: .sliceCount)
             try c.encode(rows, forKey: .rows)
             try c.encode(columns, forKey: .columns)
@@ -84,6 +89,8 @@ struct InspectReport: Codable {
                 let g = s.geometry
                 return SeriesRow(
                     seriesInstanceUID: s.seriesInstanceUID, part: s.part, modality: s.modality,
+                    acquisitionDateTime: s.acquisition.acquisitionDateTime.map(isoDateTime),
+                    seriesDescription: s.acquisition.seriesDescription,
                     sliceCount: g.slices, rows: g.rows, columns: g.columns,
                     pixelSpacing: [g.rowSpacing, g.columnSpacing], sliceSpacing: g.sliceSpacing,
                     sliceThickness: s.sliceThicknessMM, manufacturer: s.scanner.manufacturer,
@@ -109,12 +116,13 @@ struct InspectReport: Codable {
 
     func text() -> String {
         var lines: [String] = []
-        let header = ["series", "modality", "slices", "matrix", "pixel mm", "spacing mm", "thick mm",
+        let header = ["series", "modality", "acquired", "description", "slices", "matrix", "pixel mm", "spacing mm", "thick mm",
                       "manufacturer", "model", "station", "serial", "kVp", "mAs", "kernel", "HU min..max"]
         var rows: [[String]] = [header]
         for s in series {
             rows.append([
                 shortUID(s.seriesInstanceUID) + (s.part.map { "#\($0)" } ?? ""), s.modality ?? "-",
+                s.acquisitionDateTime ?? "-", s.seriesDescription.map { $0.count > 24 ? String($0.prefix(23)) + "…" : $0 } ?? "-",
                 "\(s.sliceCount)", "\(s.columns)x\(s.rows)",
                 "\(num(s.pixelSpacing[0]))x\(num(s.pixelSpacing[1]))", num(s.sliceSpacing),
                 s.sliceThickness.map(num) ?? "-", s.manufacturer ?? "-", s.model ?? "-",
@@ -131,6 +139,19 @@ struct InspectReport: Codable {
         for e in excluded { lines.append("  kept out: \(e.identifier) (\(e.count)): \(e.reason)") }
         return lines.joined(separator: "\n")
     }
+}
+
+/// A DICOM date and time as written (DA + TM, or DT: YYYYMMDD[HHMM[SS[.ffffff]]][&ZZXX]) in ISO 8601
+/// (`YYYY-MM-DD` or `YYYY-MM-DDTHH:MM[:SS]`); as written when it is not in that form.
+func isoDateTime(_ dicom: String) -> String {
+    let d = Array(dicom.trimmingCharacters(in: .whitespaces))
+    guard d.count >= 8, d[0..<8].allSatisfy(\.isNumber) else { return String(d) }
+    var out = "\(String(d[0..<4]))-\(String(d[4..<6]))-\(String(d[6..<8]))"
+    if d.count >= 12, d[8..<12].allSatisfy(\.isNumber) {
+        out += "T\(String(d[8..<10])):\(String(d[10..<12]))"
+        if d.count >= 14, d[12..<14].allSatisfy(\.isNumber) { out += ":\(String(d[12..<14]))" }
+    }
+    return out
 }
 
 func shortUID(_ uid: String) -> String { uid.count > 28 ? "…" + uid.suffix(27) : uid }

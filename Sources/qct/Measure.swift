@@ -25,6 +25,7 @@ struct Measure: ParsableCommand {
     var esp = false
 
     @OptionGroup var options: MeasureOptions
+    @OptionGroup var seriesChoice: SeriesOption
 
     @Flag(help: "Print JSON.") var json = false
     @Option(help: "Write the ROIs drawn on each vertebra's middle slice (.svg or .png).") var overlay: String?
@@ -34,12 +35,13 @@ struct Measure: ParsableCommand {
         let pipeline = try SpinePipeline(options)
         let read = SeriesReader.read(paths: [series], progress: ProgressBar(label: "reading").update)
         for r in read.rejected { printError("refused: \(r.path): \(r.reason)") }
-        let (info, volume) = try largestCTSeries(read, path: series)
-        let report: MeasurementReport
-        do { report = try pipeline.measure(volume, series: info, path: series) } catch {
-            printError("refused: \(error)")
-            throw ExitCode(ReadExit.nothingUsable)
-        }
+        let candidates = try ctSeriesCandidates(read, path: series, choice: seriesChoice)
+        let (_, volume, report) = try firstHolding(candidates, path: series, what: "the \(pipeline.definition.name)", analyse: { info, volume in
+            do { return try pipeline.measure(volume, series: info, path: series) } catch {
+                printError("refused: \(error)")
+                throw ExitCode(ReadExit.nothingUsable)
+            }
+        }, found: { $0.vertebrae.contains { $0.meanHU != nil } })
         let used = report.calibration
         let text = try jsonString(report)
         print(json ? text : report.text())

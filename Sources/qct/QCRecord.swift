@@ -25,6 +25,7 @@ struct QCRecord: ParsableCommand {
     @Option(name: .customLong("baseline-size"), help: "Scans forming a new baseline.") var baselineSize: Int = 15
     @Option(name: .customLong("cusum-h"), help: "CUSUM decision interval h, in baseline SDs (k = 0.5 SD).") var cusumH: Double = 5
     @OptionGroup var measure: MeasureOptions
+    @OptionGroup var seriesChoice: SeriesOption
     @Flag(help: "Print JSON (one object per series).") var json = false
 
     func validate() throws {
@@ -43,7 +44,13 @@ struct QCRecord: ParsableCommand {
         let ordered = headers.series.sorted {
             ($0.acquisition.acquisitionDateTime ?? "", $0.seriesInstanceUID) < ($1.acquisition.acquisitionDateTime ?? "", $1.seriesInstanceUID)
         }
-        for s in ordered {
+        let chosen = ordered.filter { seriesChoice.matches($0) }
+        if let uid = seriesChoice.uid, chosen.count != 1 {
+            printError(chosen.isEmpty ? "no series \(uid) in \(inputs.joined(separator: " "))"
+                                      : "--series \(uid) names \(chosen.count) series; give more of the UID")
+            throw ExitCode(ReadExit.nothingUsable)
+        }
+        for s in chosen {
             let folder = StudyInputs.commonFolder(s.filePaths)
             guard isCT(s) else {
                 printError("refused: " + notCT(s, path: folder))

@@ -136,6 +136,15 @@ final class QCCommandTests: XCTestCase {
         let status = try QCTRunner.runTool(qct, ["qc", "status", "--db", db.path, "--json"])
         XCTAssertEqual(status.status, 4)
         XCTAssertTrue(status.stdout.contains("1_3s"), status.stdout)
+        // In text: the value, its unit, the target and z of each metric whose rules fired, then the rules.
+        let text = try QCTRunner.runTool(qct, ["qc", "status", "--db", db.path])
+        XCTAssertEqual(text.status, 4)
+        let why = try NSRegularExpression(pattern: #"[A-Za-z ]+ -?[0-9.]+(e[-+][0-9]+)? [^ (]+( [^ (]+)* \(target -?[0-9.]+(e[-+][0-9]+)?, z [+-][0-9]+\.[0-9]\): [^;]*1_3s"#)
+        XCTAssertNotNil(why.firstMatch(in: text.stdout, range: NSRange(text.stdout.startIndex..., in: text.stdout)), text.stdout)
+        // -v: every metric of the last result, each with its state.
+        let verbose = try QCTRunner.runTool(qct, ["qc", "status", "--db", db.path, "-v"])
+        let metricLines = verbose.stdout.split(separator: "\n").filter { $0.hasPrefix("  ") && ($0.contains(": in control") || $0.contains(": warning") || $0.contains(": out of control")) }
+        XCTAssertEqual(metricLines.count, 8, verbose.stdout)
         // Judgements before a service event stay; a new baseline starts after it.
         let before = try QCTRunner.runTool(qct, ["qc", "export", "--db", db.path]).stdout
         // A date that is not ISO 8601 is refused with the expected form, and nothing is stored.
