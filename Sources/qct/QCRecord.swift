@@ -50,6 +50,9 @@ struct QCRecord: ParsableCommand {
                                       : "--series \(uid) names \(chosen.count) series; give more of the UID")
             throw ExitCode(ReadExit.nothingUsable)
         }
+        let progress = BatchProgress(total: chosen.count, verb: "recorded")
+        let interruption = onInterrupt(progress)
+        defer { interruption.forEach { $0.cancel() } }
         for s in chosen {
             let folder = StudyInputs.commonFolder(s.filePaths)
             guard isCT(s) else {
@@ -62,14 +65,18 @@ struct QCRecord: ParsableCommand {
                 continue
             }
             guard let input = analyse(volume, info: info, folder: folder, pipeline: pipeline) else { continue }
-            let outcome = try storeCall { () throws(QCStoreError) in try store.record(input, baselineSize: baselineSize, cusumH: cusumH) }
-            used += 1
-            switch outcome {
-            case .duplicate(let recordedAt, let scanner, let acquired):
-                print("already recorded: \(folder) (\(scanner), acquired \(acquired), series \(info.seriesInstanceUID)) on \(recordedAt); not stored again")
-            case .stored(let r):
-                worst = max(worst ?? .baseline, r.state)
-                if json { print(try jsonString(r)) } else { print(line(r, folder: folder)) }
+            // Stored and announced together: an interruption comes before or after, never between.
+            try progress.storing {
+                let outcome = try storeCall { () throws(QCStoreError) in try store.record(input, baselineSize: baselineSize, cusumH: cusumH) }
+                used += 1
+                switch outcome {
+                case .duplicate(let recordedAt, let scanner, let acquired):
+                    printNow("already recorded: \(folder) (\(scanner), acquired \(acquired), series \(info.seriesInstanceUID)) on \(recordedAt); not stored again")
+                case .stored(let r):
+                    worst = max(worst ?? .baseline, r.state)
+                    progress.step()
+                    if json { printNow(try jsonString(r)) } else { printNow(line(r, folder: folder)) }
+                }
             }
         }
         guard used > 0 else {

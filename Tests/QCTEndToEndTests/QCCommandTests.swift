@@ -66,6 +66,40 @@ final class QCCommandTests: XCTestCase {
         days.map { replacing[$0] ?? root.appendingPathComponent(String(format: "stable/d%02d", $0)) }
     }
 
+    /// Under cron, stdout goes to a file: each result line is there as soon as it is stored, and an
+    /// interrupted run says how far it got; what was stored stays.
+    func testInterruptedBatchKeepsItsLinesAndSaysHowFarItGot() throws {
+        let root = try scenarioDays(), work = try QCTRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: work) }
+        let db = work.appendingPathComponent("qc.sqlite")
+        let log = work.appendingPathComponent("log.txt"), errors = work.appendingPathComponent("err.txt")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        FileManager.default.createFile(atPath: errors.path, contents: nil)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: try QCTRunner.releaseQCT())
+        p.arguments = ["qc", "record"] + dayDirs(root, 1...30).map(\.path) + ["--db", db.path, "--phantoms", phantoms]
+        p.standardOutput = try FileHandle(forWritingTo: log)
+        p.standardError = try FileHandle(forWritingTo: errors)
+        try p.run()
+        func lines() -> [String] {
+            ((try? String(contentsOf: log, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init).filter { $0.hasPrefix("recorded ") }
+        }
+        let deadline = Date().addingTimeInterval(300)
+        while lines().count < 5, p.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        XCTAssertTrue(p.isRunning, "the batch ended before it could be interrupted")
+        p.interrupt()
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 130)
+        let written = lines()
+        XCTAssertGreaterThanOrEqual(written.count, 5)
+        XCTAssertLessThan(written.count, 30)
+        let stderr = try String(contentsOf: errors, encoding: .utf8)
+        XCTAssertTrue(stderr.contains("interrupted: \(written.count) of 30 recorded"), stderr + "\n" + written.joined(separator: "\n"))
+        // Every line printed is stored: the export holds exactly those scans (8 metrics each).
+        let csv = try QCTRunner.runTool(try QCTRunner.releaseQCT(), ["qc", "export", "--db", db.path])
+        XCTAssertEqual(csv.stdout.split(separator: "\n").count, 1 + written.count * 8, stderr)
+    }
+
     func testStableScannerRaisesAtMostOneFalseAlarmIn60Days() throws {
         let root = try scenarioDays(), work = try QCTRunner.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: work) }
