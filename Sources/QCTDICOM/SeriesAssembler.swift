@@ -121,8 +121,9 @@ public enum SeriesAssembler {
                 sliceStep = span / Double(frames.count - 1)
                 if let big = gaps.max(), big > 1.5 * median {
                     let n = gaps.filter { $0 > 1.5 * median }.count
+                    let where_ = gaps.indices.filter { gaps[$0] > 1.5 * median }.map { [min(d[$0], d[$0 + 1]), max(d[$0], d[$0 + 1])] }
                     problems.append(SeriesProblem(.gap,
-                        "\(n) gap(s) in slice positions; largest \(format(big)) mm where spacing is \(format(median)) mm"))
+                        "\(n) gap(s) in slice positions; largest \(format(big)) mm where spacing is \(format(median)) mm", gapsMM: where_))
                 } else if let lo = gaps.min(), let hi = gaps.max(), hi - lo > max(0.01 * median, 0.001) {
                     problems.append(SeriesProblem(.unevenSpacing,
                         "slice spacing varies from \(format(lo)) to \(format(hi)) mm"))

@@ -26,10 +26,14 @@ public struct SeriesProblem: Hashable, Codable, Sendable, CustomStringConvertibl
 
     public var kind: Kind
     public var detail: String
+    /// For a gap: each gap's [first, last] position along the slice normal (mm; z for axial
+    /// slices) — the slices either side of it.
+    public var gapsMM: [[Double]]?
 
-    public init(_ kind: Kind, _ detail: String) {
+    public init(_ kind: Kind, _ detail: String, gapsMM: [[Double]]? = nil) {
         self.kind = kind
         self.detail = detail
+        self.gapsMM = gapsMM
     }
 
     public var description: String { "\(kind.rawValue): \(detail)" }

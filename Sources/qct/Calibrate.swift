@@ -66,7 +66,13 @@ struct Calibrate: ParsableCommand {
                 throw ExitCode(ReadExit.nothingUsable)
             }
         }, found: { $0.notFound == nil })
-        let report = CalibrationReport(result: result, series: info)
+        var checked = result
+        let gaps = SliceGapCheck.checks(info, refused: read.rejected)
+        if !gaps.isEmpty {
+            checked.checks += gaps
+            checked.status = max(checked.status, .warn)
+        }
+        let report = CalibrationReport(result: checked, series: info)
         if json { print(try report.jsonString()) } else { print(report.text()) }
         if let overlay {
             try OutputFile.write(overlay) { try OverlayWriter.write(volume: volume, rods: result.rods, to: overlay) }
@@ -74,7 +80,7 @@ struct Calibrate: ParsableCommand {
         if let save {
             try OutputFile.write(save) { try report.save(to: save) }
         }
-        switch result.status {
+        switch checked.status {
         case .pass: return
         case .warn: throw ExitCode(3)
         case .fail: throw ExitCode(4)

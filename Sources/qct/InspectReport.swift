@@ -89,7 +89,7 @@ struct InspectReport: Codable {
                 let g = s.geometry
                 return SeriesRow(
                     seriesInstanceUID: s.seriesInstanceUID, part: s.part, modality: s.modality,
-                    acquisitionDateTime: s.acquisition.acquisitionDateTime.map(isoDateTime),
+                    acquisitionDateTime: DicomDateTime.iso(s.acquisition.acquisitionDateTime) ?? s.acquisition.acquisitionDateTime,
                     seriesDescription: s.acquisition.seriesDescription,
                     sliceCount: g.slices, rows: g.rows, columns: g.columns,
                     pixelSpacing: [g.rowSpacing, g.columnSpacing], sliceSpacing: g.sliceSpacing,
@@ -139,19 +139,6 @@ struct InspectReport: Codable {
         for e in excluded { lines.append("  kept out: \(e.identifier) (\(e.count)): \(e.reason)") }
         return lines.joined(separator: "\n")
     }
-}
-
-/// A DICOM date and time as written (DA + TM, or DT: YYYYMMDD[HHMM[SS[.ffffff]]][&ZZXX]) in ISO 8601
-/// (`YYYY-MM-DD` or `YYYY-MM-DDTHH:MM[:SS]`); as written when it is not in that form.
-func isoDateTime(_ dicom: String) -> String {
-    let d = Array(dicom.trimmingCharacters(in: .whitespaces))
-    guard d.count >= 8, d[0..<8].allSatisfy(\.isNumber) else { return String(d) }
-    var out = "\(String(d[0..<4]))-\(String(d[4..<6]))-\(String(d[6..<8]))"
-    if d.count >= 12, d[8..<12].allSatisfy(\.isNumber) {
-        out += "T\(String(d[8..<10])):\(String(d[10..<12]))"
-        if d.count >= 14, d[12..<14].allSatisfy(\.isNumber) { out += ":\(String(d[12..<14]))" }
-    }
-    return out
 }
 
 func shortUID(_ uid: String) -> String { uid.count > 28 ? "…" + uid.suffix(27) : uid }

@@ -37,7 +37,7 @@ struct Measure: ParsableCommand {
         for r in read.rejected { printError("refused: \(r.path): \(r.reason)") }
         let candidates = try ctSeriesCandidates(read, path: series, choice: seriesChoice)
         let (_, volume, report) = try firstHolding(candidates, path: series, what: "the \(pipeline.definition.name)", analyse: { info, volume in
-            do { return try pipeline.measure(volume, series: info, path: series) } catch {
+            do { return try pipeline.measure(volume, series: info, path: series, refused: read.rejected) } catch {
                 printError("refused: \(error)")
                 throw ExitCode(ReadExit.nothingUsable)
             }

@@ -40,6 +40,7 @@ struct QCRecord: ParsableCommand {
         for r in headers.rejected { printError("refused: \(r.path): \(r.reason)") }
         var worst: ControlState?
         var used = 0
+        var inputWarnings: [String] = []
         // Oldest first, so each day is judged against the days before it.
         let ordered = headers.series.sorted {
             ($0.acquisition.acquisitionDateTime ?? "", $0.seriesInstanceUID) < ($1.acquisition.acquisitionDateTime ?? "", $1.seriesInstanceUID)
@@ -64,7 +65,8 @@ struct QCRecord: ParsableCommand {
                 printError("refused: \(folder): series could not be loaded")
                 continue
             }
-            guard let input = analyse(volume, info: info, folder: folder, pipeline: pipeline) else { continue }
+            guard let input = analyse(volume, info: info, folder: folder, pipeline: pipeline, refused: headers.rejected,
+                                      warnings: &inputWarnings) else { continue }
             // Stored and announced together: an interruption comes before or after, never between.
             try progress.storing {
                 let outcome = try storeCall { () throws(QCStoreError) in try store.record(input, baselineSize: baselineSize, cusumH: cusumH) }
@@ -83,7 +85,9 @@ struct QCRecord: ParsableCommand {
             printError("nothing recorded: no usable series in \(inputs.joined(separator: " "))")
             throw ExitCode(ReadExit.nothingUsable)
         }
-        let code = exitStatus(worst?.rawValue)
+        for w in inputWarnings { printError("warning: " + w) }
+        // A result stored from incomplete input warns (3) even when it is in control.
+        let code = max(exitStatus(worst?.rawValue), inputWarnings.isEmpty ? 0 : 3)
         if code != 0 { throw ExitCode(code) }
     }
 
@@ -95,7 +99,10 @@ struct QCRecord: ParsableCommand {
     }
 
     /// Recognises the phantom(s), analyses, and turns the result into metrics; nil (with a line) when nothing fits.
-    func analyse(_ volume: Volume, info: Series, folder: String, pipeline: SpinePipeline) -> QCResultInput? {
+    /// `refused`: files refused while reading; a gap they leave in the series is a WARN check in the stored analysis,
+    /// and `warnings` gets its line.
+    func analyse(_ volume: Volume, info: Series, folder: String, pipeline: SpinePipeline, refused: [RejectedFile] = [],
+                 warnings: inout [String]) -> QCResultInput? {
         guard let acquired = DicomDateTime.iso(info.acquisition.acquisitionDateTime) else {
             printError("refused: \(folder): no acquisition date and time in the series; a QC result needs one")
             return nil
@@ -108,7 +115,8 @@ struct QCRecord: ParsableCommand {
         let spine = pipeline.locate(volume)
         if spine.segments.count >= 2 {
             do {
-                let report = try pipeline.measure(volume, series: info, path: folder, search: spine)
+                let report = try pipeline.measure(volume, series: info, path: folder, search: spine, refused: refused)
+                warnings += report.checks.filter { $0.name == "slice gap" }.map { "\(folder): slice gap: \($0.detail)" }
                 guard let cal = report.calibration, let fit = cal.fit else {
                     printError("refused: \(folder): ESP found but no calibration: " + report.checks.filter { $0.status == .fail }.map(\.detail).joined(separator: "; "))
                     return nil
@@ -146,7 +154,13 @@ struct QCRecord: ParsableCommand {
             }
             best = (result, fit)
         }
-        if let (result, fit) = best {
+        if var (result, fit) = best {
+            let gaps = SliceGapCheck.checks(info, refused: refused)
+            if !gaps.isEmpty {
+                result.checks += gaps
+                result.status = max(result.status, .warn)
+                warnings += gaps.map { "\(folder): slice gap: \($0.detail)" }
+            }
             let report = CalibrationReport(result: result, series: info)
             return QCResultInput(scanner: scanner, protocolKey: protocolKey, kind: result.phantom, phantom: result.phantom,
                                  certificate: result.certificate, acquired: acquired, seriesInstanceUID: info.seriesInstanceUID,

@@ -94,7 +94,9 @@ struct SpinePipeline {
     }
 
     /// `search`: the result of `locate` when the caller already has it.
-    func measure(_ volume: Volume, series info: Series, path: String, search: SpineSearch? = nil) throws(MeasureRefusal) -> MeasurementReport {
+    /// `refused`: files refused while reading the series' folder (named in a slice-gap check).
+    func measure(_ volume: Volume, series info: Series, path: String, search: SpineSearch? = nil,
+                 refused: [RejectedFile] = []) throws(MeasureRefusal) -> MeasurementReport {
         var extra: [CalibrationCheck] = []
         let used: CalibrationUsed?
         if let saved, let file = options.calibration {
@@ -122,6 +124,14 @@ struct SpinePipeline {
         let alongZ = options.calibrationAlongZ != nil ? used?.alongZ : nil
         let result = SpineMeasurer.measure(volume, phantom: definition, certificate: certificate, fit: used?.fit, alongZ: alongZ,
                                            sliceThicknessMM: info.sliceThicknessMM, settings: settings, search: search)
+        // A gap in the slices: which vertebra's slab it cuts through, if any.
+        extra += SliceGapCheck.checks(info, refused: refused) { gap in
+            let hit = result.vertebrae.filter { v in
+                guard let slab = v.roi?.slabMM, slab.count == 2 else { return false }
+                return gap[0] < max(slab[0], slab[1]) && gap[1] > min(slab[0], slab[1])
+            }.map(\.name)
+            return hit.isEmpty ? nil : "inside the slab of " + hit.joined(separator: ", ")
+        }
         return MeasurementReport(phantom: definition.id, certificate: certificate.map { "\($0.serial) (\($0.source))" }, result: result,
                                  calibration: used, extraChecks: extra, series: info, path: path, settings: settings)
     }
