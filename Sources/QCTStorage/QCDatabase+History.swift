@@ -16,7 +16,7 @@ extension QCDatabase {
             let scannerID = try Self.scannerID(db, input.scanner)
             let now = Self.now()
             var baseline = try Row.fetchOne(db, sql: """
-                SELECT * FROM baseline WHERE scannerId = ? AND protocol = ? AND kind = ? ORDER BY id DESC LIMIT 1
+                SELECT * FROM baseline WHERE scannerId = ? AND protocol = ? AND kind = ? AND withdrawnAt IS NULL ORDER BY id DESC LIMIT 1
                 """, arguments: [scannerID, input.protocolKey, input.kind])
             if baseline == nil {
                 try db.execute(sql: """
@@ -161,15 +161,39 @@ extension QCDatabase {
             let s = try Self.findScanner(db, name)
             try db.execute(sql: "INSERT INTO event (scannerId, at, description, recordedAt) VALUES (?, ?, ?, ?)",
                            arguments: [s.id, at, description, Self.now()])
+            let eventID = db.lastInsertedRowID
             let scopes = try Row.fetchAll(db, sql: "SELECT DISTINCT protocol, kind FROM baseline WHERE scannerId = ?", arguments: [s.id])
             for scope in scopes {
                 try db.execute(sql: """
-                    INSERT INTO baseline (scannerId, protocol, kind, reason, size, startedAt, complete, createdAt)
-                    VALUES (?, ?, ?, ?, ?, ?, 0, ?)
+                    INSERT INTO baseline (scannerId, protocol, kind, reason, size, startedAt, complete, createdAt, eventId)
+                    VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)
                     """, arguments: [s.id, scope["protocol"] as String, scope["kind"] as String,
-                                     "after service event \(at): \(description)", baselineSize, at, Self.now()])
+                                     "after service event \(at): \(description)", baselineSize, at, Self.now(), eventID])
             }
-            return (QCEvent(scanner: s.label, at: at, description: description), scopes.count)
+            return (QCEvent(id: eventID, scanner: s.label, at: at, description: description), scopes.count)
+        }
+    }
+
+    /// Deletes a service event recorded by mistake: it stays in the database with when and why (the
+    /// audit), no longer shows as an event, and the baselines it started are withdrawn — later results
+    /// are judged as if it had not happened; results already stored keep their judgements.
+    /// Returns the event and how many baselines were withdrawn.
+    public func deleteEvent(id: Int64, reason: String) throws(QCStoreError) -> (QCEvent, Int) {
+        let why = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !why.isEmpty else { throw QCStoreError("deleting an event needs a reason (--reason)") }
+        return try write { db in
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT e.id, e.at, e.description, e.deletedAt, s.label FROM event e JOIN scanner s ON s.id = e.scannerId WHERE e.id = ?
+                """, arguments: [id]) else {
+                throw QCStoreError("no service event \(id) in the database (qct qc event --list --scanner S lists them)")
+            }
+            if let when = row["deletedAt"] as String? { throw QCStoreError("service event \(id) was already deleted at \(when)") }
+            let now = Self.now()
+            try db.execute(sql: "UPDATE event SET deletedAt = ?, deleteReason = ? WHERE id = ?", arguments: [now, why, id])
+            try db.execute(sql: "UPDATE baseline SET withdrawnAt = ? WHERE eventId = ? AND withdrawnAt IS NULL", arguments: [now, id])
+            let withdrawn = db.changesCount
+            return (QCEvent(id: id, scanner: row["label"], at: row["at"], description: row["description"], deletedAt: now, deleteReason: why),
+                    withdrawn)
         }
     }
 

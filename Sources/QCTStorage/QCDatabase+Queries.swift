@@ -98,12 +98,20 @@ extension QCDatabase {
         }
     }
 
-    /// A scanner's service events, oldest first.
-    public func events(scanner: String) throws(QCStoreError) -> [QCEvent] {
+    /// A scanner's service events, oldest first; deleted ones only with `deleted`.
+    public func events(scanner: String, deleted: Bool = false) throws(QCStoreError) -> [QCEvent] {
         try read { db in
             let s = try Self.findScanner(db, scanner)
-            return try Row.fetchAll(db, sql: "SELECT at, description FROM event WHERE scannerId = ? ORDER BY at", arguments: [s.id]).map {
-                QCEvent(scanner: s.label, at: $0["at"], description: $0["description"])
+            guard try Self.hasColumn(db, "event", "deletedAt") else {
+                return try Row.fetchAll(db, sql: "SELECT id, at, description FROM event WHERE scannerId = ? ORDER BY at", arguments: [s.id]).map {
+                    QCEvent(id: $0["id"], scanner: s.label, at: $0["at"], description: $0["description"])
+                }
+            }
+            return try Row.fetchAll(db, sql: """
+                SELECT id, at, description, deletedAt, deleteReason FROM event WHERE scannerId = ? \(deleted ? "" : "AND deletedAt IS NULL") ORDER BY at
+                """, arguments: [s.id]).map {
+                QCEvent(id: $0["id"], scanner: s.label, at: $0["at"], description: $0["description"],
+                        deletedAt: $0["deletedAt"], deleteReason: $0["deleteReason"])
             }
         }
     }

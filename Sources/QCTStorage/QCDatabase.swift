@@ -152,7 +152,25 @@ public final class QCDatabase: Sendable {
                   recordedAt TEXT NOT NULL);
                 """)
         }
+        // v2: a service event can be deleted (kept, with when and why: the audit); the baselines it
+        // started are withdrawn, and judgements already stored under them are kept.
+        m.registerMigration("v2") { db in
+            try db.execute(sql: """
+                ALTER TABLE event ADD COLUMN deletedAt TEXT;
+                ALTER TABLE event ADD COLUMN deleteReason TEXT;
+                ALTER TABLE baseline ADD COLUMN eventId INTEGER REFERENCES event(id);
+                ALTER TABLE baseline ADD COLUMN withdrawnAt TEXT;
+                UPDATE baseline SET eventId = (SELECT e.id FROM event e WHERE e.scannerId = baseline.scannerId AND e.at = baseline.startedAt
+                                               ORDER BY e.id DESC LIMIT 1)
+                  WHERE reason LIKE 'after service event %';
+                """)
+        }
         return m
+    }
+
+    /// Whether `table` has `column` (a database opened read-only is not migrated).
+    static func hasColumn(_ db: Database, _ table: String, _ column: String) throws -> Bool {
+        try db.columns(in: table).contains { $0.name == column }
     }
 
     /// The default location: $XDG_DATA_HOME/qct/qc.sqlite, else ~/.local/share/qct/qc.sqlite.

@@ -122,9 +122,23 @@ public struct QCStoredResult: Codable, Sendable {
 
 /// A service event on a scanner.
 public struct QCEvent: Codable, Sendable {
+    /// Database id (what `qc event --delete` takes).
+    public var id: Int64?
     public var scanner: String
     public var at: String
     public var description: String
+    /// When and why it was deleted; nil while it stands.
+    public var deletedAt: String?
+    public var deleteReason: String?
+
+    public init(id: Int64? = nil, scanner: String, at: String, description: String, deletedAt: String? = nil, deleteReason: String? = nil) {
+        self.id = id
+        self.scanner = scanner
+        self.at = at
+        self.description = description
+        self.deletedAt = deletedAt
+        self.deleteReason = deleteReason
+    }
 }
 
 /// A completed or collecting baseline.

@@ -92,28 +92,67 @@ struct QCBaselineCommand: ParsableCommand {
 struct QCEventCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "event",
-        abstract: "Record a service event (e.g. \"tube replaced\"); a new baseline starts for the scanner.")
+        abstract: "Record a service event (e.g. \"tube replaced\"); a new baseline starts for the scanner.",
+        discussion: """
+            --list shows a scanner's events with their ids (deleted ones too, with when and why). --delete ID --reason TEXT \
+            deletes an event recorded by mistake: it is kept with the reason (audited), no longer drawn or listed as an event, \
+            and the baselines it started are withdrawn, so later results are judged as before it; judgements already stored stay.
+            """)
 
     @OptionGroup var database: DatabaseOption
-    @Option(help: "Scanner (station name or device serial number).") var scanner: String
+    @Option(help: "Scanner (station name or device serial number).") var scanner: String?
     @Option(help: "When, ISO 8601: YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS] (default: now).") var at: String?
     @Option(name: .customLong("baseline-size"), help: "Scans forming the new baseline.") var baselineSize: Int = 15
-    @Argument(help: "What was done.") var description: String
+    @Flag(help: "List the scanner's service events with their ids.") var list = false
+    @Option(help: "Delete the service event with this id (see --list); needs --reason.") var delete: Int64?
+    @Option(help: "Why the event is deleted (stored with it).") var reason: String?
+    @Argument(help: "What was done.") var description: String?
 
     func validate() throws {
         if let at, ISODateTime.normalised(at) == nil {
             throw ValidationError("--at \(at): not an ISO 8601 date; expected \(ISODateTime.expected)")
         }
         guard baselineSize >= 2 else { throw ValidationError("--baseline-size must be at least 2 scans") }
+        if delete != nil {
+            guard reason.map({ !$0.trimmingCharacters(in: .whitespaces).isEmpty }) == true else {
+                throw ValidationError("--delete needs --reason (why the event is deleted; it is stored with it)")
+            }
+            guard description == nil, !list else { throw ValidationError("--delete takes an id and a reason only") }
+        } else if list {
+            guard scanner != nil else { throw ValidationError("--list needs --scanner") }
+        } else {
+            guard scanner != nil, description != nil else {
+                throw ValidationError("an event needs --scanner and what was done (e.g. \"tube replaced\")")
+            }
+        }
     }
 
     func run() throws {
+        if let id = delete, let reason {
+            let store = try database.open()
+            let (event, withdrawn) = try storeCall { () throws(QCStoreError) in try store.deleteEvent(id: id, reason: reason) }
+            print("deleted event \(id) on \(event.scanner) at \(event.at) (\(event.description)): \(reason); " +
+                  "\(withdrawn) baseline(s) it started withdrawn; judgements already stored are kept")
+            return
+        }
+        guard let scanner else { return }
+        if list {
+            let store = try database.open(readOnly: true)
+            let events = try storeCall { () throws(QCStoreError) in try store.events(scanner: scanner, deleted: true) }
+            var rows = [["id", "at", "event", "deleted"]]
+            for e in events {
+                rows.append(["\(e.id ?? 0)", e.at, e.description, e.deletedAt.map { "\($0): \(e.deleteReason ?? "")" } ?? "—"])
+            }
+            print(events.isEmpty ? "\(scanner): no service events" : table(rows).joined(separator: "\n"))
+            return
+        }
+        guard let description else { return }
         let store = try database.open()
         let when = at.flatMap(ISODateTime.normalised) ?? String(ISO8601DateFormatter().string(from: Date()).prefix(19))
         let (event, scopes) = try storeCall { () throws(QCStoreError) in
             try store.addEvent(scanner: scanner, at: when, description: description, baselineSize: baselineSize)
         }
-        print("event on \(event.scanner) at \(event.at): \(event.description); new baseline of \(baselineSize) scans started for \(scopes) phantom/protocol combination(s)")
+        print("event \(event.id ?? 0) on \(event.scanner) at \(event.at): \(event.description); new baseline of \(baselineSize) scans started for \(scopes) phantom/protocol combination(s)")
     }
 }
 
@@ -126,6 +165,13 @@ struct QCChart: ParsableCommand {
     @Option(help: "Scanner (station name or device serial number).") var scanner: String
     @Option(help: "Metric, e.g. sigmaCT, betaCT, \"rod C\", \"L1 BMD\".") var metric: String
     @Option(help: "Output file (.svg or .html).") var out: String
+
+    func validate() throws {
+        let ext = (out as NSString).pathExtension.lowercased()
+        guard ext == "svg" || ext == "html" || ext == "htm" else {
+            throw ValidationError("--out \(out): a chart is written as .svg or .html (not .\(ext.isEmpty ? "<none>" : ext))")
+        }
+    }
 
     func run() throws {
         let store = try database.open(readOnly: true)

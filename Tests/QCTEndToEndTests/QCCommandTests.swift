@@ -194,6 +194,23 @@ final class QCCommandTests: XCTestCase {
         XCTAssertTrue(next.stdout.contains("baseline 1 of 15"), next.stdout)
         let after = try QCTRunner.runTool(qct, ["qc", "export", "--db", db.path]).stdout
         XCTAssertTrue(after.hasPrefix(before), "earlier rows and their judgements unchanged")
+        // The event was a mistake: deleted with a reason (kept, audited); its baseline is withdrawn, so the
+        // next day is judged against the baseline before it, and what was stored stays as it was.
+        let eventID = try XCTUnwrap(event.stdout.split(separator: " ").dropFirst().first.map(String.init))
+        let noReason = try QCTRunner.runTool(qct, ["qc", "event", "--db", db.path, "--delete", eventID])
+        XCTAssertEqual(noReason.status, 2, noReason.stderr)
+        XCTAssertTrue(noReason.stderr.contains("--delete needs --reason"), noReason.stderr)
+        let deleted = try QCTRunner.runTool(qct, ["qc", "event", "--db", db.path, "--delete", eventID, "--reason", "entered on the wrong scanner"])
+        XCTAssertEqual(deleted.status, 0, deleted.stderr)
+        XCTAssertTrue(deleted.stdout.contains("1 baseline(s) it started withdrawn"), deleted.stdout)
+        let again2 = try QCTRunner.runTool(qct, ["qc", "event", "--db", db.path, "--delete", eventID, "--reason", "twice"])
+        XCTAssertEqual(again2.status, 2, again2.stderr)
+        let listed = try QCTRunner.runTool(qct, ["qc", "event", "--db", db.path, "--list", "--scanner", "QCT1"])
+        XCTAssertTrue(listed.stdout.contains("tube replaced") && listed.stdout.contains("entered on the wrong scanner"), listed.stdout)
+        XCTAssertEqual(try QCTRunner.runTool(qct, ["qc", "export", "--db", db.path]).stdout, after, "nothing stored changes")
+        let judged = try record(dayDirs(root, 42...42), db: db)
+        XCTAssertFalse(judged.stdout.contains("baseline 2 of 15"), judged.stdout)
+        XCTAssertTrue(judged.stdout.contains("in control") || judged.stdout.contains("warning"), judged.stdout)
         // An explicit baseline from dates.
         let b = try QCTRunner.runTool(qct, ["qc", "baseline", "--db", db.path, "--scanner", "QCT1", "--from", "2026-03-01", "--to", "2026-03-20"])
         XCTAssertEqual(b.status, 0, b.stderr)
