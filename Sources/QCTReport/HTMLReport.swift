@@ -118,6 +118,31 @@ public enum HTMLReport {
             }
             h += chart.svg(label: "vertebra means against nominal") + "\n"
         }
+        // With a reference scanner: each scanner's means against the reference's, with the regression
+        // the table gives (the one the correction inverts).
+        if let reference = c.reference, let base = c.regressions.first(where: { $0.scanner == reference }) {
+            let pairs = c.regressions.filter { $0.scanner != reference }
+            let values = (base.means + pairs.flatMap(\.means)).filter(\.isFinite)
+            if let lo = values.min(), let hi = values.max() {
+                var chart = SVGChart(x: SVGChart.padded(lo...hi), y: lo...hi)
+                chart.axes(title: "Vertebra means against scanner \(reference)", xLabel: "\(reference) reading, mg K2HPO4/cm³",
+                           yLabel: "reading, mg K2HPO4/cm³")
+                chart.line(chart.xRange.lowerBound, chart.xRange.lowerBound, chart.xRange.upperBound, chart.xRange.upperBound, colour: "#999", dash: "3 3")
+                for (s, r) in pairs.enumerated() {
+                    let colour = SVGChart.palette[(s + 1) % SVGChart.palette.count]
+                    for (m, x) in zip(r.means, base.means) where m.isFinite && x.isFinite {
+                        chart.point(x, m, colour: colour, radius: 3.5, title: "\(r.scanner): \(f(m, 2)) where \(reference) reads \(f(x, 2))")
+                    }
+                    if let g = r.versusReference {
+                        let x0 = chart.xRange.lowerBound, x1 = chart.xRange.upperBound
+                        chart.line(x0, g.intercept + g.slope * x0, x1, g.intercept + g.slope * x1, colour: colour)
+                    }
+                    chart.text(chart.xRange.lowerBound + 0.03 * (chart.xRange.upperBound - chart.xRange.lowerBound),
+                               chart.yRange.upperBound - Double(s + 1) * 0.07 * (chart.yRange.upperBound - chart.yRange.lowerBound), r.scanner, colour: colour)
+                }
+                h += chart.svg(label: "vertebra means against scanner \(escapeXML(reference))") + "\n"
+            }
+        }
         for a in c.agreement {
             let g = a.agreement
             let ys = g.differences + [g.lowerLimit, g.upperLimit]

@@ -115,6 +115,19 @@ final class StudyCommandTests: XCTestCase {
         let across = try XCTUnwrap(c["acrossScanners"] as? [[String: Any]])
         let l1 = try XCTUnwrap((across.first { $0["vertebra"] as? String == "L1" })?["anova"] as? [String: Any])
         XCTAssertLessThan(try XCTUnwrap(l1["p"] as? Double), 1e-6)
+        // The report draws the regression on the reference it computed, not only the one on nominal.
+        let html = dir.appendingPathComponent("compare.html")
+        let h = try QCTRunner.runTool(try QCTRunner.releaseQCT(), ["compare", dir.path, "--html", html.path, "--reference", "QCT1", "--phantoms", phantoms])
+        XCTAssertEqual(h.status, 0, h.stderr)
+        let page = try String(contentsOf: html, encoding: .utf8)
+        XCTAssertTrue(page.contains("Vertebra means against scanner QCT1"), "chart against the reference")
+        XCTAssertTrue(page.contains("where QCT1 reads"), "points placed at the reference's readings")
+        let others = regressions.compactMap { $0["scanner"] as? String }.filter { $0 != "QCT1" }
+        XCTAssertFalse(others.isEmpty)
+        for other in others {
+            XCTAssertNotNil(page.range(of: "\(other): -?[0-9.]+ where QCT1 reads -?[0-9.]+", options: .regularExpression), other)
+        }
+        XCTAssertNil(page.range(of: "QCT1: -?[0-9.]+ where QCT1 reads", options: .regularExpression), "the reference is not plotted on itself")
         let bad = try QCTRunner.runTool(try QCTRunner.releaseQCT(), ["compare", dir.path, "--reference", "QCT9", "--phantoms", phantoms])
         XCTAssertEqual(bad.status, 2)
         XCTAssertTrue(bad.stderr.contains("QCT9"), bad.stderr)
