@@ -4,7 +4,9 @@ import Foundation
 /// lines and labels. Self-contained (no scripts, no external fonts).
 struct SVGChart {
     let width: Double, height: Double
-    let left = 64.0, right = 16.0, top = 28.0, bottom = 44.0
+    let left = 64.0, top = 28.0
+    /// Right and bottom margins, px (wider for labels outside the plot, or a legend under the axis).
+    var right = 16.0, bottom = 44.0
     var xRange: ClosedRange<Double>
     var yRange: ClosedRange<Double>
     private(set) var body = ""
@@ -69,6 +71,15 @@ struct SVGChart {
         body += dash.map { " stroke-dasharray=\"\($0)\"" } ?? ""
         body += "/>\n"
     }
+
+    /// A filled rectangle between data coordinates, behind what is drawn after it.
+    mutating func rect(_ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double, fill: String, opacity: Double = 1) {
+        let a = px(min(x1, x2)), b = px(max(x1, x2)), c = py(max(y1, y2)), d = py(min(y1, y2))
+        body += "<rect x=\"\(f(a))\" y=\"\(f(c))\" width=\"\(f(b - a))\" height=\"\(f(d - c))\" fill=\"\(fill)\" fill-opacity=\"\(f(opacity))\"/>\n"
+    }
+
+    /// Raw SVG (pixel coordinates), e.g. a legend.
+    mutating func raw(_ svg: String) { body += svg }
 
     mutating func text(_ x: Double, _ y: Double, _ s: String, colour: String = "#333", anchor: String = "start") {
         body += "<text x=\"\(f(px(x)))\" y=\"\(f(py(y)))\" fill=\"\(colour)\" font-size=\"10\" text-anchor=\"\(anchor)\">\(escapeXML(s))</text>\n"

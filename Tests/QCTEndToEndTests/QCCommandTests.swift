@@ -146,6 +146,36 @@ final class QCCommandTests: XCTestCase {
         XCTAssertEqual(c.status, 0, c.stderr)
         let svg = try String(contentsOf: chart, encoding: .utf8)
         XCTAssertTrue(svg.contains("CUSUM+") && svg.contains("+3 SD"), "violations and limits drawn")
+        // Dates on the x axis (not days since), every limit labelled, the baseline shaded with its n, a legend.
+        XCTAssertFalse(svg.contains("days since"))
+        XCTAssertNotNil(svg.range(of: #">2026-[0-9]{2}-[0-9]{2}</text>"#, options: .regularExpression), "date ticks")
+        for label in ["+1 SD", "+2 SD", "−1 SD", "−2 SD", "−3 SD", ">mean<", "baseline (n = 15)", "class=\"legend\"", "out of control</text>", "service event</text>"] {
+            XCTAssertTrue(svg.contains(label), label)
+        }
+        // Rule labels never share a line: no two at the same place.
+        let rules = try NSRegularExpression(pattern: #"<text x="([0-9.]+)" y="([0-9.]+)"[^>]*class="rule""#)
+        let places = rules.matches(in: svg, range: NSRange(svg.startIndex..., in: svg)).map { m in
+            (Double(svg[Range(m.range(at: 1), in: svg)!])!, Double(svg[Range(m.range(at: 2), in: svg)!])!)
+        }
+        XCTAssertFalse(places.isEmpty)
+        for (k, a) in places.enumerated() {
+            for b in places[(k + 1)...] { XCTAssertFalse(abs(a.0 - b.0) < 150 && abs(a.1 - b.1) < 11.9, "rule labels overlap at \(a) and \(b)") }
+        }
+        // Rendered by Chromium: not blank.
+        if let browser = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) {
+            let png = work.appendingPathComponent("rodC.png")
+            let shot = try QCTRunner.runTool(browser, ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                                                       "--user-data-dir=\(work.appendingPathComponent("profile").path)",
+                                                       "--window-size=980,420", "--screenshot=\(png.path)", chart.absoluteString], timeout: 120)
+            XCTAssertTrue(FileManager.default.fileExists(atPath: png.path), shot.stderr)
+            let stats = try QCTRunner.runTool(QCTRunner.fixtures.appendingPathComponent("venv/bin/python").path,
+                                              [SimulateCommandTests.repo.appendingPathComponent("Scripts/png_stats.py").path, png.path])
+            let st = try QCTRunner.json(stats.stdout)
+            XCTAssertGreaterThan(try XCTUnwrap(st["nonWhiteFraction"] as? Double), 0.02, stats.stdout)
+            XCTAssertGreaterThan(try XCTUnwrap(st["colours"] as? Int), 8, stats.stdout)
+        } else {
+            XCTFail("Debian's chromium is needed (make deps installs it)")
+        }
         let csv = try QCTRunner.runTool(try QCTRunner.releaseQCT(), ["qc", "export", "--db", work.appendingPathComponent("qc.sqlite").path])
         XCTAssertEqual(csv.stdout.split(separator: "\n").count, 1 + 60 * 8, "header + 60 days × 8 metrics")
     }
