@@ -103,6 +103,10 @@ guard FileManager.default.fileExists(atPath: template) else {
     FileHandle.standardError.write(Data("qct-bench: \(template) missing; run make fixtures\n".utf8))
     exit(2)
 }
+guard !options.wants("load") || FileManager.default.isExecutableFile(atPath: options.python) else {
+    FileHandle.standardError.write(Data("qct-bench: \(options.python) missing; run make fixtures\n".utf8))
+    exit(2)
+}
 let cores = ProcessInfo.processInfo.activeProcessorCount
 /// One timing line: the time, and the rate in slices (or files) and bytes per second.
 func line(_ name: String, _ t: Double, slices: Int, bytes: Int) -> String {
@@ -207,7 +211,9 @@ print("qct calibrate benchmark, \(cores) cores, best of 7 (load + find rods + fi
 print(String(format: "qct calibrate, 100-slice 512x512 esp-on-pad scan: %.3f s  (target <= 0.25 s; status %@)", tCal, padStatus))
 print(String(format: "load alone: %.3f s; ratio calibrate/load %.1f   (target <= 8)", tLoad, tCal / tLoad))
 print(String(format: "qct calibrate, pylinac's CatPhan 504 demo (64 slices): %.3f s  (status %@)", tCat404, catStatus))
-if let py = options.pylinacPython {
+if let py = options.pylinacPython, !FileManager.default.isExecutableFile(atPath: py) {
+    print("pylinac not run: \(py) is missing (make bench installs it)")
+} else if let py = options.pylinacPython {
     let out = try run(py, ["-W", "ignore", "Scripts/pylinac_catphan.py", catphanDir, "3"])
     let fields = out.split(separator: " ")
     let tPylinac = Double(fields.first ?? "") ?? .nan
