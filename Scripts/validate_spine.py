@@ -121,6 +121,7 @@ def main():
     scans = found = named = homogeneous = 0
     twin_pct, twin_mg, noisy_pct, noisy_mg, zs = [], [], [], [], []
     twin_ok = True
+    calibration_failed = 0
     failures, rows = [], []
     for n in range(count):
         scanner = ["QCT1", "QCT2", "QCT3"][n % 3]
@@ -159,6 +160,12 @@ def main():
             if all_found and not all_homog:
                 why.append("homogeneity: " + "; ".join(f"{k} {readings[k]['homogeneity'].get('reason')}" for k in NAMES
                                                        if not readings[k]["homogeneity"]["pass"]))
+            # The pad's calibration of the same scan must not fail: BMDs through a failed fit are not readings.
+            calibration = result.get("calibration") or {}
+            if calibration.get("status") == "fail":
+                calibration_failed += 1
+                why.append("calibration failed: " + "; ".join(f"{c['name']} {c['detail']}" for c in calibration.get("checks", [])
+                                                               if c.get("status") == "fail")[:200])
             errs = {}
             for k in NAMES:
                 r = readings.get(k, {})
@@ -207,7 +214,8 @@ def main():
     print(f"BMD error, noisy scans, {len(noisy_pct)} readings: {dist(noisy_pct, '%')}; {dist(noisy_mg, 'mg/cm3')}")
     if zs:
         print(f"noisy error in standard errors the ROI's noise and whole-HU storage predict (not the calibration's): median {percentile(zs, 50):.2f}, p95 {percentile(zs, 95):.2f}, max {max(zs):.2f}")
-    passed = (scans == count and found == scans and named == scans and homogeneous == scans and twin_ok
+    print(f"same-scan calibration failed on {calibration_failed} of {2 * scans} series (noisy scans and their twins)")
+    passed = (scans == count and found == scans and named == scans and homogeneous == scans and twin_ok and calibration_failed == 0
               and len(twin_pct) == 3 * scans and percentile([abs(e) for e in twin_pct], 95) <= 0.5)
     if "--no-precision" not in args:
         lines, ok = precision_study(qct, phantoms, work, seed)

@@ -14,7 +14,7 @@ struct RodShape: Sendable {
     /// Mean and SD of the pixels inside 0.6 radius, HU.
     var insideHU: Double
     var insideSD: Double
-    /// Mean of the phantom pixels (not air, not next to air) of the agreeing sectors of the ring 1.12–1.45 radii, HU.
+    /// Mean of the phantom (non-air) pixels of the agreeing sectors of the ring 1.12–1.45 radii, HU.
     var surroundHU: Double
     /// Largest / smallest edge radius over the rays that found an edge.
     var elongation: Double
@@ -157,17 +157,8 @@ extension SlabImage {
         return values.isEmpty ? nil : median(values)
     }
 
-    /// Whether a pixel's 4-neighbour is air: the partial volume of a phantom's face.
-    @inline(__always)
-    func nextToAir(_ i: Int, _ j: Int) -> Bool {
-        (i > 0 && pixels[j * columns + i - 1] < Self.airBelow) || (i < columns - 1 && pixels[j * columns + i + 1] < Self.airBelow)
-            || (j > 0 && pixels[(j - 1) * columns + i] < Self.airBelow) || (j < rows - 1 && pixels[(j + 1) * columns + i] < Self.airBelow)
-    }
-
-    /// Mean and count of the phantom pixels between `inner` and `outer` from (x, y) in each of
+    /// Mean and count of the phantom (non-air) pixels between `inner` and `outer` from (x, y) in each of
     /// `sectors` equal angular sectors [2πs/n, 2π(s+1)/n] (a pixel on a boundary counts in both).
-    /// Air and the pixels next to it (a pad's face, blurred) are left out: a rod near the face of a
-    /// thin pad has a surround of pad.
     func sectorMeans(_ x: Double, _ y: Double, inner: Double, outer: Double, sectors: Int) -> [(mean: Double, n: Int)?] {
         var sum = [Double](repeating: 0, count: sectors), count = [Int](repeating: 0, count: sectors)
         let j0 = max(0, Int((y - outer).rounded(.down))), j1 = min(rows - 1, Int((y + outer).rounded(.up)))
@@ -185,7 +176,7 @@ extension SlabImage {
                 let d2 = dx * dx + dy * dy
                 guard d2 >= in2, d2 <= out2 else { continue }
                 let v = pixels[j * columns + i]
-                guard v >= Self.airBelow, !nextToAir(i, j) else { continue }
+                guard v >= Self.airBelow else { continue }
                 var a = atan2(dy, dx)
                 if a < 0 { a += 2 * Double.pi }
                 for s in 0..<sectors where bounds[s].contains(a) {
