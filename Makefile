@@ -27,7 +27,7 @@ SHELL := /bin/bash
 FIXTURES := .fixtures
 VENV := $(FIXTURES)/venv
 PY := $(VENV)/bin/python
-APT_PACKAGES := pkg-config libdcmtk-dev dcmtk libopenjp2-7-dev libsndfile1-dev zlib1g-dev libsqlite3-dev sqlite3 python3-venv chromium
+APT_PACKAGES := pkg-config libdcmtk-dev dcmtk libopenjp2-7-dev libsndfile1-dev zlib1g-dev libsqlite3-dev sqlite3 python3-venv chromium poppler-utils
 PIP_REFERENCE := pydicom==3.0.2 numpy pylibjpeg==2.1.0 pylibjpeg-libjpeg==2.5.0 pylibjpeg-openjpeg==2.6.0 pylibjpeg-rle==2.2.0 nibabel==5.4.2 pynrrd==1.1.3 xraydb==4.5.8 pillow==11.3.0
 
 .PHONY: deps build release fixtures test demo demo-clean bench validate install clean
@@ -95,8 +95,8 @@ demo: release
 	@echo "== qct precision: all 30 scans measured, grouped by scanner"
 	$(QCT) precision $(DEMO)/QCT1 $(DEMO)/QCT2 $(DEMO)/QCT3 --save-measurements $(DEMO)/measurements --csv $(DEMO)/precision.csv
 	@echo "== qct compare: scanners side by side, correction equations, Bland-Altman, ANOVA"
-	@$(QCT) compare $(DEMO)/measurements --html $(DEMO)/report.html --json $(DEMO)/comparison.json | sed -n '/^Scanner comparison/,$$p'
-	@echo "== report: $(DEMO)/report.html (self-contained; open it in any browser)"
+	@$(QCT) compare $(DEMO)/measurements --html $(DEMO)/report.html --pdf $(DEMO)/report.pdf --json $(DEMO)/comparison.json | sed -n '/^Scanner comparison/,$$p'
+	@echo "== report: $(DEMO)/report.html (self-contained; open it in any browser), printed to $(DEMO)/report.pdf"
 
 demo-clean:
 	rm -rf $(DEMO)

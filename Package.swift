@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "qct", targets: ["qct"]),
         .library(name: "QCTCore", targets: ["QCTCore"]),
         .library(name: "QCTDICOM", targets: ["QCTDICOM"]),
+        .library(name: "QCTWorkflows", targets: ["QCTWorkflows"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -41,11 +42,14 @@ let package = Package(
         .target(name: "QCTSimulator", dependencies: ["QCTCore", "QCTPhysics", "QCTPhantoms", "QCTCalibration", "QCTDICOM", "QCTStatistics"]),
         .target(name: "QCTExport", dependencies: ["QCTCore", "CZlib"]),
         .target(name: "QCTStatistics"),
-        .target(name: "QCTReport", dependencies: ["QCTCore", "QCTDICOM", "QCTCalibration", "QCTStatistics"]),
+        .target(name: "QCTReport", dependencies: ["QCTCore", "QCTDICOM", "QCTCalibration", "QCTStatistics", "QCTExport"]),
         .target(name: "QCTStorage", dependencies: ["QCTStatistics", .product(name: "GRDB", package: "GRDB.swift")]),
+        // The application layer: workflows every front end calls.
+        .target(name: "QCTWorkflows", dependencies: ["QCTCore", "QCTReport"]),
         .executableTarget(
             name: "qct",
             dependencies: [
+                "QCTWorkflows",
                 "QCTCore", "QCTDICOM", "QCTExport", "QCTPhysics", "QCTPhantoms", "QCTCalibration", "QCTSimulator",
                 "QCTStatistics", "QCTReport", "QCTStorage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -2,7 +2,8 @@ import CZlib
 
 /// Minimal PNG writer (8-bit RGB, no interlace), for overlays and charts.
 public enum PNGEncoder {
-    public static func rgb(_ pixels: [UInt8], width: Int, height: Int) throws -> [UInt8] {
+    /// `text`: keyword and UTF-8 text pairs, stored as uncompressed iTXt chunks (PNG 1.2 §4.2.3.3).
+    public static func rgb(_ pixels: [UInt8], width: Int, height: Int, text: [(String, String)] = []) throws -> [UInt8] {
         precondition(pixels.count == width * height * 3, "RGB buffer size")
         var raw = [UInt8]()
         raw.reserveCapacity(height * (width * 3 + 1))
@@ -18,6 +19,10 @@ public enum PNGEncoder {
             out += be32(UInt32(body.withUnsafeBufferPointer { crc32(0, $0.baseAddress, uInt($0.count)) }))
         }
         chunk("IHDR", be32(UInt32(width)) + be32(UInt32(height)) + [8, 2, 0, 0, 0])
+        for (keyword, value) in text {
+            // keyword, NUL, compression flag 0, method 0, empty language tag NUL, empty translated keyword NUL, text.
+            chunk("iTXt", Array(keyword.utf8.prefix(79)) + [0, 0, 0, 0, 0] + Array(value.utf8))
+        }
         chunk("IDAT", try zlibCompress(raw))
         chunk("IEND", [])
         return out

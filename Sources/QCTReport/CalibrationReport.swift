@@ -88,7 +88,7 @@ public struct CalibrationReport: Codable, Sendable {
     public func text() -> String {
         var lines = ["phantom \(phantom)  certificate \(certificate ?? "-")  method \(method)  ROIs \(rois)",
                      "rod identity: \(identity)"]
-        var rows = [["rod", "certified / nominal", "center x,y,z mm", "mean HU", "median HU", "SD HU", "voxels", "slices", "residual HU", "located"]]
+        var rows = [["rod", "certified / nominal mg/cm³", "center x,y,z mm", "mean HU", "median HU", "SD HU", "voxels", "slices", "residual HU", "located"]]
         for r in rods {
             rows.append([r.name, r.nominal.sorted { $0.key < $1.key }.map { "\($0.key) \(num($0.value))" }.joined(separator: ", "),
                          r.centerMM.map { String(format: "%.1f", $0) }.joined(separator: ","),

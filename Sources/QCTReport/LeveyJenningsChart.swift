@@ -148,17 +148,22 @@ public enum LeveyJenningsChart {
         return chart.svg(label: title)
     }
 
-    public static func html(title: String, unit: String, points: [Point], events: [(at: String, text: String)], provenance: String) -> String {
+    /// The chart on a page, with its legend, its provenance, and how it prints (`page`).
+    public static func html(title: String, unit: String, points: [Point], events: [(at: String, text: String)], provenance: String,
+                            page: PrintPage) -> String {
         """
         <!DOCTYPE html>
         <html lang="en"><head><meta charset="utf-8"><title>\(escapeXML(title))</title>
-        <style>body{font-family:sans-serif;margin:24px} .note{font-size:12px;color:#555}</style></head><body>
-        <h1 style="font-size:20px">\(escapeXML(title))</h1>
+        <style>body{font-family:sans-serif;margin:24px} .note{font-size:12px;color:#555}
+        \(page.css)
+        @media print{svg{width:100%;height:auto}}
+        </style></head><body>
+        \(page.open)<h1 style="font-size:20px">\(escapeXML(title))</h1>
         \(svg(title: title, unit: unit, points: points, events: events))
         <p class="note">Green: baseline mean; dotted, dashed, red dashed: ±1, 2, 3 SD of the baseline each result was judged under.
         Grey points: baseline scans; orange: warning (1₂s); red: out of control (rules named). Vertical dashed lines: service events.</p>
         <p class="note">\(escapeXML(provenance))</p>
-        </body></html>
+        \(PrintPage.close)</body></html>
         """
     }
 }

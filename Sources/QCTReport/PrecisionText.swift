@@ -13,8 +13,8 @@ public enum StudyText {
     public static func precisionTable(_ study: PrecisionStudy) -> [String] {
         let names = study.scanners.first?.precision.sites.map(\.name) ?? []
         var header = ["scanner", "n"]
-        for n in names { header += ["\(n) mean ± SD", "CV%"] }
-        header += ["overall SD", "overall CV%", "RMS-CV%", "df", "90% CI of SD", "LSC"]
+        for n in names { header += ["\(n) mean ± SD mg/cm³", "CV %"] }
+        header += ["overall SD mg/cm³", "overall CV %", "RMS-CV %", "df", "90% CI of SD mg/cm³", "LSC mg/cm³ (%)"]
         var rows = [header]
         for s in study.scanners {
             let p = s.precision
@@ -28,7 +28,7 @@ public enum StudyText {
     }
 
     public static func accuracyTable(_ study: PrecisionStudy) -> [String] {
-        var rows = [["scanner", "vertebra", "nominal \(study.nominalUnit)", "mean \(study.unit)", "bias", "bias %"]]
+        var rows = [["scanner", "vertebra", "nominal \(study.nominalUnit)", "mean \(study.unit)", "bias mg/cm³", "bias %"]]
         for s in study.scanners {
             for site in s.precision.sites {
                 rows.append([s.scanner, site.name, f(site.nominal, 2), f(site.mean, 2), f(site.bias, 2), f(site.biasPercent, 2)])
@@ -50,7 +50,7 @@ public enum StudyText {
 
     public static func comparison(_ c: ScannerComparison) -> String {
         var lines = ["Scanner comparison (\(c.unit); nominal \(c.nominalUnit); corrected to \(c.reference ?? "nominal"))"]
-        var rows = [["scanner"] + c.vertebrae.map { "\($0) mean" } + ["intercept", "slope", "r", "SEE", "correction"]]
+        var rows = [["scanner"] + c.vertebrae.map { "\($0) mean mg/cm³" } + ["intercept mg/cm³", "slope (ratio)", "r", "SEE mg/cm³", "correction"]]
         for r in c.regressions {
             let line = c.reference != nil ? r.versusReference : r.versusNominal
             rows.append([r.scanner] + r.means.map { f($0, 2) } + [f(line?.intercept, 3), f(line?.slope, 5), f(line?.r, 6), f(line?.see, 3), r.correction])
@@ -58,7 +58,7 @@ public enum StudyText {
         lines += table(rows)
         lines.append("")
         lines.append("Bland–Altman (scanner − reference, paired by vertebra and repeat)")
-        var ba = [["reference", "scanner", "pairs", "bias", "bias %", "SD of differences", "95% limits of agreement"]]
+        var ba = [["reference", "scanner", "pairs", "bias mg/cm³", "bias %", "SD of differences mg/cm³", "95% limits of agreement mg/cm³"]]
         for a in c.agreement {
             let g = a.agreement
             ba.append([a.reference, a.scanner, "\(g.n)", f(g.bias, 3), f(g.biasPercent, 2), f(g.sdDifference, 3), "\(f(g.lowerLimit, 3)) … \(f(g.upperLimit, 3))"])
@@ -66,7 +66,7 @@ public enum StudyText {
         lines += table(ba)
         lines.append("")
         lines.append("Across scanners per vertebra (one-way ANOVA; Welch's F for unequal variances)")
-        var av = [["vertebra"] + c.scanners.map { "\($0) mean" } + ["F", "df", "p", "Welch F", "Welch df", "Welch p"]]
+        var av = [["vertebra"] + c.scanners.map { "\($0) mean mg/cm³" } + ["F", "df", "p", "Welch F", "Welch df", "Welch p"]]
         for v in c.acrossScanners {
             let a = v.anova
             av.append([v.vertebra] + v.means.map { f($0, 2) } +

@@ -66,10 +66,28 @@ struct SVGChart {
         body += "</circle>\n"
     }
 
+    /// A segment between data coordinates, cut to the plot frame (nothing drawn if it lies outside).
     mutating func line(_ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double, colour: String, width w: Double = 1.2, dash: String? = nil) {
+        guard let (x1, y1, x2, y2) = clipped(x1, y1, x2, y2) else { return }
         body += "<line x1=\"\(f(px(x1)))\" y1=\"\(f(py(y1)))\" x2=\"\(f(px(x2)))\" y2=\"\(f(py(y2)))\" stroke=\"\(colour)\" stroke-width=\"\(f(w))\""
         body += dash.map { " stroke-dasharray=\"\($0)\"" } ?? ""
         body += "/>\n"
+    }
+
+    /// The part of a segment inside the axis ranges (Liang–Barsky clipping), or nil.
+    func clipped(_ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double) -> (Double, Double, Double, Double)? {
+        let dx = x2 - x1, dy = y2 - y1
+        var t0 = 0.0, t1 = 1.0
+        for (p, q) in [(-dx, x1 - xRange.lowerBound), (dx, xRange.upperBound - x1), (-dy, y1 - yRange.lowerBound), (dy, yRange.upperBound - y1)] {
+            if p == 0 {
+                if q < 0 { return nil }
+            } else {
+                let r = q / p
+                if p < 0 { t0 = max(t0, r) } else { t1 = min(t1, r) }
+                if t0 > t1 { return nil }
+            }
+        }
+        return (x1 + t0 * dx, y1 + t0 * dy, x1 + t1 * dx, y1 + t1 * dy)
     }
 
     /// A filled rectangle between data coordinates, behind what is drawn after it.

@@ -75,7 +75,13 @@ struct Calibrate: ParsableCommand {
         let report = CalibrationReport(result: checked, series: info)
         if json { print(try report.jsonString()) } else { print(report.text()) }
         if let overlay {
-            try OutputFile.write(overlay) { try OverlayWriter.write(volume: volume, rods: result.rods, to: overlay) }
+            let rods = result.rods
+            let mid = rods.isEmpty ? volume.geometry.slices / 2 : rods.map { ($0.sliceRange[0] + $0.sliceRange[1]) / 2 }.sorted()[rods.count / 2]
+            let header = OverlayHeader(title: "qct calibrate: rod ROIs on slice \(mid)", scanner: scannerLabel(info.scanner),
+                                       acquired: DicomDateTime.iso(info.acquisition.acquisitionDateTime), phantom: definition.name,
+                                       certificate: result.certificate, status: checked.status.rawValue)
+            let figure = Overlay(header: header, panels: [OverlayPanel(slice: mid, shapes: OverlayShape.rods(rods))])
+            try OutputFile.write(overlay) { try Data(figure.data(volume: volume, forPath: overlay)).write(to: URL(fileURLWithPath: overlay), options: .atomic) }
         }
         if let save {
             try OutputFile.write(save) { try report.save(to: save) }

@@ -50,18 +50,18 @@ struct Measure: ParsableCommand {
         }
         if let overlay {
             let rods = OverlayShape.rods(used?.source == "same scan" ? used?.rods ?? [] : [])
-            let panels = report.vertebrae.compactMap { v -> (slice: Int, shapes: [OverlayShape])? in
+            let panels = report.vertebrae.compactMap { v -> OverlayPanel? in
                 guard let roi = v.roi, v.sliceRange.count == 2 else { return nil }
                 let shape = OverlayShape(centerMM: (roi.centerMM[0], roi.centerMM[1]), semiAxesMM: (roi.semiAxesMM[0], roi.semiAxesMM[1]),
                                          angleDegrees: roi.angleDegrees,
-                                         label: String(format: "%@ %.1f HU%@", v.name, v.meanHU ?? 0, v.bmd.map { String(format: " = %.1f mg/cm³", $0) } ?? ""),
+                                         label: "\(v.name) \(OverlayText.number(v.meanHU)) HU" + (v.bmd.map { " = \(OverlayText.number($0)) mg/cm³" } ?? ""),
                                          warning: false)
-                return ((v.sliceRange[0] + v.sliceRange[1]) / 2, [shape] + rods)
+                return OverlayPanel(slice: (v.sliceRange[0] + v.sliceRange[1]) / 2, shapes: [shape])
             }
-            try OutputFile.write(overlay) {
-                try OverlayWriter.write(volume: volume, panels: panels.isEmpty ? [(volume.geometry.slices / 2, rods)] : panels,
-                                        title: "qct measure: trabecular ROIs on each vertebra's middle slice", to: overlay)
-            }
+            let header = OverlayHeader(title: "qct measure: trabecular ROIs on each vertebra's middle slice", scanner: scannerLabel(report.scanner),
+                                       acquired: report.acquired, phantom: report.phantom, certificate: report.certificate, status: report.status)
+            let figure = Overlay(header: header, panels: panels.isEmpty ? [OverlayPanel(slice: volume.geometry.slices / 2, shapes: rods)] : panels)
+            try OutputFile.write(overlay) { try Data(figure.data(volume: volume, forPath: overlay)).write(to: URL(fileURLWithPath: overlay), options: .atomic) }
         }
         switch CalibrationCheck.Status(rawValue: report.status) ?? .fail {
         case .pass: return

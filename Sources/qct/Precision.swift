@@ -25,9 +25,10 @@ struct Precision: ParsableCommand {
         if study.json != "-" && study.csv != "-" { print(StudyText.precision(result)) }
         if let path = study.json { try StudyInputs.write(try jsonString(result), to: path) }
         if let path = study.csv { try StudyInputs.write(StudyText.precisionCSV(result), to: path) }
-        if let path = study.html {
-            try StudyInputs.write(HTMLReport.render(result, comparison: nil, generated: isoNow()), to: path)
-        }
+        let page = HTMLReport.defaultPage(result, generated: isoNow(), paper: study.print.paper.page, institution: study.print.institution)
+        let html = HTMLReport.render(result, comparison: nil, generated: page.generated, page: page)
+        if let path = study.html { try StudyInputs.write(html, to: path) }
+        try study.print.write(html)
     }
 }
 
@@ -62,9 +63,10 @@ struct Compare: ParsableCommand {
         }
         if let path = study.json { try StudyInputs.write(try jsonString(comparison), to: path) }
         if let path = study.csv { try StudyInputs.write(StudyText.comparisonCSV(comparison), to: path) }
-        if let path = study.html {
-            try StudyInputs.write(HTMLReport.render(precision, comparison: comparison, generated: isoNow()), to: path)
-        }
+        let page = HTMLReport.defaultPage(precision, generated: isoNow(), paper: study.print.paper.page, institution: study.print.institution)
+        let html = HTMLReport.render(precision, comparison: comparison, generated: page.generated, page: page)
+        if let path = study.html { try StudyInputs.write(html, to: path) }
+        try study.print.write(html)
     }
 }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import QCTCore
 import QCTReport
+import QCTWorkflows
 import QCTStatistics
 import QCTStorage
 
@@ -164,12 +165,16 @@ struct QCChart: ParsableCommand {
     @OptionGroup var database: DatabaseOption
     @Option(help: "Scanner (station name or device serial number).") var scanner: String
     @Option(help: "Metric, e.g. sigmaCT, betaCT, \"rod C\", \"L1 BMD\".") var metric: String
-    @Option(help: "Output file (.svg or .html).") var out: String
+    @Option(help: "Output file (.svg or .html).") var out: String?
+    @OptionGroup var print: PrintOptions
 
     func validate() throws {
-        let ext = (out as NSString).pathExtension.lowercased()
-        guard ext == "svg" || ext == "html" || ext == "htm" else {
-            throw ValidationError("--out \(out): a chart is written as .svg or .html (not .\(ext.isEmpty ? "<none>" : ext))")
+        guard out != nil || print.pdf != nil else { throw ValidationError("give --out FILE (.svg or .html), --pdf FILE, or both") }
+        if let out {
+            let ext = (out as NSString).pathExtension.lowercased()
+            guard ext == "svg" || ext == "html" || ext == "htm" else {
+                throw ValidationError("--out \(out): a chart is written as .svg or .html (not .\(ext.isEmpty ? "<none>" : ext))")
+            }
         }
     }
 
@@ -186,17 +191,24 @@ struct QCChart: ParsableCommand {
                                                        target: $0.target, sd: $0.sd) }
         let title = "\(points[0].scanner): \(metric) (\(points[0].kind), \(points[0].protocolKey))"
         let unit = points[0].unit.replacingOccurrences(of: "cm3", with: "cm³")
-        let text: String
-        if out.lowercased().hasSuffix(".html") {
-            let versions = Set(points.map(\.analysisVersion)).sorted().joined(separator: ", ")
-            text = LeveyJenningsChart.html(title: title, unit: unit, points: lj, events: events.map { ($0.at, $0.description) },
-                                           provenance: "\(points.count) results; qct \(versions); certificate \(points.last?.certificate ?? "—"); database \(store.path)")
-        } else {
-            text = LeveyJenningsChart.svg(title: title, unit: unit, points: lj, events: events.map { ($0.at, $0.description) })
-        }
-        try StudyInputs.write(text, to: out, announce: false)
+        let dates = points.map { String($0.acquired.prefix(10)) }.sorted()
+        let page = PrintPage(paper: print.paper.page, institution: print.institution, scanners: [points[0].scanner],
+                             dates: dates.first == dates.last ? dates[0] : "\(dates[0]) … \(dates[dates.count - 1])", generated: isoNow())
+        let versions = Set(points.map(\.analysisVersion)).sorted().joined(separator: ", ")
+        let html = LeveyJenningsChart.html(title: title, unit: unit, points: lj, events: events.map { ($0.at, $0.description) },
+                                           provenance: "\(points.count) results; qct \(versions); certificate \(points.last?.certificate ?? "—"); database \(store.path)",
+                                           page: page)
         let flagged = points.filter { $0.state == "out of control" }.count
-        print("wrote \(out): \(points.count) values, \(flagged) out of control, \(events.count) service event(s)")
+        let summary = "\(points.count) values, \(flagged) out of control, \(events.count) service event(s)"
+        if let out {
+            let text = out.lowercased().hasSuffix(".svg") ? LeveyJenningsChart.svg(title: title, unit: unit, points: lj, events: events.map { ($0.at, $0.description) }) : html
+            try StudyInputs.write(text, to: out, announce: false)
+            Swift.print("wrote \(out): \(summary)")
+        }
+        if let pdf = print.pdf {
+            try OutputFile.write(pdf, announce: false) { try PDFPrinter().print(html: html, to: pdf) }
+            Swift.print("wrote \(pdf): \(summary)")
+        }
     }
 }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import QCTDICOM
 import QCTReport
+import QCTWorkflows
 
 /// Options shared by precision and compare: what to read and where to write.
 struct StudyOptions: ParsableArguments {
@@ -14,6 +15,25 @@ struct StudyOptions: ParsableArguments {
     @Option(help: "Write CSV to this file ('-': standard output).") var csv: String?
     @Option(help: "Write JSON to this file ('-': standard output).") var json: String?
     @Option(help: "Write a self-contained HTML report (inline SVG charts) to this file.") var html: String?
+    @OptionGroup var print: PrintOptions
+}
+
+/// A report printed to PDF: where, on what paper, under which institution's name.
+struct PrintOptions: ParsableArguments {
+    @Option(help: "Print the HTML report to this PDF, through headless Chromium.") var pdf: String?
+    @Option(help: "Paper of the PDF: a4 or letter.") var paper: Paper = .a4
+    @Option(help: "Institution named in the page header (default: the Institution Name in the scans).") var institution: String?
+
+    enum Paper: String, ExpressibleByArgument, CaseIterable {
+        case a4, letter
+        var page: PrintPage.Paper { self == .a4 ? .a4 : .letter }
+    }
+
+    /// Prints `html` to the --pdf file, announced like every file written; a failure is one line and exit 2.
+    func write(_ html: String) throws {
+        guard let pdf else { return }
+        try OutputFile.write(pdf) { try PDFPrinter().print(html: html, to: pdf) }
+    }
 }
 
 /// Collects measurement reports from files, folders of files, and series (measured on the way).

@@ -146,6 +146,17 @@ final class QCCommandTests: XCTestCase {
         XCTAssertEqual(c.status, 0, c.stderr)
         let svg = try String(contentsOf: chart, encoding: .utf8)
         XCTAssertTrue(svg.contains("CUSUM+") && svg.contains("+3 SD"), "violations and limits drawn")
+        // Printed on Letter paper with the page header.
+        let pdf = work.appendingPathComponent("rodC.pdf")
+        let printed = try QCTRunner.runTool(try QCTRunner.releaseQCT(), ["qc", "chart", "--db", work.appendingPathComponent("qc.sqlite").path,
+                                                                         "--scanner", "QCT1", "--metric", "rod C", "--pdf", pdf.path, "--paper", "letter",
+                                                                         "--institution", "Example Clinic"])
+        XCTAssertEqual(printed.status, 0, printed.stderr)
+        let report = try PrintedReport(pdf)
+        report.assertPaper(PrintedReport.letter)
+        report.assertEveryPageHas(["Example Clinic", "scanner QCT1", "2026-"])
+        XCTAssertTrue(report.pageTexts[0].contains("rod C"), report.pageTexts[0])
+        XCTAssertGreaterThan(report.nonWhite, 0.01)
         // Dates on the x axis (not days since), every limit labelled, the baseline shaded with its n, a legend.
         XCTAssertFalse(svg.contains("days since"))
         XCTAssertNotNil(svg.range(of: #">2026-[0-9]{2}-[0-9]{2}</text>"#, options: .regularExpression), "date ticks")

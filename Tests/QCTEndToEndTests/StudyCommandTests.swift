@@ -171,5 +171,66 @@ final class StudyCommandTests: XCTestCase {
                           "\(scanner): overall SD and CV not in the page")
         }
         XCTAssertTrue(dom.stdout.contains("<svg"), "charts are inline SVG")
+        // Every column that holds a measured quantity names its unit.
+        let quantity = try NSRegularExpression(pattern: "mean|SD|bias|intercept|SEE|limits|LSC|nominal|CV")
+        let unit = try NSRegularExpression(pattern: "mg/cm³|mg HA/cm³|mg K2HPO4/cm³|HU|%")
+        for th in Self.matches(page, "<th[^>]*>[^<]*</th>") {
+            let text = th.replacingOccurrences(of: "<[^>]*>", with: "", options: .regularExpression)
+            let range = NSRange(text.startIndex..., in: text)
+            if quantity.firstMatch(in: text, range: range) != nil {
+                XCTAssertNotNil(unit.firstMatch(in: text, range: range), "table header without a unit: \(text)")
+            }
+        }
+        // Data lines (regressions, identity, limits) stay inside each chart's plot frame.
+        for chart in Self.matches(page, "<svg[^>]*>.*?</svg>") {
+            guard let frame = Self.matches(chart, "<rect [^>]*stroke=\"#888\"[^>]*>").first else { continue }
+            let x = Self.number("x", frame), y = Self.number("y", frame), w = Self.number("width", frame), hh = Self.number("height", frame)
+            for line in Self.matches(chart, "<line [^>]*stroke-width[^>]*>") {
+                for (a, lo, hi) in [("x1", x, x + w), ("x2", x, x + w), ("y1", y, y + hh), ("y2", y, y + hh)] {
+                    let v = Self.number(a, line)
+                    XCTAssertTrue(v >= lo - 0.11 && v <= hi + 0.11, "\(a) = \(v) outside the plot frame \(lo)…\(hi): \(line)")
+                }
+            }
+        }
+    }
+
+    func testPDFReportsArePagedOnTheChosenPaperWithAHeaderOnEveryPage() throws {
+        let dir = try measured()
+        let root = try QCTRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let qct = try QCTRunner.releaseQCT()
+        let a4 = root.appendingPathComponent("compare.pdf"), letter = root.appendingPathComponent("precision.pdf")
+        let c = try QCTRunner.runTool(qct, ["compare", dir.path, "--pdf", a4.path, "--institution", "St Example Physics", "--phantoms", phantoms])
+        XCTAssertEqual(c.status, 0, c.stderr)
+        XCTAssertTrue(c.stderr.contains("wrote \(a4.path)"), c.stderr)
+        let p = try QCTRunner.runTool(qct, ["precision", dir.path, "--pdf", letter.path, "--paper", "letter", "--phantoms", phantoms])
+        XCTAssertEqual(p.status, 0, p.stderr)
+        let compare = try PrintedReport(a4)
+        compare.assertPaper(PrintedReport.a4)
+        XCTAssertGreaterThanOrEqual(compare.pages, 2, "tables and charts over more than one page")
+        compare.assertEveryPageHas(["St Example Physics", "scanners QCT1, QCT3", "2026-01-01", "printed 20"])
+        XCTAssertTrue(compare.pageTexts.joined().contains("Bland"), "the comparison is printed")
+        XCTAssertGreaterThan(compare.nonWhite, 0.02)
+        XCTAssertGreaterThan(compare.colours, 20)
+        let precision = try PrintedReport(letter)
+        precision.assertPaper(PrintedReport.letter)
+        // Without --institution: the Institution Name (0008,0080) the simulated scans carry.
+        precision.assertEveryPageHas(["Simulation ·", "scanners QCT1, QCT3"])
+        // Chromium missing: one line, exit 2, nothing written.
+        let none = root.appendingPathComponent("none.pdf")
+        let missing = try QCTRunner.runTool("/usr/bin/env", ["QCT_CHROMIUM=/nonexistent/chromium", qct, "precision", dir.path, "--pdf", none.path, "--phantoms", phantoms])
+        XCTAssertEqual(missing.status, 2, missing.stderr)
+        XCTAssertTrue(missing.stderr.contains("cannot write \(none.path): QCT_CHROMIUM /nonexistent/chromium is not an executable"), missing.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: none.path))
+    }
+
+    static func matches(_ text: String, _ pattern: String) -> [String] {
+        let re = try! NSRegularExpression(pattern: pattern, options: [.dotMatchesLineSeparators])
+        return re.matches(in: text, range: NSRange(text.startIndex..., in: text)).map { String(text[Range($0.range, in: text)!]) }
+    }
+
+    static func number(_ name: String, _ element: String) -> Double {
+        guard let r = element.range(of: " \(name)=\"") else { return .nan }
+        return Double(element[r.upperBound...].prefix { $0 != "\"" }) ?? .nan
     }
 }
