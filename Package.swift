@@ -45,7 +45,7 @@ let package = Package(
         .target(name: "QCTReport", dependencies: ["QCTCore", "QCTDICOM", "QCTCalibration", "QCTStatistics", "QCTExport"]),
         .target(name: "QCTStorage", dependencies: ["QCTStatistics", .product(name: "GRDB", package: "GRDB.swift")]),
         // The application layer: workflows every front end calls.
-        .target(name: "QCTWorkflows", dependencies: ["QCTCore", "QCTReport"]),
+        .target(name: "QCTWorkflows", dependencies: ["QCTCore", "QCTDICOM", "QCTPhantoms", "QCTCalibration", "QCTStatistics", "QCTReport", "QCTStorage"]),
         .executableTarget(
             name: "qct",
             dependencies: [

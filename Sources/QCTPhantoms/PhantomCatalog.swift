@@ -13,6 +13,8 @@ public struct PhantomCatalog: Sendable {
     /// Which file each phantom / certificate came from.
     public private(set) var origin: [String: String] = [:]
     public private(set) var errors: [PhantomError] = []
+    /// The daily-QC metric policy (the last `qct-qc-policy/1` file read), if any.
+    public private(set) var qcPolicy: QCPolicy?
 
     public init() {}
 
@@ -35,6 +37,9 @@ public struct PhantomCatalog: Sendable {
             case .failure(let e): catalog.errors.append(e)
             case .success(.phantom(let p)): catalog.addPhantom(p, file: file)
             case .success(.scanners(let s)): catalog.addScanners(s, file: file)
+            case .success(.qcPolicy(let p)):
+                catalog.qcPolicy = p
+                catalog.origin["qc-policy"] = file
             default: break
             }
         }
@@ -63,6 +68,7 @@ public struct PhantomCatalog: Sendable {
         case materials(MaterialCatalogFile)
         case scanners(ScannerProfilesFile)
         case scenes(ScenesFile)
+        case qcPolicy(QCPolicy)
     }
 
     static func read(_ file: String) -> Result<Document, PhantomError> {
@@ -78,10 +84,11 @@ public struct PhantomCatalog: Sendable {
             case "qct-certificate/1": return .success(.certificate(try decoder.decode(Certificate.self, from: data)))
             case "qct-materials/1": return .success(.materials(try decoder.decode(MaterialCatalogFile.self, from: data)))
             case "qct-scanners/1": return .success(.scanners(try decoder.decode(ScannerProfilesFile.self, from: data)))
+            case "qct-qc-policy/1": return .success(.qcPolicy(try decoder.decode(QCPolicy.self, from: data)))
             case "qct-scenes/1": return .success(.scenes(try decoder.decode(ScenesFile.self, from: data)))
             case nil: return .failure(PhantomError(file: file, field: "schema", problem: "missing"))
             case let other?:
-                return .failure(PhantomError(file: file, field: "schema", problem: "unknown schema \"\(other)\" (expected qct-phantom/1, qct-certificate/1, qct-materials/1, qct-scanners/1 or qct-scenes/1)"))
+                return .failure(PhantomError(file: file, field: "schema", problem: "unknown schema \"\(other)\" (expected qct-phantom/1, qct-certificate/1, qct-materials/1, qct-scanners/1, qct-scenes/1 or qct-qc-policy/1)"))
             }
         } catch let error as DecodingError {
             return .failure(describe(error, file: file))

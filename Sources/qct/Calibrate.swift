@@ -6,6 +6,7 @@ import QCTDICOM
 import QCTExport
 import QCTPhantoms
 import QCTReport
+import QCTWorkflows
 
 struct Calibrate: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -38,49 +39,23 @@ struct Calibrate: ParsableCommand {
     @Option(help: "Save the calibration with the scanner identity and protocol it is valid for.") var save: String?
 
     func run() throws {
-        let catalog = try phantomOptions.load()
-        guard let definition = catalog.phantoms[phantom] else {
-            printError("unknown phantom \"\(phantom)\"; known: \(catalog.phantoms.keys.sorted().joined(separator: ", "))")
-            throw ExitCode(ReadExit.nothingUsable)
-        }
-        let certificate = catalog.certificate(for: phantom, serial: serial)
-        if let serial, certificate == nil {
-            printError("no certificate with serial \(serial) for \(phantom)")
-            throw ExitCode(ReadExit.nothingUsable)
-        }
-        let read = SeriesReader.read(paths: [series], progress: ProgressBar(label: "reading").update)
-        for r in read.rejected { printError("refused: \(r.path): \(r.reason)") }
-        let candidates = try ctSeriesCandidates(read, path: series, choice: seriesChoice)
         var settings = RodSearchSettings()
         settings.roiInsetMM = roiInset
         settings.trimEndsMM = trimEnds
         settings.slabMM = slab
         settings.alongZSlabMM = alongZ
-        let manual = try rois.map { try readJSON(ManualROIs.self, at: $0, what: "a ROI file") }
-        let (info, volume, result) = try firstHolding(candidates, path: series, what: "the \(definition.name)", analyse: { _, volume in
-            do {
-                return try Calibrator.calibrate(volume, phantom: definition, certificate: certificate, settings: settings,
-                                                manual: manual, manualSource: rois)
-            } catch {
-                printError("\(series): \(error)")
-                throw ExitCode(ReadExit.nothingUsable)
-            }
-        }, found: { $0.notFound == nil })
-        var checked = result
-        let gaps = SliceGapCheck.checks(info, refused: read.rejected)
-        if !gaps.isEmpty {
-            checked.checks += gaps
-            checked.status = max(checked.status, .warn)
+        let calibrated = try Console.run {
+            let catalog = try PhantomCatalog.load(directories: phantomOptions.directories, certificates: phantomOptions.certificates,
+                                                  report: Console.report)
+            let calibration = try PhantomCalibration(phantom: phantom, serial: serial, catalog: catalog, settings: settings, manualROIs: rois)
+            return (calibration.definition.name, try calibration.calibrate(path: series, selection: seriesChoice.selection, report: Console.report,
+                                                                           progress: ProgressBar(label: "reading").update))
         }
+        let (info, volume, checked) = (calibrated.1.series, calibrated.1.volume, calibrated.1.result)
         let report = CalibrationReport(result: checked, series: info)
         if json { print(try report.jsonString()) } else { print(report.text()) }
         if let overlay {
-            let rods = result.rods
-            let mid = rods.isEmpty ? volume.geometry.slices / 2 : rods.map { ($0.sliceRange[0] + $0.sliceRange[1]) / 2 }.sorted()[rods.count / 2]
-            let header = OverlayHeader(title: "qct calibrate: rod ROIs on slice \(mid)", scanner: scannerLabel(info.scanner),
-                                       acquired: DicomDateTime.iso(info.acquisition.acquisitionDateTime), phantom: definition.name,
-                                       certificate: result.certificate, status: checked.status.rawValue)
-            let figure = Overlay(header: header, panels: [OverlayPanel(slice: mid, shapes: OverlayShape.rods(rods))])
+            let figure = OverlayFigures.calibration(calibrated.1, phantomName: calibrated.0)
             try OutputFile.write(overlay) { try Data(figure.data(volume: volume, forPath: overlay)).write(to: URL(fileURLWithPath: overlay), options: .atomic) }
         }
         if let save {

@@ -2,6 +2,7 @@ import Foundation
 import QCTReport
 import QCTCore
 import QCTDICOM
+import QCTWorkflows
 
 /// The `qct inspect` output model, serialised as JSON or a text table.
 struct InspectReport: Codable {
@@ -121,7 +122,7 @@ struct InspectReport: Codable {
         var rows: [[String]] = [header]
         for s in series {
             rows.append([
-                shortUID(s.seriesInstanceUID) + (s.part.map { "#\($0)" } ?? ""), s.modality ?? "-",
+                SeriesInput.shortUID(s.seriesInstanceUID) + (s.part.map { "#\($0)" } ?? ""), s.modality ?? "-",
                 s.acquisitionDateTime ?? "-", s.seriesDescription.map { $0.count > 24 ? String($0.prefix(23)) + "…" : $0 } ?? "-",
                 "\(s.sliceCount)", "\(s.columns)x\(s.rows)",
                 "\(num(s.pixelSpacing[0]))x\(num(s.pixelSpacing[1]))", num(s.sliceSpacing),
@@ -133,7 +134,7 @@ struct InspectReport: Codable {
         }
         lines += table(rows)
         for s in series where !s.problems.isEmpty {
-            for p in s.problems { lines.append("  \(shortUID(s.seriesInstanceUID)): \(p)") }
+            for p in s.problems { lines.append("  \(SeriesInput.shortUID(s.seriesInstanceUID)): \(p)") }
         }
         lines.append("\(series.count) series, \(rejected.count) file(s) refused, \(excluded.count) item(s) kept out")
         for e in excluded { lines.append("  kept out: \(e.identifier) (\(e.count)): \(e.reason)") }
@@ -141,5 +142,4 @@ struct InspectReport: Codable {
     }
 }
 
-func shortUID(_ uid: String) -> String { uid.count > 28 ? "…" + uid.suffix(27) : uid }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import QCTReport
 import QCTPhantoms
+import QCTWorkflows
 
 /// Options shared by every command that needs the phantom catalog.
 struct PhantomOptions: ParsableArguments {
@@ -11,18 +12,10 @@ struct PhantomOptions: ParsableArguments {
     @Option(name: .customLong("certificate"), help: "Extra certificate file (repeatable).")
     var certificates: [String] = []
 
-    /// Loads the catalog; every refused file gets its one line on standard error.
-    /// The catalog; with no phantom definition anywhere, says where it looked and exits 2.
+    /// The catalog; every refused file gets its one line, and with no phantom definition anywhere
+    /// it says where it looked and exits 2.
     func load() throws -> PhantomCatalog {
-        let catalog = PhantomCatalog.load(directories: PhantomLocator.directories(explicit: directories),
-                                          extraCertificates: certificates)
-        for e in catalog.errors { printError("refused: \(e)") }
-        if catalog.phantoms.isEmpty {
-            let looked = PhantomLocator.builtIn().searched + directories
-            printError("no phantom definitions found; looked in: \(looked.joined(separator: ", ")) (set QCT_PHANTOMS or pass --phantoms DIR)")
-            throw ExitCode(ReadExit.nothingUsable)
-        }
-        return catalog
+        try Console.run { try PhantomCatalog.load(directories: directories, certificates: certificates, report: Console.report) }
     }
 }
 

@@ -5,9 +5,9 @@ import QCTDICOM
 /// A gap in a series' slice positions — a file refused or missing inside it — as a WARN check: the
 /// slices after it are placed as if evenly spaced, and what lay in the gap was not read. Names the
 /// refused files of the series' folder, each gap's z range and, when given, what it cuts through.
-enum SliceGapCheck {
+public enum SliceGapCheck {
     /// `inside` names what a z range cuts through (e.g. a vertebra's slab), if anything.
-    static func checks(_ series: Series, refused: [RejectedFile], inside: ([Double]) -> String? = { _ in nil }) -> [CalibrationCheck] {
+    public static func checks(_ series: Series, refused: [RejectedFile], inside: ([Double]) -> String? = { _ in nil }) -> [CalibrationCheck] {
         let gaps = series.problems.filter { $0.kind == .gap }
         guard !gaps.isEmpty else { return [] }
         let folders = Set(series.filePaths.map { ($0 as NSString).deletingLastPathComponent })

@@ -1,0 +1,118 @@
+import Foundation
+import QCTCalibration
+import QCTCore
+import QCTDICOM
+import QCTPhantoms
+import QCTReport
+import QCTStorage
+
+/// What a daily QC series holds, analysed and turned into the metrics the QC policy names:
+/// an ESP lying on the calibration pad (measured, calibrated by the pad), or a calibration or
+/// QA phantom alone (the best-fitting one of the catalog).
+public struct PhantomRecognition: Sendable {
+    public let measurement: SpineMeasurement
+    public let policy: QCPolicy
+
+    public init(measurement: SpineMeasurement) throws(WorkflowFailure) {
+        guard let policy = measurement.catalog.qcPolicy else {
+            throw WorkflowFailure("no QC policy (qct-qc-policy/1) among the phantom files; qc-policy.json in the phantom folder names the metrics")
+        }
+        self.measurement = measurement
+        self.policy = policy
+    }
+
+    /// The metrics of one analysed series. `refused`: files refused while reading (a gap they leave is a
+    /// WARN check; `warnings` gets its line). Nil, with the reason sent to `report`, when nothing fits.
+    public func analyse(_ volume: Volume, info: Series, folder: String, refused: [RejectedFile] = [],
+                        warnings: inout [String], report: DiagnosticSink) -> QCResultInput? {
+        guard let acquired = DicomDateTime.iso(info.acquisition.acquisitionDateTime) else {
+            report(Diagnostic(.refused, path: folder, "no acquisition date and time in the series; a QC result needs one"))
+            return nil
+        }
+        let scanner = QCScanner(manufacturer: info.scanner.manufacturer, model: info.scanner.model,
+                                serial: info.scanner.deviceSerialNumber, station: info.scanner.stationName)
+        let p = info.acquisition
+        let protocolKey = "\(p.kvp.map { num($0) } ?? "?") kV, kernel \(p.kernel ?? "?")"
+        // An ESP lying on the pad: measure it (its calibration comes from the pad).
+        let spine = measurement.locate(volume)
+        if spine.segments.count >= 2 {
+            do {
+                let result = try measurement.measure(volume, series: info, path: folder, search: spine, refused: refused)
+                warnings += result.checks.filter { $0.name == "slice gap" }.map { "\(folder): slice gap: \($0.detail)" }
+                guard let cal = result.calibration, let fit = cal.fit else {
+                    report(Diagnostic(.refused, path: folder, "ESP found but no calibration: " + result.checks.filter { $0.status == .fail }.map(\.detail).joined(separator: "; ")))
+                    return nil
+                }
+                var values = calibrationValues(fit: fit, rods: cal.rods)
+                for v in result.vertebrae {
+                    guard let bmd = v.bmd else {
+                        report(Diagnostic(.refused, path: folder, "\(v.name) \(v.missing ?? "not measured"); the ESP result is incomplete"))
+                        return nil
+                    }
+                    values.append(("\(v.name) BMD", bmd))
+                }
+                return QCResultInput(scanner: scanner, protocolKey: protocolKey, kind: "esp on \(cal.phantom)", phantom: result.phantom,
+                                     certificate: [result.certificate, cal.certificate].compactMap { $0 }.joined(separator: "; "),
+                                     acquired: acquired, seriesInstanceUID: info.seriesInstanceUID, analysisVersion: QCTVersion.string,
+                                     source: folder, calibrationStatus: cal.status, provenance: (try? jsonString(result)) ?? "{}",
+                                     metrics: metrics(values))
+            } catch {
+                report(Diagnostic(.refused, "\(error)"))
+                return nil
+            }
+        }
+        // A calibration or QA phantom alone: of those that fit without a failed check, the one with the
+        // most rods (a 6-rod phantom also holds a 3-rod pattern; a 5-rod pad a 4-rod one), then the best checks, then R².
+        let catalog = measurement.catalog, options = measurement.options
+        let ids = catalog.phantoms.values.filter { $0.calibration != .none }.map(\.id).sorted()
+        var best: (CalibrationResult, CalibrationFit)?
+        for id in ids {
+            guard let phantom = catalog.phantoms[id],
+                  let certificate = catalog.certificate(for: id, serial: id == options.calibrationPhantom ? options.calibrationSerial : nil),
+                  let result = try? Calibrator.calibrate(volume, phantom: phantom, certificate: certificate),
+                  result.status != .fail, let fit = result.fit else { continue }
+            if let (b, bf) = best {
+                let better = (-result.rods.count, result.status, -fit.r2) < (-b.rods.count, b.status, -bf.r2)
+                if !better { continue }
+            }
+            best = (result, fit)
+        }
+        if var (result, fit) = best {
+            let gaps = SliceGapCheck.checks(info, refused: refused)
+            if !gaps.isEmpty {
+                result.checks += gaps
+                result.status = max(result.status, .warn)
+                warnings += gaps.map { "\(folder): slice gap: \($0.detail)" }
+            }
+            let calibration = CalibrationReport(result: result, series: info)
+            return QCResultInput(scanner: scanner, protocolKey: protocolKey, kind: result.phantom, phantom: result.phantom,
+                                 certificate: result.certificate, acquired: acquired, seriesInstanceUID: info.seriesInstanceUID,
+                                 analysisVersion: QCTVersion.string, source: folder, calibrationStatus: result.status.rawValue,
+                                 provenance: (try? calibration.jsonString()) ?? "{}", metrics: metrics(calibrationValues(fit: fit, rods: result.rods)))
+        }
+        report(Diagnostic(.refused, path: folder, "no calibration phantom or ESP recognised (tried \(ids.joined(separator: ", ")))"))
+        return nil
+    }
+
+    /// σ_CT, β_CT (or slope, intercept), R² and each rod's mean HU.
+    func calibrationValues(fit: CalibrationFit, rods: [CalibratedRod]) -> [(String, Double)] {
+        var out: [(String, Double)] = []
+        if let s = fit.sigmaCT, let b = fit.betaCT {
+            out += [("sigmaCT", s), ("betaCT", b)]
+        } else {
+            out += [("slope", fit.slope), ("intercept", fit.intercept)]
+        }
+        out.append(("R2", fit.r2))
+        for r in rods { out.append(("rod \(r.name)", r.meanHU)) }
+        return out
+    }
+
+    /// Named values as metrics, with unit, limit and weight from the policy; a name the policy
+    /// does not know is stored with no unit and not judged.
+    func metrics(_ values: [(String, Double)]) -> [QCMetric] {
+        values.map { name, value in
+            guard let rule = policy.rule(for: name) else { return QCMetric(name: name, unit: "", value: value, judged: false) }
+            return QCMetric(name: name, unit: rule.unit, value: value, judged: rule.judged, percentLimit: rule.percentLimit, primary: rule.primary)
+        }
+    }
+}

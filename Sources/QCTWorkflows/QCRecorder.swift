@@ -1,0 +1,96 @@
+import Foundation
+import QCTCore
+import QCTDICOM
+import QCTStatistics
+import QCTStorage
+
+/// Daily QC: reads phantom series, recognises and analyses each, and stores its metrics with the
+/// judgement under the baseline in force (oldest first, so each day is judged against the days
+/// before it). Every front end records through this.
+public struct QCRecorder: Sendable {
+    public let recognition: PhantomRecognition
+    public let store: QCDatabase
+    /// Scans that form a new baseline.
+    public var baselineSize: Int
+    /// CUSUM decision interval h, in baseline SDs (k = 0.5 SD).
+    public var cusumH: Double
+
+    public init(recognition: PhantomRecognition, store: QCDatabase, baselineSize: Int = 15, cusumH: Double = 5) {
+        self.recognition = recognition
+        self.store = store
+        self.baselineSize = baselineSize
+        self.cusumH = cusumH
+    }
+
+    /// The series to record, oldest first, with the files refused while reading their headers.
+    public struct Plan: @unchecked Sendable {
+        public var series: [Series]
+        public var refused: [RejectedFile]
+    }
+
+    /// Reads the headers under `inputs` and orders the series to record; refused files go to `report`.
+    /// A `selection` that names none or several series is a failure.
+    public func plan(_ inputs: [String], selection: SeriesSelection = SeriesSelection(), report: DiagnosticSink) throws(WorkflowFailure) -> Plan {
+        let headers = SeriesReader.read(paths: inputs, decodePixels: false)
+        for r in headers.rejected { report(Diagnostic(.refused, path: r.path, r.reason)) }
+        let ordered = headers.series.sorted {
+            ($0.acquisition.acquisitionDateTime ?? "", $0.seriesInstanceUID) < ($1.acquisition.acquisitionDateTime ?? "", $1.seriesInstanceUID)
+        }
+        let chosen = ordered.filter { selection.matches($0) }
+        if let uid = selection.uid, chosen.count != 1 {
+            throw WorkflowFailure(chosen.isEmpty ? "no series \(uid) in \(inputs.joined(separator: " "))"
+                                                 : "--series \(uid) names \(chosen.count) series; give more of the UID")
+        }
+        return Plan(series: chosen, refused: headers.rejected)
+    }
+
+    /// One series analysed into a QC result, or nil (the reason sent to `report`). Input problems that
+    /// still allow a result (a slice gap) are added to `warnings`.
+    public func analyse(_ s: Series, refused: [RejectedFile], warnings: inout [String], report: DiagnosticSink) -> QCResultInput? {
+        let folder = SeriesInput.commonFolder(s.filePaths)
+        guard SeriesInput.isCT(s) else {
+            report(Diagnostic(.refused, SeriesInput.notCT(s, path: folder)))
+            return nil
+        }
+        let read = SeriesReader.read(paths: s.filePaths)
+        guard let (_, info, volume) = read.largestSeries() else {
+            report(Diagnostic(.refused, path: folder, "series could not be loaded"))
+            return nil
+        }
+        return recognition.analyse(volume, info: info, folder: folder, refused: refused, warnings: &warnings, report: report)
+    }
+
+    /// Stores a result and judges it; the same series twice is stored once.
+    public func store(_ input: QCResultInput) throws(QCStoreError) -> QCRecordOutcome {
+        try store.record(input, baselineSize: baselineSize, cusumH: cusumH)
+    }
+
+    /// What recording a batch did.
+    public struct Batch: Sendable {
+        public var outcomes: [QCRecordOutcome] = []
+        /// Lines about input that still gave a result (slice gaps): such a result warns.
+        public var warnings: [String] = []
+        /// The worst state among the results stored.
+        public var worst: ControlState?
+    }
+
+    /// Plans, analyses and stores every series under `inputs`; `stored` sees each outcome as it is stored.
+    public func record(_ inputs: [String], selection: SeriesSelection = SeriesSelection(), report: DiagnosticSink,
+                       stored: (QCRecordOutcome) -> Void = { _ in }) throws -> Batch {
+        let plan = try plan(inputs, selection: selection, report: report)
+        var batch = Batch()
+        for s in plan.series {
+            guard let input = analyse(s, refused: plan.refused, warnings: &batch.warnings, report: report) else { continue }
+            let outcome = try store(input)
+            if case .stored(let r) = outcome { batch.worst = max(batch.worst ?? .baseline, r.state) }
+            batch.outcomes.append(outcome)
+            stored(outcome)
+        }
+        return batch
+    }
+
+    /// `record` off the cooperative thread pool.
+    public func record(_ inputs: [String], selection: SeriesSelection = SeriesSelection(), report: @escaping DiagnosticSink) async throws -> Batch {
+        try await Blocking.run { try record(inputs, selection: selection, report: report) }
+    }
+}
