@@ -43,15 +43,16 @@ let package = Package(
         .target(name: "QCTExport", dependencies: ["QCTCore", "CZlib"]),
         .target(name: "QCTStatistics"),
         .target(name: "QCTReport", dependencies: ["QCTCore", "QCTDICOM", "QCTCalibration", "QCTStatistics", "QCTExport"]),
-        .target(name: "QCTStorage", dependencies: ["QCTStatistics", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "QCTQualityControl", dependencies: ["QCTStatistics"]),
+        .target(name: "QCTStorage", dependencies: ["QCTQualityControl", "QCTStatistics", .product(name: "GRDB", package: "GRDB.swift")]),
         // The application layer: workflows every front end calls.
-        .target(name: "QCTWorkflows", dependencies: ["QCTCore", "QCTDICOM", "QCTPhantoms", "QCTCalibration", "QCTStatistics", "QCTReport", "QCTStorage"]),
+        .target(name: "QCTWorkflows", dependencies: ["QCTCore", "QCTDICOM", "QCTPhantoms", "QCTCalibration", "QCTStatistics", "QCTReport", "QCTQualityControl", "QCTStorage"]),
         .executableTarget(
             name: "qct",
             dependencies: [
                 "QCTWorkflows",
                 "QCTCore", "QCTDICOM", "QCTExport", "QCTPhysics", "QCTPhantoms", "QCTCalibration", "QCTSimulator",
-                "QCTStatistics", "QCTReport", "QCTStorage",
+                "QCTStatistics", "QCTReport", "QCTQualityControl", "QCTStorage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

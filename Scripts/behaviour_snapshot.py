@@ -6,7 +6,8 @@ timestamps and temporary paths masked, so two builds can be compared file by fil
     python3 Scripts/behaviour_snapshot.py --compare before after
 
 The scans are simulated by the first binary and reused (--scans DIR), so both
-builds read the same files. Exit status of --compare: 0 identical, 1 differences
+builds read the same files; both read the phantom folder given (--phantoms),
+so a build whose phantom files differ is compared on the files it knows. Exit status of --compare: 0 identical, 1 differences
 (each named with its first differing line).
 """
 import argparse
@@ -19,8 +20,8 @@ import sys
 TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z")
 
 
-def mask(text, scans, work):
-    for path, name in ((work, "<work>"), (scans, "<scans>")):
+def mask(text, scans, work, phantoms):
+    for path, name in ((work, "<work>"), (scans, "<scans>"), (phantoms, "<phantoms>")):
         text = text.replace(path, name).replace(path.replace("/", "\\/"), name)
     return TIMESTAMP.sub("<now>", text)
 
@@ -28,7 +29,7 @@ def mask(text, scans, work):
 def simulate(qct, scans, phantoms):
     small = ["--matrix", "400", "--pixel-spacing", "0.9", "--slices", "40", "--thickness", "3", "--spacing", "3"]
     jobs = [
-        (["simulate", "esp-on-pad", "--scanner", "QCT1", "--repeat", "3", "--reposition", "--noise", "10", "--seed", "11"] + small, "QCT1"),
+        (["simulate", "esp-on-pad", "--scanner", "QCT1", "--repeat", "6", "--reposition", "--day-variation", "--noise", "10", "--seed", "11"] + small, "QCT1"),
         (["simulate", "esp-on-pad", "--scanner", "QCT3", "--repeat", "3", "--reposition", "--noise", "10", "--seed", "12"] + small, "QCT3"),
         (["simulate", "pad", "--scanner", "QCT2", "--seed", "13"] + small, "pad"),
     ]
@@ -72,9 +73,11 @@ def snapshot(qct, out, scans, phantoms):
         ("phantoms", ["phantoms", "--json"] + p),
     ]
     for name, args in cases:
-        proc = subprocess.run([qct] + args, capture_output=True, text=True, timeout=900)
+        # The phantom folder is the one given, for both builds, wherever the binary lies.
+        env = dict(os.environ, QCT_PHANTOMS=phantoms)
+        proc = subprocess.run([qct] + args, capture_output=True, text=True, timeout=900, env=env)
         with open(os.path.join(out, name + ".txt"), "w") as f:
-            f.write(f"exit {proc.returncode}\n--- stdout\n{mask(proc.stdout, scans, work)}--- stderr\n{mask(proc.stderr, scans, work)}")
+            f.write(f"exit {proc.returncode}\n--- stdout\n{mask(proc.stdout, scans, work, phantoms)}--- stderr\n{mask(proc.stderr, scans, work, phantoms)}")
     shutil.rmtree(work, ignore_errors=True)
 
 

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import QCTQualityControl
 import QCTStatistics
 
 extension QCDatabase {
@@ -14,7 +15,7 @@ extension QCDatabase {
                 return .duplicate(recordedAt: row["recordedAt"], scanner: row["label"], acquired: row["acquired"])
             }
             let scannerID = try Self.scannerID(db, input.scanner)
-            let now = Self.now()
+            let now = clock.iso()
             var baseline = try Row.fetchOne(db, sql: """
                 SELECT * FROM baseline WHERE scannerId = ? AND protocol = ? AND kind = ? AND withdrawnAt IS NULL ORDER BY id DESC LIMIT 1
                 """, arguments: [scannerID, input.protocolKey, input.kind])
@@ -28,44 +29,19 @@ extension QCDatabase {
             guard let baseline else { throw QCStoreError("no baseline could be made") }
             let baselineID: Int64 = baseline["id"]
             let complete: Bool = baseline["complete"]
-            var judgements: [QCMetricJudgement] = []
-            var cusums: [String: CusumState] = [:]
-            var state = ControlState.baseline
-            var fired: [String] = []
             var progress: [Int]?
+            // What the judge needs: the baseline's statistics and each judged metric's past under it.
+            var statistics: [String: BaselineStatistic]?
+            var history: [String: MetricHistory] = [:]
             if complete {
-                let limits = try Self.limits(db, baselineID: baselineID, metrics: input.metrics, cusumH: cusumH)
-                for m in input.metrics {
-                    guard m.judged, let l = limits[m.name] else {
-                        judgements.append(QCMetricJudgement(name: m.name, unit: m.unit, value: m.value, target: nil, sd: nil, z: nil,
-                                                            state: .inControl, fired: []))
-                        continue
-                    }
-                    let history = try Double.fetchAll(db, sql: """
-                        SELECT m.z FROM metric m JOIN result r ON r.id = m.resultId
-                        WHERE r.baselineId = ? AND m.name = ? AND m.state IN ('in control', 'warning') AND r.acquired <= ?
-                          AND NOT (m.state = 'warning' AND m.fired LIKE '%1_3s%')
-                        ORDER BY r.acquired, r.id
-                        """, arguments: [baselineID, m.name, input.acquired])
-                    let last = try Row.fetchOne(db, sql: """
-                        SELECT m.cusumUpper, m.cusumLower FROM metric m JOIN result r ON r.id = m.resultId
-                        WHERE r.baselineId = ? AND m.name = ? AND m.state != 'baseline' AND r.acquired <= ?
-                        ORDER BY r.acquired DESC, r.id DESC LIMIT 1
-                        """, arguments: [baselineID, m.name, input.acquired])
-                    let carried = CusumState(upper: last?["cusumUpper"] ?? 0, lower: last?["cusumLower"] ?? 0)
-                    let j = ControlRules.judge(m.value, limits: l, history: history, cusum: carried)
-                    cusums[m.name] = j.cusum
-                    judgements.append(QCMetricJudgement(name: m.name, unit: m.unit, value: m.value, target: l.target, sd: l.sd, z: j.z,
-                                                        state: j.state, fired: j.fired))
-                    state = max(state, j.state)
-                    fired += j.fired.map { "\(m.name): \($0)" }
-                }
-                if state == .baseline { state = .inControl }
-            } else {
-                judgements = input.metrics.map {
-                    QCMetricJudgement(name: $0.name, unit: $0.unit, value: $0.value, target: nil, sd: nil, z: nil, state: .baseline, fired: [])
+                let stats = try Self.baselineStatistics(db, baselineID: baselineID)
+                statistics = stats
+                for m in input.metrics where m.judged && stats[m.name] != nil {
+                    history[m.name] = try Self.history(db, baselineID: baselineID, metric: m.name, before: input.acquired)
                 }
             }
+            let judgement = QCJudge.judge(input.metrics, baseline: statistics, history: history, cusumH: cusumH)
+            let (state, fired, judgements, cusums) = (judgement.state, judgement.fired, judgement.metrics, judgement.cusums)
             try db.execute(sql: """
                 INSERT INTO result (scannerId, seriesInstanceUID, protocol, kind, phantom, certificate, acquired, recordedAt,
                   analysisVersion, source, baselineId, state, fired, calibrationStatus, provenance)
@@ -112,27 +88,38 @@ extension QCDatabase {
         for r in rows { byName[r["name"], default: (r["unit"], [])].values.append(r["value"]) }
         var out: [String: [Double]] = [:]
         for (name, v) in byName {
-            let st = SiteStatistics(name: name, nominal: nil, readings: v.values)
-            let sd = max(st.sd, 0.001 * max(abs(st.mean), 1))
+            let st = BaselineStatistic(values: v.values)
             try db.execute(sql: "INSERT INTO baselineMetric (baselineId, name, unit, mean, sd, n) VALUES (?, ?, ?, ?, ?, ?)",
-                           arguments: [id, name, v.unit, st.mean, sd, st.n])
-            out[name] = [st.mean, sd, Double(st.n)]
+                           arguments: [id, name, v.unit, st.mean, st.sd, st.n])
+            out[name] = [st.mean, st.sd, Double(st.n)]
         }
         return out
     }
 
-    static func limits(_ db: Database, baselineID: Int64, metrics: [QCMetric], cusumH: Double) throws -> [String: ControlLimits] {
-        var out: [String: ControlLimits] = [:]
+    /// The completed baseline's statistics per metric.
+    static func baselineStatistics(_ db: Database, baselineID: Int64) throws -> [String: BaselineStatistic] {
+        var out: [String: BaselineStatistic] = [:]
         for r in try Row.fetchAll(db, sql: "SELECT name, mean, sd, n FROM baselineMetric WHERE baselineId = ?", arguments: [baselineID]) {
-            let name: String = r["name"]
-            let m = metrics.first { $0.name == name }
-            let sd = (r["sd"] as Double) * ControlLimits.sdFactor(n: r["n"])
-            // Secondary metrics only warn, so they use the sensitive end of the 4–5 SD range for h.
-            let h = (m?.primary ?? true) ? cusumH : min(cusumH, 4)
-            out[name] = ControlLimits(target: r["mean"], sd: sd, percentLimit: m?.percentLimit, cusumK: 0.5, cusumH: h,
-                                      multirule: m?.primary ?? true, primary: m?.primary ?? true)
+            out[r["name"]] = BaselineStatistic(mean: r["mean"], sd: r["sd"], n: r["n"])
         }
         return out
+    }
+
+    /// One metric's past under a baseline, up to `before`: the z of results judged in control or
+    /// warning (not those that fired 1₃s), and the CUSUM sums of the last judged result.
+    static func history(_ db: Database, baselineID: Int64, metric: String, before acquired: String) throws -> MetricHistory {
+        let zs = try Double.fetchAll(db, sql: """
+            SELECT m.z FROM metric m JOIN result r ON r.id = m.resultId
+            WHERE r.baselineId = ? AND m.name = ? AND m.state IN ('in control', 'warning') AND r.acquired <= ?
+              AND NOT (m.state = 'warning' AND m.fired LIKE '%1_3s%')
+            ORDER BY r.acquired, r.id
+            """, arguments: [baselineID, metric, acquired])
+        let last = try Row.fetchOne(db, sql: """
+            SELECT m.cusumUpper, m.cusumLower FROM metric m JOIN result r ON r.id = m.resultId
+            WHERE r.baselineId = ? AND m.name = ? AND m.state != 'baseline' AND r.acquired <= ?
+            ORDER BY r.acquired DESC, r.id DESC LIMIT 1
+            """, arguments: [baselineID, metric, acquired])
+        return MetricHistory(zs: zs, cusum: CusumState(upper: last?["cusumUpper"] ?? 0, lower: last?["cusumLower"] ?? 0))
     }
 
     static func scannerID(_ db: Database, _ s: QCScanner) throws -> Int64 {
@@ -160,7 +147,7 @@ extension QCDatabase {
         try write { db in
             let s = try Self.findScanner(db, name)
             try db.execute(sql: "INSERT INTO event (scannerId, at, description, recordedAt) VALUES (?, ?, ?, ?)",
-                           arguments: [s.id, at, description, Self.now()])
+                           arguments: [s.id, at, description, clock.iso()])
             let eventID = db.lastInsertedRowID
             let scopes = try Row.fetchAll(db, sql: "SELECT DISTINCT protocol, kind FROM baseline WHERE scannerId = ?", arguments: [s.id])
             for scope in scopes {
@@ -168,7 +155,7 @@ extension QCDatabase {
                     INSERT INTO baseline (scannerId, protocol, kind, reason, size, startedAt, complete, createdAt, eventId)
                     VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)
                     """, arguments: [s.id, scope["protocol"] as String, scope["kind"] as String,
-                                     "after service event \(at): \(description)", baselineSize, at, Self.now(), eventID])
+                                     "after service event \(at): \(description)", baselineSize, at, clock.iso(), eventID])
             }
             return (QCEvent(id: eventID, scanner: s.label, at: at, description: description), scopes.count)
         }
@@ -188,7 +175,7 @@ extension QCDatabase {
                 throw QCStoreError("no service event \(id) in the database (qct qc event --list --scanner S lists them)")
             }
             if let when = row["deletedAt"] as String? { throw QCStoreError("service event \(id) was already deleted at \(when)") }
-            let now = Self.now()
+            let now = clock.iso()
             try db.execute(sql: "UPDATE event SET deletedAt = ?, deleteReason = ? WHERE id = ?", arguments: [now, why, id])
             try db.execute(sql: "UPDATE baseline SET withdrawnAt = ? WHERE eventId = ? AND withdrawnAt IS NULL", arguments: [now, id])
             let withdrawn = db.changesCount
@@ -216,7 +203,7 @@ extension QCDatabase {
                     INSERT INTO baseline (scannerId, protocol, kind, reason, size, startedAt, fromDate, toDate, complete, createdAt)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?)
                     """, arguments: [s.id, scope["protocol"] as String, scope["kind"] as String, "set from \(from) to \(to)", n,
-                                     Self.now(), from, upper, Self.now()])
+                                     clock.iso(), from, upper, clock.iso()])
                 let id = db.lastInsertedRowID
                 let rows = try Row.fetchAll(db, sql: """
                     SELECT m.name, m.unit, m.value FROM metric m JOIN result r ON r.id = m.resultId
@@ -224,16 +211,10 @@ extension QCDatabase {
                     """, arguments: [s.id, scope["protocol"] as String, scope["kind"] as String, from, upper])
                 let metrics = try Self.insertBaselineMetrics(db, id: id, rows: rows)
                 out.append(QCBaseline(id: id, scanner: s.label, protocolKey: scope["protocol"], kind: scope["kind"],
-                                      reason: "set from \(from) to \(to)", size: n, startedAt: Self.now(), complete: true, metrics: metrics))
+                                      reason: "set from \(from) to \(to)", size: n, startedAt: clock.iso(), complete: true, metrics: metrics))
             }
             return out
         }
-    }
-
-    static func now() -> String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime]
-        return f.string(from: Date())
     }
 
     static func json(_ strings: [String]) -> String {

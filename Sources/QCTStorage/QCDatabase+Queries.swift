@@ -1,29 +1,7 @@
 import Foundation
 import GRDB
+import QCTQualityControl
 import QCTStatistics
-
-/// One metric value with its stored judgement, for charts and export.
-public struct QCPoint: Codable, Sendable {
-    public var scanner: String
-    public var serial: String?
-    public var acquired: String
-    public var seriesInstanceUID: String
-    public var protocolKey: String
-    public var kind: String
-    public var phantom: String
-    public var certificate: String?
-    public var analysisVersion: String
-    public var metric: String
-    public var unit: String
-    public var value: Double
-    public var target: Double?
-    public var sd: Double?
-    public var z: Double?
-    public var state: String
-    public var fired: [String]
-    public var baselineID: Int64?
-    public var resultState: String
-}
 
 extension QCDatabase {
     /// The last result of every scanner, protocol and kind, with its judgement.

@@ -1,29 +1,28 @@
 import Foundation
 import GRDB
-
-/// Why the QC database could not be used. The file is never modified when
-/// this is thrown on opening.
-public struct QCStoreError: Error, CustomStringConvertible, Sendable {
-    public var description: String
-    public init(_ d: String) { description = d }
-}
+import QCTQualityControl
 
 /// The QC history: an SQLite file (GRDB) with migrations, WAL journal and
 /// a busy timeout so several `qct qc record` processes can write in turn.
 /// Every write is one IMMEDIATE transaction.
-public final class QCDatabase: Sendable {
+public final class QCDatabase: QCHistoryStore {
+    public var location: String { path }
+
     /// SQLite `application_id` of a qct QC database ("QCTQ").
     public static let applicationID: Int32 = 0x5143_5451
     public let path: String
     let queue: DatabaseQueue
+    /// When results, events and baselines are recorded.
+    public let clock: QCClock
 
     /// Opens (creating if needed) the database at `path`. A file that is not
     /// SQLite, or an SQLite database of another application, is refused and
     /// left untouched. With `readOnly`, a missing file is refused (nothing is
     /// created) and the file is opened for reading only, so that someone who
     /// may only read it (an auditor) can.
-    public init(path: String, readOnly: Bool = false) throws(QCStoreError) {
+    public init(path: String, readOnly: Bool = false, clock: QCClock = .system) throws(QCStoreError) {
         self.path = path
+        self.clock = clock
         let fm = FileManager.default
         let exists = fm.fileExists(atPath: path)
         if readOnly {

@@ -4,7 +4,7 @@ import QCTCore
 import QCTDICOM
 import QCTPhantoms
 import QCTReport
-import QCTStorage
+import QCTQualityControl
 
 /// What a daily QC series holds, analysed and turned into the metrics the QC policy names:
 /// an ESP lying on the calibration pad (measured, calibrated by the pad), or a calibration or

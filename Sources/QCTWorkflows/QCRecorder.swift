@@ -2,20 +2,20 @@ import Foundation
 import QCTCore
 import QCTDICOM
 import QCTStatistics
-import QCTStorage
+import QCTQualityControl
 
 /// Daily QC: reads phantom series, recognises and analyses each, and stores its metrics with the
 /// judgement under the baseline in force (oldest first, so each day is judged against the days
 /// before it). Every front end records through this.
 public struct QCRecorder: Sendable {
     public let recognition: PhantomRecognition
-    public let store: QCDatabase
+    public let store: any QCHistoryStore
     /// Scans that form a new baseline.
     public var baselineSize: Int
     /// CUSUM decision interval h, in baseline SDs (k = 0.5 SD).
     public var cusumH: Double
 
-    public init(recognition: PhantomRecognition, store: QCDatabase, baselineSize: Int = 15, cusumH: Double = 5) {
+    public init(recognition: PhantomRecognition, store: any QCHistoryStore, baselineSize: Int = 15, cusumH: Double = 5) {
         self.recognition = recognition
         self.store = store
         self.baselineSize = baselineSize

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import QCTQualityControl
 import QCTStorage
 
 struct QC: ParsableCommand {

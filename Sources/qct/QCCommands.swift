@@ -4,6 +4,7 @@ import QCTCore
 import QCTReport
 import QCTWorkflows
 import QCTStatistics
+import QCTQualityControl
 import QCTStorage
 
 struct QCStatus: ParsableCommand {

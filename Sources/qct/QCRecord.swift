@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import QCTReport
 import QCTStatistics
+import QCTQualityControl
 import QCTStorage
 import QCTWorkflows
 

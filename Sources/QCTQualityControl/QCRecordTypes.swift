@@ -35,7 +35,8 @@ public struct QCScanner: Codable, Hashable, Sendable {
         self.serial = serial
         self.station = station
     }
-    var key: String { [manufacturer, model, serial, station].map { $0 ?? "" }.joined(separator: "|") }
+    /// Manufacturer, model, serial and station joined: one scanner's identity in the history.
+    public var key: String { [manufacturer, model, serial, station].map { $0 ?? "" }.joined(separator: "|") }
     /// Station name, else serial, else model.
     public var label: String {
         for v in [station, serial, model, manufacturer] { if let v, !v.trimmingCharacters(in: .whitespaces).isEmpty { return v } }
@@ -91,6 +92,17 @@ public struct QCMetricJudgement: Codable, Hashable, Sendable {
     public var z: Double?
     public var state: ControlState
     public var fired: [String]
+
+    public init(name: String, unit: String, value: Double, target: Double?, sd: Double?, z: Double?, state: ControlState, fired: [String]) {
+        self.name = name
+        self.unit = unit
+        self.value = value
+        self.target = target
+        self.sd = sd
+        self.z = z
+        self.state = state
+        self.fired = fired
+    }
 }
 
 /// What recording did.
@@ -118,6 +130,23 @@ public struct QCStoredResult: Codable, Sendable {
     public var metrics: [QCMetricJudgement]
     public var analysisVersion: String
     public var certificate: String?
+
+    public init(id: Int64, scanner: String, protocolKey: String, kind: String, phantom: String, acquired: String, seriesInstanceUID: String, state: ControlState, fired: [String], baselineID: Int64?, baselineProgress: [Int]?, metrics: [QCMetricJudgement], analysisVersion: String, certificate: String?) {
+        self.id = id
+        self.scanner = scanner
+        self.protocolKey = protocolKey
+        self.kind = kind
+        self.phantom = phantom
+        self.acquired = acquired
+        self.seriesInstanceUID = seriesInstanceUID
+        self.state = state
+        self.fired = fired
+        self.baselineID = baselineID
+        self.baselineProgress = baselineProgress
+        self.metrics = metrics
+        self.analysisVersion = analysisVersion
+        self.certificate = certificate
+    }
 }
 
 /// A service event on a scanner.
@@ -153,4 +182,61 @@ public struct QCBaseline: Codable, Sendable {
     public var complete: Bool
     /// Per metric: mean, SD, n.
     public var metrics: [String: [Double]]
+
+    public init(id: Int64, scanner: String, protocolKey: String, kind: String, reason: String, size: Int, startedAt: String, complete: Bool, metrics: [String: [Double]]) {
+        self.id = id
+        self.scanner = scanner
+        self.protocolKey = protocolKey
+        self.kind = kind
+        self.reason = reason
+        self.size = size
+        self.startedAt = startedAt
+        self.complete = complete
+        self.metrics = metrics
+    }
+}
+
+/// One metric value with its stored judgement, for charts and export.
+public struct QCPoint: Codable, Sendable {
+    public var scanner: String
+    public var serial: String?
+    public var acquired: String
+    public var seriesInstanceUID: String
+    public var protocolKey: String
+    public var kind: String
+    public var phantom: String
+    public var certificate: String?
+    public var analysisVersion: String
+    public var metric: String
+    public var unit: String
+    public var value: Double
+    public var target: Double?
+    public var sd: Double?
+    public var z: Double?
+    public var state: String
+    public var fired: [String]
+    public var baselineID: Int64?
+    public var resultState: String
+
+    public init(scanner: String, serial: String?, acquired: String, seriesInstanceUID: String, protocolKey: String, kind: String, phantom: String, certificate: String?, analysisVersion: String, metric: String, unit: String, value: Double, target: Double?, sd: Double?, z: Double?, state: String, fired: [String], baselineID: Int64?, resultState: String) {
+        self.scanner = scanner
+        self.serial = serial
+        self.acquired = acquired
+        self.seriesInstanceUID = seriesInstanceUID
+        self.protocolKey = protocolKey
+        self.kind = kind
+        self.phantom = phantom
+        self.certificate = certificate
+        self.analysisVersion = analysisVersion
+        self.metric = metric
+        self.unit = unit
+        self.value = value
+        self.target = target
+        self.sd = sd
+        self.z = z
+        self.state = state
+        self.fired = fired
+        self.baselineID = baselineID
+        self.resultState = resultState
+    }
 }

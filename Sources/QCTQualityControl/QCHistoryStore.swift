@@ -1,0 +1,25 @@
+import Foundation
+
+/// The QC history a site keeps: results with their judgements, baselines, service events.
+/// Judgement is `QCJudge`'s; a store gathers what the judge needs, calls it, and keeps the
+/// result in one transaction. SQLite (`QCDatabase`) is one implementation; a shared server
+/// database is another.
+public protocol QCHistoryStore: Sendable {
+    /// Where the history lives, for people (a path or a connection name without credentials).
+    var location: String { get }
+    /// Stores one result judged under the baseline in force; the same series twice is stored once.
+    func record(_ input: QCResultInput, baselineSize: Int, cusumH: Double) throws(QCStoreError) -> QCRecordOutcome
+    /// Records a service event and starts a new baseline for each protocol of the scanner;
+    /// returns the event and how many baselines it started.
+    func addEvent(scanner: String, at: String, description: String, baselineSize: Int) throws(QCStoreError) -> (QCEvent, Int)
+    /// Withdraws an event recorded by mistake (kept, with when and why) and the baselines it started.
+    func deleteEvent(id: Int64, reason: String) throws(QCStoreError) -> (QCEvent, Int)
+    /// A baseline from the scanner's results between two dates, one per protocol and kind.
+    func setBaseline(scanner: String, from: String, to: String) throws(QCStoreError) -> [QCBaseline]
+    /// The last result of every scanner, protocol and kind.
+    func latestResults() throws(QCStoreError) -> [QCStoredResult]
+    /// Stored metric values, oldest first.
+    func points(scanner: String?, metric: String?) throws(QCStoreError) -> [QCPoint]
+    func metricNames(scanner: String) throws(QCStoreError) -> [String]
+    func events(scanner: String, deleted: Bool) throws(QCStoreError) -> [QCEvent]
+}
