@@ -46,7 +46,7 @@ let package = Package(
         .target(name: "QCTQualityControl", dependencies: ["QCTStatistics"]),
         .target(name: "QCTStorage", dependencies: ["QCTQualityControl", "QCTStatistics", .product(name: "GRDB", package: "GRDB.swift")]),
         // The application layer: workflows every front end calls.
-        .target(name: "QCTWorkflows", dependencies: ["QCTCore", "QCTDICOM", "QCTPhantoms", "QCTCalibration", "QCTStatistics", "QCTReport", "QCTQualityControl", "QCTStorage"]),
+        .target(name: "QCTWorkflows", dependencies: ["QCTCore", "QCTDICOM", "QCTPhantoms", "QCTCalibration", "QCTStatistics", "QCTReport", "QCTQualityControl", "QCTStorage", "QCTSimulator"]),
         .executableTarget(
             name: "qct",
             dependencies: [

@@ -71,6 +71,8 @@ def snapshot(qct, out, scans, phantoms):
         ("qc-status-json", ["qc", "status", "--db", db, "--json"]),
         ("qc-export", ["qc", "export", "--db", db]),
         ("phantoms", ["phantoms", "--json"] + p),
+        ("simulate", ["simulate", "esp-on-pad", "--out", os.path.join(work, "sim"), "--repeat", "2", "--reposition", "--day-variation",
+                      "--slices", "5", "--matrix", "64", "--kvp", "120", "--mas", "100"] + p),
     ]
     for name, args in cases:
         # The phantom folder is the one given, for both builds, wherever the binary lies.

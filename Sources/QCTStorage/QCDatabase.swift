@@ -62,6 +62,20 @@ public final class QCDatabase: QCHistoryStore {
         }
     }
 
+    /// A database in memory, migrated, for tests and for a front end that keeps no history.
+    public init(inMemoryWith clock: QCClock = .system) throws(QCStoreError) {
+        path = ":memory:"
+        self.clock = clock
+        var config = Configuration()
+        config.foreignKeysEnabled = true
+        do {
+            queue = try DatabaseQueue(configuration: config)
+            try Self.migrator.migrate(queue)
+        } catch {
+            throw QCStoreError("in-memory database: \(Self.describe(error))")
+        }
+    }
+
     /// Refuses a file that is not a qct QC database, reading it only.
     static func checkForeign(_ path: String) throws(QCStoreError) {
         var config = Configuration()

@@ -3,6 +3,7 @@ import Foundation
 import QCTReport
 import QCTPhantoms
 import QCTSimulator
+import QCTWorkflows
 
 struct Simulate: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -88,28 +89,14 @@ struct Simulate: ParsableCommand {
 
     func run() throws {
         let catalog = try phantomOptions.load()
-        guard var profile = catalog.scanners[scanner] else {
+        guard let base = catalog.scanners[scanner] else {
             printError("unknown scanner profile \"\(scanner)\"; known: \(catalog.scanners.keys.sorted().joined(separator: ", "))")
             throw ExitCode(ReadExit.nothingUsable)
         }
-        if let kvp {
-            profile.effectiveEnergyKeV *= Foundation.pow(kvp / profile.kvp, 0.6)
-            profile.kvp = kvp
-        }
-        if let energy { profile.effectiveEnergyKeV = energy }
-        if let manufacturer { profile.manufacturer = manufacturer }
-        if let model { profile.model = model }
-        if let station { profile.stationName = station }
-        if let deviceSerial { profile.deviceSerialNumber = deviceSerial }
-        if let kernel { profile.kernel = kernel }
-        if let fov { profile.reconstructionDiameterMM = fov }
-        if let gain { profile.huGain = gain }
-        if let offset { profile.huOffset = offset }
-        var noiseSD = noise
-        if let mAs {
-            if noiseSD == nil { noiseSD = profile.noiseSDHU * (profile.mAs / mAs).squareRoot() }
-            profile.mAs = mAs
-        }
+        var changes = ProfileOverrides()
+        (changes.kvp, changes.energyKeV, changes.fovMM, changes.gain, changes.offset, changes.mAs, changes.noiseSDHU) = (kvp, energy, fov, gain, offset, mAs, noise)
+        (changes.manufacturer, changes.model, changes.station, changes.deviceSerial, changes.kernel) = (manufacturer, model, station, deviceSerial, kernel)
+        let (profile, noiseSD) = changes.apply(to: base)
         var request = SimulationRequest(scene: scene, profile: profile)
         request.serials = Dictionary(serial.map { s in
             let kv = s.split(separator: "=", maxSplits: 1).map(String.init)
@@ -131,29 +118,15 @@ struct Simulate: ParsableCommand {
             return (String(kv[0]), Double(kv[1]) ?? 1)
         }, uniquingKeysWith: { _, b in b })
         request.acquisitionDate = String(acquired.prefix(8))
-        let baseTime = String(acquired.suffix(6))
-        let base = translation ?? [0, 0, 0]
-        for r in 0..<`repeat` {
-            var req = request
-            req.seed = seed &+ UInt64(r) &* 7919
-            req.seriesNumber = r + 1
-            req.acquisitionTime = Self.addMinutes(baseTime, 5 * r)
-            req.translationMM = base
-            req.rotationDegrees = rotate
-            if reposition, `repeat` > 1 {
-                var rng = SimulationRandom(seed: req.seed)
-                req.translationMM = [base[0] + rng.uniform(-5, 5), base[1] + rng.uniform(-5, 5), base[2] + rng.uniform(-3, 3)]
-                req.rotationDegrees = rotate + rng.uniform(-3, 3)
-            }
-            if dayVariation {
-                guard let spread = profile.repeatVariation else {
-                    throw ValidationError("scanner profile \(profile.id) has no repeatVariation for --day-variation")
-                }
-                req.dayVariation = spread.draw(seed: req.seed)
-            }
-            let dir = `repeat` == 1 ? out : (out as NSString).appendingPathComponent(String(format: "scan-%03d", r + 1))
-            do {
-                let truth = try Simulator.run(req, catalog: catalog, directory: dir)
+        var batch = SimulationBatch(request: request, seed: seed)
+        batch.count = `repeat`
+        batch.reposition = reposition
+        batch.dayVariation = dayVariation
+        batch.firstTime = String(acquired.suffix(6))
+        batch.translationMM = translation ?? [0, 0, 0]
+        batch.rotationDegrees = rotate
+        try Console.run {
+            try batch.run(catalog: catalog, out: out) { dir, truth in
                 let cal = truth.calibration.map { c in
                     c.sigmaCT.map { String(format: ", true calibration σ_CT %.4f HU per mg/cm³, β_CT %.2f HU", $0, c.betaCT ?? 0) } ?? ""
                 } ?? ""
@@ -163,18 +136,7 @@ struct Simulate: ParsableCommand {
                     print(String(format: "  %@: %.1f mg HA/cm³ → true %.1f HU, expected reading %@", v.name, v.trueHA, v.trueHU,
                                  v.expectedBMD.map { String(format: "%.2f mg K2HPO4/cm³", $0) } ?? "-"))
                 }
-            } catch {
-                printError("\(dir): \(error)")
-                throw ExitCode(ReadExit.nothingUsable)
             }
         }
-    }
-
-    /// HHMMSS plus minutes, wrapping at midnight.
-    static func addMinutes(_ hhmmss: String, _ minutes: Int) -> String {
-        let digits = Array(hhmmss)
-        let h = Int(String(digits[0..<2])) ?? 0, m = Int(String(digits[2..<4])) ?? 0, s = Int(String(digits[4..<6])) ?? 0
-        let total = (h * 60 + m + minutes) % (24 * 60)
-        return String(format: "%02d%02d%02d", total / 60, total % 60, s)
     }
 }
