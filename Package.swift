@@ -42,7 +42,7 @@ let package = Package(
         .target(name: "QCTSimulator", dependencies: ["QCTCore", "QCTPhysics", "QCTPhantoms", "QCTCalibration", "QCTDICOM", "QCTStatistics"]),
         .target(name: "QCTExport", dependencies: ["QCTCore", "CZlib"]),
         .target(name: "QCTStatistics"),
-        .target(name: "QCTReport", dependencies: ["QCTCore", "QCTDICOM", "QCTCalibration", "QCTStatistics", "QCTExport"]),
+        .target(name: "QCTReport", dependencies: ["QCTCore", "QCTDICOM", "QCTCalibration", "QCTStatistics", "QCTQualityControl", "QCTExport"]),
         .target(name: "QCTQualityControl", dependencies: ["QCTStatistics"]),
         .target(name: "QCTStorage", dependencies: ["QCTQualityControl", "QCTStatistics", .product(name: "GRDB", package: "GRDB.swift")]),
         // The application layer: workflows every front end calls.

@@ -3,6 +3,7 @@ import Foundation
 import QCTReport
 import QCTCore
 import QCTDICOM
+import QCTWorkflows
 
 struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(

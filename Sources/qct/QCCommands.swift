@@ -17,17 +17,6 @@ struct QCStatus: ParsableCommand {
     @Flag(help: "Print JSON.") var json = false
     @Flag(name: [.customShort("v"), .long], help: "List every metric of each last result: value, target, z and state.") var verbose = false
 
-    /// One metric as a physicist reads it: `sigmaCT 0.966 HU per mg/cm³ (target 0.939, z +6.4)`.
-    static func describe(_ m: QCMetricJudgement) -> String {
-        var s = "\(m.name) \(String(format: "%.4g", m.value)) \(m.unit)"
-        if let t = m.target, let z = m.z {
-            s += " (target \(String(format: "%.4g", t)), z \(String(format: "%+.1f", z)))"
-        } else if m.state == .baseline {
-            s += " (baseline being collected)"
-        }
-        return s
-    }
-
     func run() throws {
         let store = try database.open(readOnly: true)
         let latest = try storeCall { () throws(QCStoreError) in try store.latestResults() }
@@ -35,29 +24,7 @@ struct QCStatus: ParsableCommand {
             printError("\(store.path): no results recorded yet")
             throw ExitCode(ReadExit.nothingUsable)
         }
-        if json {
-            print(try jsonString(latest))
-        } else {
-            var lines: [String] = []
-            var rows = [["scanner", "phantom", "protocol", "acquired", "state", "why"]]
-            for r in latest {
-                let state = r.baselineProgress.map { "baseline \($0[0]) of \($0[1])" } ?? r.state.rawValue
-                // Each metric whose rules fired, with its value, target and z.
-                let why = r.metrics.filter { !$0.fired.isEmpty }.map { "\(Self.describe($0)): \($0.fired.joined(separator: ", "))" }
-                rows.append([r.scanner, r.kind, r.protocolKey, r.acquired, state, why.isEmpty ? "—" : why.joined(separator: "; ")])
-            }
-            lines += table(rows)
-            if verbose {
-                for r in latest {
-                    lines.append("")
-                    lines.append("\(r.scanner) \(r.kind) \(r.protocolKey), acquired \(r.acquired):")
-                    for m in r.metrics {
-                        lines.append("  \(Self.describe(m)): \(m.state.rawValue)" + (m.fired.isEmpty ? "" : " — " + m.fired.joined(separator: ", ")))
-                    }
-                }
-            }
-            print(lines.joined(separator: "\n"))
-        }
+        print(json ? try jsonString(latest) : QCText.status(latest, verbose: verbose))
         let code = exitStatus(latest.map(\.state).max()?.rawValue)
         if code != 0 { throw ExitCode(code) }
     }
@@ -82,12 +49,7 @@ struct QCBaselineCommand: ParsableCommand {
     func run() throws {
         let store = try database.open()
         let made = try storeCall { () throws(QCStoreError) in try store.setBaseline(scanner: scanner, from: from, to: to) }
-        for b in made {
-            print("baseline \(b.id) for \(b.scanner) \(b.kind) (\(b.protocolKey)): \(b.size) results from \(from) to \(to)")
-            for (name, v) in b.metrics.sorted(by: { $0.key < $1.key }) {
-                print(String(format: "  %@: mean %.4f, SD %.4f (n %d)", name, v[0], v[1], Int(v[2])))
-            }
-        }
+        print(QCText.baselines(made, from: from, to: to))
     }
 }
 
@@ -141,11 +103,7 @@ struct QCEventCommand: ParsableCommand {
         if list {
             let store = try database.open(readOnly: true)
             let events = try storeCall { () throws(QCStoreError) in try store.events(scanner: scanner, deleted: true) }
-            var rows = [["id", "at", "event", "deleted"]]
-            for e in events {
-                rows.append(["\(e.id ?? 0)", e.at, e.description, e.deletedAt.map { "\($0): \(e.deleteReason ?? "")" } ?? "—"])
-            }
-            print(events.isEmpty ? "\(scanner): no service events" : table(rows).joined(separator: "\n"))
+            print(QCText.events(events, scanner: scanner))
             return
         }
         guard let description else { return }
@@ -181,33 +139,18 @@ struct QCChart: ParsableCommand {
 
     func run() throws {
         let store = try database.open(readOnly: true)
-        let points = try storeCall { () throws(QCStoreError) in try store.points(scanner: scanner, metric: metric) }
-        guard !points.isEmpty else {
-            let names = (try? store.metricNames(scanner: scanner)) ?? []
-            printError("no values of \"\(metric)\" for \(scanner); stored metrics: \(names.joined(separator: ", "))")
-            throw ExitCode(ReadExit.nothingUsable)
+        let chart = try Console.run {
+            do { return try QCChartDocument(store: store, scanner: scanner, metric: metric, paper: print.paper.page, institution: print.institution,
+                                            generated: isoNow()) } catch let e as QCStoreError { throw WorkflowFailure("error: \(e)") }
         }
-        let events = try storeCall { () throws(QCStoreError) in try store.events(scanner: scanner) }
-        let lj = points.map { LeveyJenningsChart.Point(acquired: $0.acquired, value: $0.value, state: $0.state, fired: $0.fired,
-                                                       target: $0.target, sd: $0.sd) }
-        let title = "\(points[0].scanner): \(metric) (\(points[0].kind), \(points[0].protocolKey))"
-        let unit = points[0].unit.replacingOccurrences(of: "cm3", with: "cm³")
-        let dates = points.map { String($0.acquired.prefix(10)) }.sorted()
-        let page = PrintPage(paper: print.paper.page, institution: print.institution, scanners: [points[0].scanner],
-                             dates: dates.first == dates.last ? dates[0] : "\(dates[0]) … \(dates[dates.count - 1])", generated: isoNow())
-        let versions = Set(points.map(\.analysisVersion)).sorted().joined(separator: ", ")
-        let html = LeveyJenningsChart.html(title: title, unit: unit, points: lj, events: events.map { ($0.at, $0.description) },
-                                           provenance: "\(points.count) results; qct \(versions); certificate \(points.last?.certificate ?? "—"); database \(store.path)",
-                                           page: page)
-        let flagged = points.filter { $0.state == "out of control" }.count
-        let summary = "\(points.count) values, \(flagged) out of control, \(events.count) service event(s)"
+        let summary = chart.summary
         if let out {
-            let text = out.lowercased().hasSuffix(".svg") ? LeveyJenningsChart.svg(title: title, unit: unit, points: lj, events: events.map { ($0.at, $0.description) }) : html
+            let text = out.lowercased().hasSuffix(".svg") ? chart.svg : chart.html
             try StudyInputs.write(text, to: out, announce: false)
             Swift.print("wrote \(out): \(summary)")
         }
         if let pdf = print.pdf {
-            try OutputFile.write(pdf, announce: false) { try PDFPrinter().print(html: html, to: pdf) }
+            try OutputFile.write(pdf, announce: false) { try PDFPrinter().print(html: chart.html, to: pdf) }
             Swift.print("wrote \(pdf): \(summary)")
         }
     }
@@ -225,14 +168,6 @@ struct QCExport: ParsableCommand {
     func run() throws {
         let store = try database.open(readOnly: true)
         let points = try storeCall { () throws(QCStoreError) in try store.points(scanner: scanner) }
-        var lines = ["scanner,device_serial,acquired,series_instance_uid,phantom,kind,protocol,metric,value,unit,baseline_id,target,sd,z,metric_state,rules_fired,result_state,certificate,analysis_version"]
-        for p in points {
-            let fields: [String] = [p.scanner, p.serial ?? "", p.acquired, p.seriesInstanceUID, p.phantom, p.kind, p.protocolKey, p.metric,
-                                    String(p.value), p.unit, p.baselineID.map(String.init) ?? "", p.target.map { String($0) } ?? "",
-                                    p.sd.map { String($0) } ?? "", p.z.map { String($0) } ?? "", p.state, p.fired.joined(separator: " "),
-                                    p.resultState, p.certificate ?? "", p.analysisVersion]
-            lines.append(fields.map(csvField).joined(separator: ","))
-        }
-        try StudyInputs.write(lines.joined(separator: "\n") + "\n", to: csv)
+        try StudyInputs.write(QCText.csv(points), to: csv)
     }
 }

@@ -57,7 +57,7 @@ struct QCRecord: ParsableCommand {
                 case .stored(let r):
                     worst = max(worst ?? .baseline, r.state)
                     progress.step()
-                    if json { printNow(try jsonString(r)) } else { printNow(line(r, folder: folder)) }
+                    if json { printNow(try jsonString(r)) } else { printNow(QCText.recorded(r, folder: folder)) }
                 }
             }
         }
@@ -69,12 +69,5 @@ struct QCRecord: ParsableCommand {
         // A result stored from incomplete input warns (3) even when it is in control.
         let code = max(exitStatus(worst?.rawValue), inputWarnings.isEmpty ? 0 : 3)
         if code != 0 { throw ExitCode(code) }
-    }
-
-    func line(_ r: QCStoredResult, folder: String) -> String {
-        var s = "recorded \(folder): \(r.scanner) \(r.kind) (\(r.protocolKey)) acquired \(r.acquired): "
-        if let p = r.baselineProgress { s += "baseline \(p[0]) of \(p[1])" } else { s += r.state.rawValue }
-        if !r.fired.isEmpty { s += " — " + r.fired.joined(separator: "; ") }
-        return s
     }
 }

@@ -2,43 +2,42 @@ import Foundation
 import QCTReport
 import QCTCore
 import QCTDICOM
-import QCTWorkflows
 
 /// The `qct inspect` output model, serialised as JSON or a text table.
-struct InspectReport: Codable {
-    struct SeriesRow: Codable {
-        var seriesInstanceUID: String
-        var part: Int?
-        var modality: String?
+public struct InspectReport: Codable, Sendable {
+    public struct SeriesRow: Codable, Sendable {
+        public var seriesInstanceUID: String
+        public var part: Int?
+        public var modality: String?
         /// Acquisition date and time, ISO 8601 (from the DICOM date and time as written).
-        var acquisitionDateTime: String?
-        var seriesDescription: String?
-        var sliceCount: Int
-        var rows: Int
-        var columns: Int
+        public var acquisitionDateTime: String?
+        public var seriesDescription: String?
+        public var sliceCount: Int
+        public var rows: Int
+        public var columns: Int
         /// [row spacing, column spacing], mm.
-        var pixelSpacing: [Double]
+        public var pixelSpacing: [Double]
         /// Distance between slice planes from positions, mm.
-        var sliceSpacing: Double
+        public var sliceSpacing: Double
         /// Nominal Slice Thickness, mm.
-        var sliceThickness: Double?
-        var manufacturer: String?
-        var model: String?
-        var stationName: String?
-        var deviceSerialNumber: String?
+        public var sliceThickness: Double?
+        public var manufacturer: String?
+        public var model: String?
+        public var stationName: String?
+        public var deviceSerialNumber: String?
         /// kV.
-        var kvp: Double?
+        public var kvp: Double?
         /// mAs.
-        var mAs: Double?
-        var kernel: String?
-        var transferSyntaxes: [String]
+        public var mAs: Double?
+        public var kernel: String?
+        public var transferSyntaxes: [String]
         /// HU over non-padding voxels.
-        var huMin: Double?
-        var huMax: Double?
-        var huMean: Double?
-        var origin: [Double]
-        var problems: [String]
-        var files: Int
+        public var huMin: Double?
+        public var huMax: Double?
+        public var huMean: Double?
+        public var origin: [Double]
+        public var problems: [String]
+        public var files: Int
 
         enum CodingKeys: String, CodingKey {
             case seriesInstanceUID, part, modality, acquisitionDateTime, seriesDescription, sliceCount, rows, columns, pixelSpacing, sliceSpacing, sliceThickness
@@ -47,7 +46,7 @@ struct InspectReport: Codable {
         }
 
         /// Every key is written, absent values as null, so readers can rely on the schema.
-        func encode(to encoder: Encoder) throws {
+        public func encode(to encoder: Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(seriesInstanceUID, forKey: .seriesInstanceUID)
             try c.encode(part, forKey: .part)
@@ -77,13 +76,13 @@ struct InspectReport: Codable {
         }
     }
 
-    var schemaVersion = 1
-    var analysisVersion = QCTVersion.string
-    var series: [SeriesRow]
-    var rejected: [RejectedFile]
-    var excluded: [ExcludedItem]
+    public var schemaVersion = 1
+    public var analysisVersion = QCTVersion.string
+    public var series: [SeriesRow]
+    public var rejected: [RejectedFile]
+    public var excluded: [ExcludedItem]
 
-    init(_ r: ReadResult) {
+    public init(_ r: ReadResult) {
         series = zip(r.series, r.volumes.isEmpty ? r.series.map { _ in nil } : r.volumes.map { Optional($0) })
             .map { s, v in
                 let stats = v?.statistics()
@@ -109,13 +108,13 @@ struct InspectReport: Codable {
         excluded = r.excluded
     }
 
-    func jsonString() throws -> String {
+    public func jsonString() throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         return String(decoding: try encoder.encode(self), as: UTF8.self)
     }
 
-    func text() -> String {
+    public func text() -> String {
         var lines: [String] = []
         let header = ["series", "modality", "acquired", "description", "slices", "matrix", "pixel mm", "spacing mm", "thick mm",
                       "manufacturer", "model", "station", "serial", "kVp", "mAs", "kernel", "HU min..max"]
