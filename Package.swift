@@ -57,12 +57,17 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "qct-bench", dependencies: ["QCTCore", "QCTDICOM", "QCTPhantoms", "QCTSimulator", "QCTCalibration"]),
+        // Repository root, fixture cache and the tool runner, shared by the test targets.
+        .target(name: "QCTTestSupport", path: "Tests/QCTTestSupport"),
         .testTarget(name: "QCTCoreTests", dependencies: ["QCTCore", "QCTExport"]),
-        .testTarget(name: "QCTDICOMTests", dependencies: ["QCTCore", "QCTDICOM"]),
-        .testTarget(name: "QCTEndToEndTests", dependencies: ["QCTCore"]),
-        .testTarget(name: "QCTCalibrationTests", dependencies: ["QCTCalibration", "QCTStatistics", "QCTCore", "QCTPhantoms"]),
+        .testTarget(name: "QCTDICOMTests", dependencies: ["QCTCore", "QCTDICOM", "QCTTestSupport"]),
+        .testTarget(name: "QCTEndToEndTests", dependencies: ["QCTCore", "QCTTestSupport"]),
+        .testTarget(name: "QCTCalibrationTests", dependencies: ["QCTCalibration", "QCTStatistics", "QCTCore", "QCTPhantoms", "QCTTestSupport"]),
         .testTarget(name: "QCTStatisticsTests", dependencies: ["QCTStatistics"]),
-        .testTarget(name: "QCTSimulatorTests", dependencies: ["QCTSimulator", "QCTPhantoms", "QCTPhysics", "QCTDICOM"]),
+        .testTarget(name: "QCTSimulatorTests", dependencies: ["QCTSimulator", "QCTPhantoms", "QCTPhysics", "QCTDICOM", "QCTTestSupport"]),
+        .testTarget(name: "QCTQualityControlTests", dependencies: ["QCTQualityControl", "QCTStatistics", "QCTStorage"]),
+        .testTarget(name: "QCTWorkflowsTests", dependencies: ["QCTWorkflows", "QCTQualityControl", "QCTStorage", "QCTPhantoms", "QCTSimulator",
+                                                            "QCTReport", "QCTStatistics", "QCTDICOM", "QCTTestSupport"]),
     ],
     cxxLanguageStandard: .cxx17
 )

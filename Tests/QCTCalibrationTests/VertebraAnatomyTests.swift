@@ -1,6 +1,7 @@
 import Foundation
 import QCTCore
 import QCTPhantoms
+import QCTTestSupport
 import XCTest
 @testable import QCTCalibration
 
@@ -27,8 +28,7 @@ final class VertebraAnatomyTests: XCTestCase {
         var rods: [(x: Double, y: Double, r: Double, hu: Double)] = []
     }
 
-    static let catalog = PhantomCatalog.load(directories: [URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Phantoms").path])
+    static let catalog = PhantomCatalog.load(directories: [TestRepository.phantoms.path])
 
     /// HU at (x, y, z) mm of the drawn spine (body centre at the origin of each vertebra's level).
     static func hu(_ s: Spine, x: Double, y: Double, z: Double) -> Double {

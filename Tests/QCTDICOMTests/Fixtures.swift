@@ -1,4 +1,5 @@
 import Foundation
+import QCTTestSupport
 import XCTest
 
 /// The fixture cache written by `make fixtures`: pydicom's own test files
@@ -38,13 +39,7 @@ struct Fixtures {
 
     /// Loads the manifest; fails the test (never skips) when the cache is missing.
     static func load(file: StaticString = #filePath, line: UInt = #line) throws -> Fixtures {
-        let root: URL
-        if let env = ProcessInfo.processInfo.environment["QCT_FIXTURES"] {
-            root = URL(fileURLWithPath: env)
-        } else {
-            root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-                .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(".fixtures")
-        }
+        let root = TestRepository.fixtures
         let url = root.appendingPathComponent("reference/manifest.json")
         guard let data = FileManager.default.contents(atPath: url.path) else {
             XCTFail("fixture manifest missing at \(url.path): run `make fixtures`", file: file, line: line)

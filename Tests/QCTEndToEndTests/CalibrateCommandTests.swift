@@ -1,4 +1,5 @@
 import Foundation
+import QCTTestSupport
 import XCTest
 
 /// `qct calibrate` on simulated scans (randomised set-ups, truth known) and

@@ -1,4 +1,5 @@
 import Foundation
+import QCTTestSupport
 import XCTest
 
 /// `qct export` checked by independent readers: nibabel (NIfTI) and pynrrd
@@ -31,8 +32,7 @@ final class ExportCommandTests: XCTestCase {
         let run = try QCTRunner.run(["export", series.path, "--out", out.path])
         XCTAssertEqual(run.status, 0, run.stderr)
         XCTAssertTrue(run.stdout.contains("128x128x6"), run.stdout)
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("Scripts/check_export.py").path
+        let script = TestRepository.root.appendingPathComponent("Scripts/check_export.py").path
         let check = try QCTRunner.runTool(QCTRunner.python, ["-W", "ignore", script, series.path, out.path])
         XCTAssertEqual(check.status, 0, check.stderr)
         return try XCTUnwrap(JSONSerialization.jsonObject(with: Data(check.stdout.utf8)) as? [String: Any], check.stdout)

@@ -1,4 +1,5 @@
 import Foundation
+import QCTTestSupport
 import XCTest
 
 /// `qct measure` on simulated ESP scans: randomised set-ups against truth,

@@ -1,4 +1,5 @@
 import Foundation
+import QCTTestSupport
 import XCTest
 
 /// `qct qc` on simulated 60-day scenarios (one pad scan a day with the
@@ -73,8 +74,8 @@ final class QCCommandTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: work) }
         let db = work.appendingPathComponent("qc.sqlite")
         let log = work.appendingPathComponent("log.txt"), errors = work.appendingPathComponent("err.txt")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
-        FileManager.default.createFile(atPath: errors.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: try QCTRunner.releaseQCT())
         p.arguments = ["qc", "record"] + dayDirs(root, 1...30).map(\.path) + ["--db", db.path, "--phantoms", phantoms]

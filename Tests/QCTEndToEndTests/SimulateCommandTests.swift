@@ -1,12 +1,12 @@
 import Foundation
+import QCTTestSupport
 import XCTest
 
 /// `qct simulate` end to end: every scene reads cleanly in qct, DCMTK and
 /// pydicom, and truth.json agrees with an independent computation (xraydb).
 final class SimulateCommandTests: XCTestCase {
     var root: URL!
-    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
+    static let repo = TestRepository.root
     var phantoms: String { Self.repo.appendingPathComponent("Phantoms").path }
 
     override func setUpWithError() throws { root = try QCTRunner.temporaryDirectory() }

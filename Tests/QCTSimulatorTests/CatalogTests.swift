@@ -1,12 +1,12 @@
 import Foundation
 import QCTPhantoms
 import QCTPhysics
+import QCTTestSupport
 import XCTest
 
 /// Every file in Phantoms/ loads and validates; bad files are named with their field.
 final class CatalogTests: XCTestCase {
-    static let phantoms = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("Phantoms").path
+    static let phantoms = TestRepository.phantoms.path
 
     func testEveryShippedFileIsValid() throws {
         let c = PhantomCatalog.load(directories: [Self.phantoms])
