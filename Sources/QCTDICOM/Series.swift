@@ -39,3 +39,11 @@ public struct ExcludedItem: Hashable, Codable, Sendable {
     public var count: Int
     public var reason: String
 }
+
+extension Series {
+    /// What a result records about this series.
+    public var identity: SeriesIdentity {
+        SeriesIdentity(seriesInstanceUID: seriesInstanceUID, files: filePaths.count, geometry: geometry, sliceThicknessMM: sliceThicknessMM,
+                       scanner: scanner, acquisition: acquisition)
+    }
+}

@@ -1,4 +1,5 @@
 import Foundation
+import QCTCore
 import QCTStatistics
 
 /// One metric of a QC result, in its unit.
@@ -23,30 +24,15 @@ public struct QCMetric: Codable, Hashable, Sendable {
     }
 }
 
-/// Who made a scan: the trending key.
-public struct QCScanner: Codable, Hashable, Sendable {
-    public var manufacturer: String?
-    public var model: String?
-    public var serial: String?
-    public var station: String?
-    public init(manufacturer: String?, model: String?, serial: String?, station: String?) {
-        self.manufacturer = manufacturer
-        self.model = model
-        self.serial = serial
-        self.station = station
-    }
-    /// Manufacturer, model, serial and station joined: one scanner's identity in the history.
-    public var key: String { [manufacturer, model, serial, station].map { $0 ?? "" }.joined(separator: "|") }
-    /// Station name, else serial, else model.
-    public var label: String {
-        for v in [station, serial, model, manufacturer] { if let v, !v.trimmingCharacters(in: .whitespaces).isEmpty { return v } }
-        return "unknown scanner"
-    }
+extension ScannerIdentity {
+    /// Manufacturer, model, serial and station joined: one scanner's identity in the QC history
+    /// (software version and institution may change without making it another scanner).
+    public var trendingKey: String { [manufacturer, model, deviceSerialNumber, stationName].map { $0 ?? "" }.joined(separator: "|") }
 }
 
 /// What `qct qc record` stores for one series.
 public struct QCResultInput: Sendable {
-    public var scanner: QCScanner
+    public var scanner: ScannerIdentity
     /// Protocol key (kVp, kernel): results are compared only within one protocol and kind.
     public var protocolKey: String
     /// "pad", "qa", "esp", "rods".
@@ -64,7 +50,7 @@ public struct QCResultInput: Sendable {
     public var provenance: String
     public var metrics: [QCMetric]
 
-    public init(scanner: QCScanner, protocolKey: String, kind: String, phantom: String, certificate: String?, acquired: String,
+    public init(scanner: ScannerIdentity, protocolKey: String, kind: String, phantom: String, certificate: String?, acquired: String,
                 seriesInstanceUID: String, analysisVersion: String, source: String, calibrationStatus: String, provenance: String,
                 metrics: [QCMetric]) {
         self.scanner = scanner

@@ -1,7 +1,6 @@
 import Foundation
 import QCTCalibration
 import QCTCore
-import QCTDICOM
 
 /// `qct calibrate` output: the result plus the provenance it was computed from.
 public struct CalibrationReport: Codable, Sendable {
@@ -26,7 +25,7 @@ public struct CalibrationReport: Codable, Sendable {
     public var scanner: ScannerIdentity
     public var protocolUsed: AcquisitionProtocol
 
-    public init(result r: CalibrationResult, series: Series) {
+    public init(result r: CalibrationResult, series: SeriesIdentity) {
         phantom = r.phantom
         certificate = r.certificate
         method = r.method
@@ -40,7 +39,7 @@ public struct CalibrationReport: Codable, Sendable {
         checks = r.checks
         status = r.status.rawValue
         seriesInstanceUID = series.seriesInstanceUID
-        files = series.filePaths.count
+        files = series.files
         scanner = series.scanner
         protocolUsed = series.acquisition
     }

@@ -1,5 +1,5 @@
 import Foundation
-import QCTDICOM
+import QCTCore
 
 /// Whether a saved calibration may be applied to another series
 /// (asynchronous calibration, domain reference §3): same scanner (serial,

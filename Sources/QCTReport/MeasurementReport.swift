@@ -1,7 +1,6 @@
 import Foundation
 import QCTCalibration
 import QCTCore
-import QCTDICOM
 
 /// The calibration a measurement used, and where it came from.
 public struct CalibrationUsed: Codable, Sendable {
@@ -55,10 +54,10 @@ public struct SeriesProvenance: Codable, Sendable {
     public var sliceSpacingMM: Double
     public var sliceThicknessMM: Double?
 
-    public init(path: String, series: Series) {
+    public init(path: String, series: SeriesIdentity) {
         self.path = path
         seriesInstanceUID = series.seriesInstanceUID
-        files = series.filePaths.count
+        files = series.files
         slices = series.geometry.slices
         pixelSpacingMM = [series.geometry.rowSpacing, series.geometry.columnSpacing]
         sliceSpacingMM = series.geometry.sliceSpacing
@@ -100,7 +99,7 @@ public struct MeasurementReport: Codable, Sendable {
     }
 
     public init(phantom: String, certificate: String?, result: SpineMeasurer.Result, calibration: CalibrationUsed?,
-                extraChecks: [CalibrationCheck], series: Series, path: String, settings: VertebraSearchSettings) {
+                extraChecks: [CalibrationCheck], series: SeriesIdentity, path: String, settings: VertebraSearchSettings) {
         self.phantom = phantom
         self.certificate = certificate
         vertebrae = result.vertebrae
@@ -145,9 +144,4 @@ public struct MeasurementReport: Codable, Sendable {
 }
 
 /// Station name, else serial, else model: how a scanner is named in reports.
-public func scannerLabel(_ s: ScannerIdentity) -> String {
-    for v in [s.stationName, s.deviceSerialNumber, s.model, s.manufacturer] {
-        if let v = v?.trimmingCharacters(in: .whitespaces), !v.isEmpty { return v }
-    }
-    return "unknown scanner"
-}
+public func scannerLabel(_ s: ScannerIdentity) -> String { s.label }

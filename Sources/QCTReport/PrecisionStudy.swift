@@ -1,5 +1,5 @@
 import Foundation
-import QCTDICOM
+import QCTCore
 import QCTStatistics
 
 /// One scan's readings as a precision study uses them.

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import QCTCore
 import QCTQualityControl
 import QCTStatistics
 
@@ -122,10 +123,10 @@ extension QCDatabase {
         return MetricHistory(zs: zs, cusum: CusumState(upper: last?["cusumUpper"] ?? 0, lower: last?["cusumLower"] ?? 0))
     }
 
-    static func scannerID(_ db: Database, _ s: QCScanner) throws -> Int64 {
-        if let id = try Int64.fetchOne(db, sql: "SELECT id FROM scanner WHERE key = ?", arguments: [s.key]) { return id }
+    static func scannerID(_ db: Database, _ s: ScannerIdentity) throws -> Int64 {
+        if let id = try Int64.fetchOne(db, sql: "SELECT id FROM scanner WHERE key = ?", arguments: [s.trendingKey]) { return id }
         try db.execute(sql: "INSERT INTO scanner (key, manufacturer, model, serial, station, label) VALUES (?, ?, ?, ?, ?, ?)",
-                       arguments: [s.key, s.manufacturer, s.model, s.serial, s.station, s.label])
+                       arguments: [s.trendingKey, s.manufacturer, s.model, s.deviceSerialNumber, s.stationName, s.label])
         return db.lastInsertedRowID
     }
 

@@ -34,7 +34,7 @@ public struct PhantomCalibration: Sendable {
         public var series: Series
         public var volume: Volume
         public var result: CalibrationResult
-        public var report: CalibrationReport { CalibrationReport(result: result, series: series) }
+        public var report: CalibrationReport { CalibrationReport(result: result, series: series.identity) }
     }
 
     /// Reads `path` and calibrates the CT series that holds the phantom (or the one `selection` names).

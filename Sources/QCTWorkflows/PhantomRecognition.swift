@@ -29,8 +29,7 @@ public struct PhantomRecognition: Sendable {
             report(Diagnostic(.refused, path: folder, "no acquisition date and time in the series; a QC result needs one"))
             return nil
         }
-        let scanner = QCScanner(manufacturer: info.scanner.manufacturer, model: info.scanner.model,
-                                serial: info.scanner.deviceSerialNumber, station: info.scanner.stationName)
+        let scanner = info.scanner
         let p = info.acquisition
         let protocolKey = "\(p.kvp.map { num($0) } ?? "?") kV, kernel \(p.kernel ?? "?")"
         // An ESP lying on the pad: measure it (its calibration comes from the pad).
@@ -84,7 +83,7 @@ public struct PhantomRecognition: Sendable {
                 result.status = max(result.status, .warn)
                 warnings += gaps.map { "\(folder): slice gap: \($0.detail)" }
             }
-            let calibration = CalibrationReport(result: result, series: info)
+            let calibration = CalibrationReport(result: result, series: info.identity)
             return QCResultInput(scanner: scanner, protocolKey: protocolKey, kind: result.phantom, phantom: result.phantom,
                                  certificate: result.certificate, acquired: acquired, seriesInstanceUID: info.seriesInstanceUID,
                                  analysisVersion: QCTVersion.string, source: folder, calibrationStatus: result.status.rawValue,

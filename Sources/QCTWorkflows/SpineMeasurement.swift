@@ -129,7 +129,7 @@ public struct SpineMeasurement: Sendable {
             return hit.isEmpty ? nil : "inside the slab of " + hit.joined(separator: ", ")
         }
         return MeasurementReport(phantom: definition.id, certificate: certificate.map { "\($0.serial) (\($0.source))" }, result: result,
-                                 calibration: used, extraChecks: extra, series: info, path: path, settings: settings)
+                                 calibration: used, extraChecks: extra, series: info.identity, path: path, settings: settings)
     }
 
     /// The calibration phantom of the same scan; nil (with a failed check) when it cannot be fitted.
@@ -143,7 +143,7 @@ public struct SpineMeasurement: Sendable {
         settings.alongZSlabMM = options.calibrationAlongZ
         do {
             let result = try Calibrator.calibrate(volume, phantom: pad, certificate: certificate, settings: settings)
-            return CalibrationUsed(source: "same scan", file: nil, report: CalibrationReport(result: result, series: info))
+            return CalibrationUsed(source: "same scan", file: nil, report: CalibrationReport(result: result, series: info.identity))
         } catch {
             checks.append(CalibrationCheck(name: "calibration", status: .fail, detail: "same-scan \(options.calibrationPhantom): \(error)"))
             return nil

@@ -51,8 +51,8 @@ struct Calibrate: ParsableCommand {
             return (calibration.definition.name, try calibration.calibrate(path: series, selection: seriesChoice.selection, report: Console.report,
                                                                            progress: ProgressBar(label: "reading").update))
         }
-        let (info, volume, checked) = (calibrated.1.series, calibrated.1.volume, calibrated.1.result)
-        let report = CalibrationReport(result: checked, series: info)
+        let (volume, checked) = (calibrated.1.volume, calibrated.1.result)
+        let report = calibrated.1.report
         if json { print(try report.jsonString()) } else { print(report.text()) }
         if let overlay {
             let figure = OverlayFigures.calibration(calibrated.1, phantomName: calibrated.0)

@@ -1,4 +1,5 @@
 import Foundation
+import QCTCore
 import QCTQualityControl
 import QCTStatistics
 import QCTStorage
@@ -7,7 +8,7 @@ import XCTest
 /// The SQLite history store on its own, in memory, with a fixed clock: what it keeps, that it
 /// judges through the pure judge, and that the same series is stored once.
 final class SQLiteStoreTests: XCTestCase {
-    let scanner = QCScanner(manufacturer: "Maker", model: "M1", serial: "SN-1", station: "CT-A")
+    let scanner = ScannerIdentity(manufacturer: "Maker", model: "M1", stationName: "CT-A", deviceSerialNumber: "SN-1")
 
     func input(_ day: Int, _ value: Double) -> QCResultInput {
         QCResultInput(scanner: scanner, protocolKey: "120 kV, kernel B30f", kind: "mindways-model3-ct", phantom: "mindways-model3-ct",

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Who made the images: the keys for trending and for asynchronous
 /// calibration (domain reference §9). Values are as the scanner wrote them.
 public struct ScannerIdentity: Hashable, Codable, Sendable {
@@ -53,4 +55,37 @@ public struct AcquisitionProtocol: Hashable, Codable, Sendable {
     public var seriesDescription: String?
 
     public init() {}
+}
+
+extension ScannerIdentity {
+    /// How a person names the scanner: station name, else serial, else model, else manufacturer.
+    public var label: String {
+        for v in [stationName, deviceSerialNumber, model, manufacturer] {
+            if let v = v?.trimmingCharacters(in: .whitespaces), !v.isEmpty { return v }
+        }
+        return "unknown scanner"
+    }
+}
+
+/// What a result records about the series it came from: its UID, how many files, its geometry,
+/// the nominal slice thickness, the scanner and the acquisition protocol. (The DICOM reader's
+/// `Series` also knows its files and what was wrong with them.)
+public struct SeriesIdentity: Hashable, Sendable {
+    public var seriesInstanceUID: String
+    public var files: Int
+    public var geometry: VolumeGeometry
+    /// Nominal Slice Thickness (0018,0050), mm.
+    public var sliceThicknessMM: Double?
+    public var scanner: ScannerIdentity
+    public var acquisition: AcquisitionProtocol
+
+    public init(seriesInstanceUID: String, files: Int, geometry: VolumeGeometry, sliceThicknessMM: Double?,
+                scanner: ScannerIdentity, acquisition: AcquisitionProtocol) {
+        self.seriesInstanceUID = seriesInstanceUID
+        self.files = files
+        self.geometry = geometry
+        self.sliceThicknessMM = sliceThicknessMM
+        self.scanner = scanner
+        self.acquisition = acquisition
+    }
 }
