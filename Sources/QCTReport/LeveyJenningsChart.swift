@@ -1,4 +1,5 @@
 import Foundation
+import QCTCore
 
 /// A Levey–Jennings chart: values by date, with each baseline's mean and
 /// ±1/2/3 SD over the span it judged, service events, and violations marked.

@@ -1,4 +1,5 @@
 import Foundation
+import QCTCore
 import QCTStatistics
 
 /// Text and CSV layouts of a precision study and a scanner comparison.

@@ -1,12 +1,5 @@
 import Foundation
-
-/// Number for tables: up to 3 decimals, no trailing zeros.
-public func num(_ v: Double) -> String {
-    if v == v.rounded(), abs(v) < 1e12 { return String(Int(v)) }
-    var s = String(format: "%.3f", v)
-    while s.hasSuffix("0") { s.removeLast() }
-    return s
-}
+import QCTCore
 
 /// Left-aligned columns separated by two spaces.
 public func table(_ rows: [[String]]) -> [String] {
