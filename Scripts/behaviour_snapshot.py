@@ -70,6 +70,7 @@ def snapshot(qct, out, scans, phantoms):
         ("qc-status", ["qc", "status", "--db", db, "-v"]),
         ("qc-status-json", ["qc", "status", "--db", db, "--json"]),
         ("qc-export", ["qc", "export", "--db", db]),
+        ("qc-chart", ["qc", "chart", "--db", db, "--scanner", "QCT1", "--metric", "L1 BMD", "--out", os.path.join(work, "chart.svg")]),
         ("phantoms", ["phantoms", "--json"] + p),
         ("simulate", ["simulate", "esp-on-pad", "--out", os.path.join(work, "sim"), "--repeat", "2", "--reposition", "--day-variation",
                       "--slices", "5", "--matrix", "64", "--kvp", "120", "--mas", "100"] + p),
@@ -78,8 +79,15 @@ def snapshot(qct, out, scans, phantoms):
         # The phantom folder is the one given, for both builds, wherever the binary lies.
         env = dict(os.environ, QCT_PHANTOMS=phantoms)
         proc = subprocess.run([qct] + args, capture_output=True, text=True, timeout=900, env=env)
+        written = ""
+        # Files a command writes (--out, --save, --csv) are part of its output.
+        for flag in ("--out", "--save"):
+            if flag in args and args[0] != "simulate":
+                path = args[args.index(flag) + 1]
+                if os.path.isfile(path):
+                    written += f"--- {flag}\n" + mask(open(path, encoding="utf-8", errors="replace").read(), scans, work, phantoms)
         with open(os.path.join(out, name + ".txt"), "w") as f:
-            f.write(f"exit {proc.returncode}\n--- stdout\n{mask(proc.stdout, scans, work, phantoms)}--- stderr\n{mask(proc.stderr, scans, work, phantoms)}")
+            f.write(f"exit {proc.returncode}\n--- stdout\n{mask(proc.stdout, scans, work, phantoms)}--- stderr\n{mask(proc.stderr, scans, work, phantoms)}{written}")
     shutil.rmtree(work, ignore_errors=True)
 
 

@@ -19,7 +19,7 @@ public struct CalibratedRod: Codable, Hashable, Sendable {
     /// First and last slice measured (0-based, volume order).
     public var sliceRange: [Int]
     /// "detected", "template" (not seen; placed from the template) or "manual".
-    public var located: String
+    public var located: RodLocation
     /// How the rod was identified (which certified values are its).
     public var identifiedBy: String?
     /// Residual of the fit in its own space (HU − water for Mindways, HU for linear), HU.
@@ -31,7 +31,7 @@ public struct CalibratedRod: Codable, Hashable, Sendable {
         case name, nominal, centerMM, roiRadiusMM, meanHU, medianHU, sdHU, voxels, sliceRange, located, identifiedBy, residualHU
     }
 
-    static func measure(_ v: Volume, rod: LocatedRod, roiRadius: Double, located: String) -> CalibratedRod {
+    static func measure(_ v: Volume, rod: LocatedRod, roiRadius: Double, located: RodLocation) -> CalibratedRod {
         let g = v.geometry
         var values: [Double] = []
         var sliceMeans: [Double] = []
@@ -64,4 +64,14 @@ public struct CalibratedRod: Codable, Hashable, Sendable {
                               sliceRange: [rod.slices.lowerBound, rod.slices.upperBound], located: located,
                               sliceMeanHU: sliceMeans)
     }
+}
+
+/// How a rod's ROI was placed.
+public enum RodLocation: String, Codable, Hashable, Sendable {
+    /// Found in the image by what it is (shape, HU, relations).
+    case detected
+    /// Not seen: placed where the phantom's layout puts it, relative to the rods that were.
+    case template
+    /// Given by the user (`--rois`).
+    case manual
 }

@@ -1,5 +1,6 @@
 import Foundation
 import QCTCore
+import QCTPhantoms
 import QCTStatistics
 
 /// The calibration of one slab of slices (calibration along z): the same
@@ -21,7 +22,7 @@ public struct SliceCalibration: Codable, Hashable, Sendable {
 /// Per-slab calibration along z and its interpolation at any z.
 public enum CalibrationAlongZ {
     /// Fits each slab of about `slabMM` over the slices every rod covers.
-    static func fit(_ v: Volume, rods: [CalibratedRod], method: String, quantity: String?, slabMM: Double) -> [SliceCalibration] {
+    static func fit(_ v: Volume, rods: [CalibratedRod], method: PhantomDefinition.CalibrationMethod, quantity: String?, slabMM: Double) -> [SliceCalibration] {
         let g = v.geometry
         guard !rods.isEmpty else { return [] }
         let first = rods.map { $0.sliceRange[0] }.max()!, last = rods.map { $0.sliceRange[1] }.min()!
@@ -37,13 +38,13 @@ public enum CalibrationAlongZ {
             }
             let z = g.position(column: 0, row: 0, slice: Double(a + b) / 2).z
             if hu.allSatisfy(\.isFinite) {
-                if method == PhantomMethod.mindways,
+                if method == .mindwaysTwoComponent,
                    let cal = MindwaysCalibration(rods: zip(rods, hu).map { r, h in
                        .init(name: r.name, k2hpo4: r.nominal["K2HPO4"] ?? .nan, water: r.nominal["water"] ?? .nan, hu: h)
                    }) {
                     out.append(SliceCalibration(slices: [a, b], zMM: z, slope: cal.slope, intercept: cal.intercept,
                                                 sigmaCT: cal.sigmaCT, betaCT: cal.betaCT, r2: cal.fit.r2))
-                } else if method == PhantomMethod.linear, let q = quantity,
+                } else if method == .linear, let q = quantity,
                           let line = LinearFit(x: hu, y: rods.map { $0.nominal[q] ?? .nan }) {
                     out.append(SliceCalibration(slices: [a, b], zMM: z, slope: line.slope, intercept: line.intercept,
                                                 sigmaCT: nil, betaCT: nil, r2: line.r2))
@@ -80,7 +81,4 @@ public enum CalibrationAlongZ {
 }
 
 /// Method names as written in results.
-enum PhantomMethod {
-    static let mindways = "mindways-two-component"
-    static let linear = "linear"
-}
+

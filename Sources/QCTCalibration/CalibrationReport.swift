@@ -1,5 +1,6 @@
 import Foundation
 import QCTCore
+import QCTPhantoms
 
 /// `qct calibrate` output: the result plus the provenance it was computed from.
 public struct CalibrationReport: Codable, Sendable {
@@ -7,7 +8,7 @@ public struct CalibrationReport: Codable, Sendable {
     public var analysisVersion = QCTVersion.string
     public var phantom: String
     public var certificate: String?
-    public var method: String
+    public var method: PhantomDefinition.CalibrationMethod
     public var rois: String
     public var identity: String
     public var rods: [CalibratedRod]
@@ -18,7 +19,7 @@ public struct CalibrationReport: Codable, Sendable {
     /// Why no phantom was found; then `rods` is empty and `fit` null.
     public var notFound: String?
     public var checks: [CalibrationCheck]
-    public var status: String
+    public var status: CalibrationCheck.Status
     public var seriesInstanceUID: String
     public var files: Int
     public var scanner: ScannerIdentity
@@ -36,7 +37,7 @@ public struct CalibrationReport: Codable, Sendable {
         slices = r.slices
         notFound = r.notFound
         checks = r.checks
-        status = r.status.rawValue
+        status = r.status
         seriesInstanceUID = series.seriesInstanceUID
         files = series.files
         scanner = series.scanner

@@ -1,4 +1,5 @@
 import QCTCore
+import QCTPhantoms
 
 /// A QC check: pass, warn or fail, with the reason in numbers.
 public struct CalibrationCheck: Codable, Hashable, Sendable {
@@ -44,8 +45,8 @@ public struct CalibrationResult: Codable, Sendable {
     public var phantom: String
     /// Certificate serial and source.
     public var certificate: String?
-    /// "mindways-two-component", "linear" or "none" (CT-number plugs only).
-    public var method: String
+    /// mindways-two-component, linear, or none (CT-number plugs only).
+    public var method: PhantomDefinition.CalibrationMethod
     /// "detected" or "manual (FILE)".
     public var rois: String
     /// How rods were matched to certified values.

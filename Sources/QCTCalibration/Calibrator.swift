@@ -33,7 +33,7 @@ public enum Calibrator {
                 }
                 let rod = LocatedRod(templateName: roi.name, radiusMM: roi.radiusMM, x0: roi.centerMM[0], y0: roi.centerMM[1],
                                      bx: 0, by: 0, zRef: 0, slices: 0...(v.geometry.slices - 1), detected: true)
-                measured.append(CalibratedRod.measure(v, rod: rod, roiRadius: roi.radiusMM, located: "manual"))
+                measured.append(CalibratedRod.measure(v, rod: rod, roiRadius: roi.radiusMM, located: .manual))
             }
             // Manual ROIs name their rods, in the phantom's order.
             let order = inserts.map { i in measured.firstIndex { $0.name == i.name } ?? -1 }
@@ -46,7 +46,7 @@ public enum Calibrator {
             let search = RodLocator.locate(v, phantom: phantom, certificate: certificate, settings: settings)
             if let reason = search.notFound {
                 return CalibrationResult(phantom: phantom.id, certificate: certificate.map { "\($0.serial) (\($0.source))" },
-                                         method: phantom.calibration.rawValue, rois: "detected", identity: "none",
+                                         method: phantom.calibration, rois: "detected", identity: "none",
                                          rods: [], fit: nil, alongZ: nil, slices: nil, notFound: reason,
                                          checks: [CalibrationCheck(name: "phantom found", status: .fail, detail: reason)], status: .fail)
             }
@@ -58,7 +58,7 @@ public enum Calibrator {
                     let rod = search.rods[n]
                     // The rod's radius as found (the strong rods' edge; RodLocator.roiBasis), not the model's.
                     let r = max(rod.radiusMM - settings.roiInsetMM, 0.5 * rod.radiusMM)
-                    var m = CalibratedRod.measure(v, rod: rod, roiRadius: r, located: rod.detected ? "detected" : "template")
+                    var m = CalibratedRod.measure(v, rod: rod, roiRadius: r, located: rod.detected ? .detected : .template)
                     m.identifiedBy = search.identifiedBy[rod.templateName]
                     out.buffer[n] = m
                 }
@@ -83,7 +83,7 @@ public enum Calibrator {
         // A rod certified at 0 mg/cm³ in a matrix phantom is the body's own
         // material: no image can show it, so placing it is expected. Any
         // other rod that was not seen fails the check, by name.
-        let missing = rods.filter { $0.located == "template" }
+        let missing = rods.filter { $0.located == .template }
         let invisible = missing.filter { r in !identifier.visible.contains { inserts[$0].name == r.name } }
         let lost = missing.filter { r in !invisible.contains { $0.name == r.name } }
         func place(_ list: [CalibratedRod]) -> String {
@@ -101,14 +101,14 @@ public enum Calibrator {
         checks += CommonGates.rodSD(rods)
         var alongZ: [SliceCalibration]?
         if let slab = settings.alongZSlabMM, let fit, manual == nil {
-            let slabs = CalibrationAlongZ.fit(v, rods: rods, method: phantom.calibration.rawValue,
+            let slabs = CalibrationAlongZ.fit(v, rods: rods, method: phantom.calibration,
                                               quantity: phantom.certificateQuantities.first, slabMM: slab)
             alongZ = slabs
             checks.append(CalibrationAlongZ.check(slabs, overall: fit))
         }
         let status = checks.map(\.status).max() ?? .pass
         return CalibrationResult(phantom: phantom.id, certificate: certificate.map { "\($0.serial) (\($0.source))" },
-                                 method: phantom.calibration.rawValue, rois: manual == nil ? "detected" : "manual (\(manualSource ?? "file"))",
+                                 method: phantom.calibration, rois: manual == nil ? "detected" : "manual (\(manualSource ?? "file"))",
                                  identity: identity, rods: rods, fit: fit, alongZ: alongZ,
                                  slices: slicesUsed.map { [$0.lowerBound, $0.upperBound] }, notFound: nil, checks: checks, status: status)
     }

@@ -199,12 +199,12 @@ public struct QCPoint: Codable, Sendable {
     public var target: Double?
     public var sd: Double?
     public var z: Double?
-    public var state: String
+    public var state: ControlState
     public var fired: [String]
     public var baselineID: Int64?
-    public var resultState: String
+    public var resultState: ControlState
 
-    public init(scanner: String, serial: String?, acquired: String, seriesInstanceUID: String, protocolKey: String, kind: String, phantom: String, certificate: String?, analysisVersion: String, metric: String, unit: String, value: Double, target: Double?, sd: Double?, z: Double?, state: String, fired: [String], baselineID: Int64?, resultState: String) {
+    public init(scanner: String, serial: String?, acquired: String, seriesInstanceUID: String, protocolKey: String, kind: String, phantom: String, certificate: String?, analysisVersion: String, metric: String, unit: String, value: Double, target: Double?, sd: Double?, z: Double?, state: ControlState, fired: [String], baselineID: Int64?, resultState: ControlState) {
         self.scanner = scanner
         self.serial = serial
         self.acquired = acquired

@@ -5,7 +5,7 @@ import QCTCore
 extension CalibrationReport {
     /// The calibration as text: rods, fit, fits along z, checks and status.
     public func text() -> String {
-        var lines = ["phantom \(phantom)  certificate \(certificate ?? "-")  method \(method)  ROIs \(rois)",
+        var lines = ["phantom \(phantom)  certificate \(certificate ?? "-")  method \(method.rawValue)  ROIs \(rois)",
                      "rod identity: \(identity)"]
         var rows = [["rod", "certified / nominal mg/cm³", "center x,y,z mm", "mean HU", "median HU", "SD HU", "voxels", "slices", "residual HU", "located"]]
         for r in rods {
@@ -13,7 +13,7 @@ extension CalibrationReport {
                          r.centerMM.map { String(format: "%.1f", $0) }.joined(separator: ","),
                          String(format: "%.2f", r.meanHU), String(format: "%.1f", r.medianHU), String(format: "%.2f", r.sdHU),
                          "\(r.voxels)", "\(r.sliceRange[0])–\(r.sliceRange[1])",
-                         r.residualHU.map { String(format: "%+.2f", $0) } ?? "-", r.located])
+                         r.residualHU.map { String(format: "%+.2f", $0) } ?? "-", r.located.rawValue])
         }
         lines += table(rows)
         if let f = fit {
@@ -36,7 +36,7 @@ extension CalibrationReport {
             lines += table(rows)
         }
         for c in checks { lines.append("\(c.status.rawValue.uppercased().padding(toLength: 4, withPad: " ", startingAt: 0))  \(c.name): \(c.detail)") }
-        lines.append("status: \(status)")
+        lines.append("status: \(status.rawValue)")
         return lines.joined(separator: "\n")
     }
 }

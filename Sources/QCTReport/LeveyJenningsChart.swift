@@ -1,4 +1,5 @@
 import Foundation
+import QCTStatistics
 import QCTCore
 
 /// A Levey–Jennings chart: values by date, with each baseline's mean and
@@ -8,11 +9,11 @@ public enum LeveyJenningsChart {
         public var acquired: String
         public var value: Double
         /// "baseline", "in control", "warning", "out of control".
-        public var state: String
+        public var state: ControlState
         public var fired: [String]
         public var target: Double?
         public var sd: Double?
-        public init(acquired: String, value: Double, state: String, fired: [String], target: Double?, sd: Double?) {
+        public init(acquired: String, value: Double, state: ControlState, fired: [String], target: Double?, sd: Double?) {
             self.acquired = acquired
             self.value = value
             self.state = state
@@ -54,9 +55,9 @@ public enum LeveyJenningsChart {
         // Baselines being collected: shaded, with how many scans they hold.
         var n = 0
         while n < points.count {
-            guard points[n].state == "baseline" else { n += 1; continue }
+            guard points[n].state == .baseline else { n += 1; continue }
             var m = n
-            while m + 1 < points.count, points[m + 1].state == "baseline" { m += 1 }
+            while m + 1 < points.count, points[m + 1].state == .baseline { m += 1 }
             chart.rect(day(times[n]) - 0.45, chart.yRange.lowerBound, day(times[m]) + 0.45, chart.yRange.upperBound, fill: "#000000", opacity: 0.06)
             chart.text(day(times[n]) - 0.4, chart.yRange.lowerBound + 0.03 * (chart.yRange.upperBound - chart.yRange.lowerBound),
                        "baseline (n = \(m - n + 1))", colour: "#555")
@@ -100,22 +101,22 @@ public enum LeveyJenningsChart {
         var k = 0
         while k < points.count {
             let p = points[k], t = times[k]
-            let colour = p.state == "out of control" ? colours.outOfControl : p.state == "warning" ? colours.warning
-                : p.state == "baseline" ? colours.baseline : colours.inControl
-            let label = "\(p.acquired): \(String(format: "%.4g", p.value)) \(unit), \(p.state)" + (p.fired.isEmpty ? "" : " (\(p.fired.joined(separator: ", ")))")
-            chart.point(day(t), p.value, colour: colour, radius: p.state == "out of control" ? 5 : 3, title: label)
+            let colour = p.state == .outOfControl ? colours.outOfControl : p.state == .warning ? colours.warning
+                : p.state == .baseline ? colours.baseline : colours.inControl
+            let label = "\(p.acquired): \(String(format: "%.4g", p.value)) \(unit), \(p.state.rawValue)" + (p.fired.isEmpty ? "" : " (\(p.fired.joined(separator: ", ")))")
+            chart.point(day(t), p.value, colour: colour, radius: p.state == .outOfControl ? 5 : 3, title: label)
             k += 1
         }
         k = 0
         while k < points.count {
-            func flagged(_ q: Point) -> Bool { (q.state == "out of control" || q.state == "warning") && !q.fired.isEmpty }
+            func flagged(_ q: Point) -> Bool { (q.state == .outOfControl || q.state == .warning) && !q.fired.isEmpty }
             guard flagged(points[k]) else { k += 1; continue }
             var end = k
             while end + 1 < points.count, flagged(points[end + 1]) { end += 1 }
             let run = points[k...end]
             var rules: [String] = []
             for q in run { for r in q.fired where !rules.contains(r) { rules.append(r) } }
-            let worst = run.contains { $0.state == "out of control" }
+            let worst = run.contains { $0.state == .outOfControl }
             let text = rules.joined(separator: ", ") + (end > k ? " (\(end - k + 1) in a row)" : "")
             let width = Double(text.count) * 5.6
             var x = chart.px(day(times[k])) + 6

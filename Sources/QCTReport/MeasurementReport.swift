@@ -1,21 +1,28 @@
 import Foundation
 import QCTCalibration
 import QCTCore
+import QCTPhantoms
 
 /// The calibration a measurement used, and where it came from.
 public struct CalibrationUsed: Codable, Sendable {
-    /// "same scan" or "saved" (asynchronous).
-    public var source: String
+    public enum Source: String, Codable, Sendable {
+        /// The calibration phantom in the same scan.
+        case sameScan = "same scan"
+        /// A calibration saved earlier (asynchronous).
+        case saved
+    }
+
+    public var source: Source
     /// The saved calibration file, when `source` is "saved".
     public var file: String?
     public var phantom: String
     public var certificate: String?
-    public var method: String
+    public var method: PhantomDefinition.CalibrationMethod
     public var fit: CalibrationFit?
     /// Per-slab fits along z, when the calibration has them.
     public var alongZ: [SliceCalibration]?
     /// pass / warn / fail of the calibration's own checks.
-    public var status: String
+    public var status: CalibrationCheck.Status
     public var checks: [CalibrationCheck]
     public var rods: [CalibratedRod]
     /// The series the calibration was measured on, and when.
@@ -25,7 +32,7 @@ public struct CalibrationUsed: Codable, Sendable {
     public var mismatches: [String]
     public var allowMismatch: Bool
 
-    public init(source: String, file: String?, report c: CalibrationReport, mismatches: [String] = [], allowMismatch: Bool = false) {
+    public init(source: Source, file: String?, report c: CalibrationReport, mismatches: [String] = [], allowMismatch: Bool = false) {
         self.source = source
         self.file = file
         phantom = c.phantom
@@ -82,7 +89,7 @@ public struct MeasurementReport: Codable, Sendable {
     public var vertebrae: [VertebraReading]
     public var calibration: CalibrationUsed?
     public var checks: [CalibrationCheck]
-    public var status: String
+    public var status: CalibrationCheck.Status
     public var scanner: ScannerIdentity
     public var protocolUsed: AcquisitionProtocol
     /// Acquisition date and time, ISO 8601 local time.
@@ -105,7 +112,7 @@ public struct MeasurementReport: Codable, Sendable {
         vertebrae = result.vertebrae
         self.calibration = calibration
         checks = extraChecks + result.checks
-        status = (checks.map(\.status).max() ?? .pass).rawValue
+        status = checks.map(\.status).max() ?? .pass
         scanner = series.scanner
         protocolUsed = series.acquisition
         acquired = DicomDateTime.iso(series.acquisition.acquisitionDateTime)
@@ -118,7 +125,7 @@ public struct MeasurementReport: Codable, Sendable {
     public func text() -> String {
         var lines = ["\(series.path): \(phantom) (certificate \(certificate ?? "-")), scanner \(scannerLabel(scanner)), acquired \(acquired ?? "-")"]
         if let c = calibration {
-            var line = "calibration: \(c.source)\(c.file.map { " (\($0))" } ?? "") \(c.phantom) \(c.method), status \(c.status)"
+            var line = "calibration: \(c.source.rawValue)\(c.file.map { " (\($0))" } ?? "") \(c.phantom) \(c.method.rawValue), status \(c.status.rawValue)"
             if let f = c.fit { line += String(format: "; BMD = %.6f × HU %+.4f mg/cm³", f.slope, f.intercept) }
             lines.append(line)
             for m in c.mismatches { lines.append("  mismatch (allowed): \(m)") }
@@ -138,7 +145,7 @@ public struct MeasurementReport: Codable, Sendable {
         }
         lines += table(rows)
         for c in checks { lines.append("\(c.status.rawValue.uppercased().padding(toLength: 4, withPad: " ", startingAt: 0))  \(c.name): \(c.detail)") }
-        lines.append("status: \(status)")
+        lines.append("status: \(status.rawValue)")
         return lines.joined(separator: "\n")
     }
 }

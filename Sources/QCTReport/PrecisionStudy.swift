@@ -89,7 +89,7 @@ public struct PrecisionStudy: Codable, Sendable {
                                     acquired: dates.isEmpty ? [] : [dates.first!, dates.last!],
                                     series: members.map { $0.report.series.seriesInstanceUID },
                                     calibrations: Array(Set(members.map { m in
-                                        m.report.calibration.map { c in c.source == "saved" ? "saved \(c.file ?? "")" : "same scan \(c.phantom) \(c.certificate ?? "")" } ?? "none"
+                                        m.report.calibration.map { c in c.source == .saved ? "saved \(c.file ?? "")" : "same scan \(c.phantom) \(c.certificate ?? "")" } ?? "none"
                                     })).sorted())
         }
         self.excluded = excluded

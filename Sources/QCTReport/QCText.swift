@@ -74,8 +74,8 @@ public enum QCText {
         for p in points {
             let fields: [String] = [p.scanner, p.serial ?? "", p.acquired, p.seriesInstanceUID, p.phantom, p.kind, p.protocolKey, p.metric,
                                     String(p.value), p.unit, p.baselineID.map(String.init) ?? "", p.target.map { String($0) } ?? "",
-                                    p.sd.map { String($0) } ?? "", p.z.map { String($0) } ?? "", p.state, p.fired.joined(separator: " "),
-                                    p.resultState, p.certificate ?? "", p.analysisVersion]
+                                    p.sd.map { String($0) } ?? "", p.z.map { String($0) } ?? "", p.state.rawValue, p.fired.joined(separator: " "),
+                                    p.resultState.rawValue, p.certificate ?? "", p.analysisVersion]
             lines.append(fields.map(csvField).joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"

@@ -60,8 +60,8 @@ extension QCDatabase {
                 QCPoint(scanner: r["label"], serial: r["serial"], acquired: r["acquired"], seriesInstanceUID: r["seriesInstanceUID"],
                         protocolKey: r["protocol"], kind: r["kind"], phantom: r["phantom"], certificate: r["certificate"],
                         analysisVersion: r["analysisVersion"], metric: r["name"], unit: r["unit"], value: r["value"], target: r["target"],
-                        sd: r["sd"], z: r["z"], state: r["state"], fired: Self.strings(r["fired"]), baselineID: r["baselineId"],
-                        resultState: r["resultState"])
+                        sd: r["sd"], z: r["z"], state: ControlState(rawValue: r["state"]) ?? .inControl, fired: Self.strings(r["fired"]), baselineID: r["baselineId"],
+                        resultState: ControlState(rawValue: r["resultState"]) ?? .inControl)
             }
         }
     }

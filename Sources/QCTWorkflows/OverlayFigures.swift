@@ -18,7 +18,7 @@ public enum OverlayFigures {
     /// Each vertebra's ROI on its middle slice; with no vertebra, the same-scan rods on the middle slice.
     public static func measurement(_ m: MeasuredSeries) -> Overlay {
         let report = m.report
-        let rods = OverlayShape.rods(report.calibration?.source == "same scan" ? report.calibration?.rods ?? [] : [])
+        let rods = OverlayShape.rods(report.calibration?.source == .sameScan ? report.calibration?.rods ?? [] : [])
         let panels = report.vertebrae.compactMap { v -> OverlayPanel? in
             guard let roi = v.roi, v.sliceRange.count == 2 else { return nil }
             let shape = OverlayShape(centerMM: (roi.centerMM[0], roi.centerMM[1]), semiAxesMM: (roi.semiAxesMM[0], roi.semiAxesMM[1]),
@@ -28,7 +28,7 @@ public enum OverlayFigures {
             return OverlayPanel(slice: (v.sliceRange[0] + v.sliceRange[1]) / 2, shapes: [shape])
         }
         let header = OverlayHeader(title: "qct measure: trabecular ROIs on each vertebra's middle slice", scanner: scannerLabel(report.scanner),
-                                   acquired: report.acquired, phantom: report.phantom, certificate: report.certificate, status: report.status)
+                                   acquired: report.acquired, phantom: report.phantom, certificate: report.certificate, status: report.status.rawValue)
         return Overlay(header: header, panels: panels.isEmpty ? [OverlayPanel(slice: m.volume.geometry.slices / 2, shapes: rods)] : panels)
     }
 }

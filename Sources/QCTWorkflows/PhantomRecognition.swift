@@ -53,7 +53,7 @@ public struct PhantomRecognition: Sendable {
                 return QCResultInput(scanner: scanner, protocolKey: protocolKey, kind: "esp on \(cal.phantom)", phantom: result.phantom,
                                      certificate: [result.certificate, cal.certificate].compactMap { $0 }.joined(separator: "; "),
                                      acquired: acquired, seriesInstanceUID: info.seriesInstanceUID, analysisVersion: QCTVersion.string,
-                                     source: folder, calibrationStatus: cal.status, provenance: (try? jsonString(result)) ?? "{}",
+                                     source: folder, calibrationStatus: cal.status.rawValue, provenance: (try? jsonString(result)) ?? "{}",
                                      metrics: metrics(values))
             } catch {
                 report(Diagnostic(.refused, "\(error)"))

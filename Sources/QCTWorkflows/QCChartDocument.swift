@@ -31,7 +31,7 @@ public struct QCChartDocument: Sendable {
         html = LeveyJenningsChart.html(title: title, unit: unit, points: lj, events: events,
                                        provenance: "\(points.count) results; qct \(versions); certificate \(points.last?.certificate ?? "—"); database \(store.location)",
                                        page: page)
-        let flagged = points.filter { $0.state == "out of control" }.count
+        let flagged = points.filter { $0.state == .outOfControl }.count
         summary = "\(points.count) values, \(flagged) out of control, \(events.count) service event(s)"
     }
 }

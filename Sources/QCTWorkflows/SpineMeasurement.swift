@@ -101,7 +101,7 @@ public struct SpineMeasurement: Sendable {
             if !mismatches.isEmpty && !saved.allowMismatch {
                 throw MeasureRefusal(description: "\(saved.path): does not apply to \(path): " + mismatches.joined(separator: "; ") + " (--allow-mismatch overrides)")
             }
-            used = CalibrationUsed(source: "saved", file: saved.path, report: saved.report, mismatches: mismatches, allowMismatch: saved.allowMismatch)
+            used = CalibrationUsed(source: .saved, file: saved.path, report: saved.report, mismatches: mismatches, allowMismatch: saved.allowMismatch)
             if !mismatches.isEmpty {
                 extra.append(CalibrationCheck(name: "asynchronous calibration", status: .warn,
                                               detail: "applied despite: " + mismatches.joined(separator: "; ")))
@@ -110,10 +110,10 @@ public struct SpineMeasurement: Sendable {
             used = sameScan(volume, info: info, checks: &extra)
         }
         if let u = used {
-            let status = CalibrationCheck.Status(rawValue: u.status) ?? .fail
+            let status = u.status
             let problems = u.checks.filter { $0.status != .pass }.map { "\($0.name): \($0.detail)" }
             extra.append(CalibrationCheck(name: "calibration", status: status,
-                                          detail: "\(u.source) \(u.phantom) calibration: \(u.status)" +
+                                          detail: "\(u.source.rawValue) \(u.phantom) calibration: \(u.status.rawValue)" +
                                               (problems.isEmpty ? "" : " (" + problems.joined(separator: "; ") + ")")))
         }
         let settings = options.settings
@@ -143,7 +143,7 @@ public struct SpineMeasurement: Sendable {
         settings.alongZSlabMM = options.calibrationAlongZ
         do {
             let result = try Calibrator.calibrate(volume, phantom: pad, certificate: certificate, settings: settings)
-            return CalibrationUsed(source: "same scan", file: nil, report: CalibrationReport(result: result, series: info.identity))
+            return CalibrationUsed(source: .sameScan, file: nil, report: CalibrationReport(result: result, series: info.identity))
         } catch {
             checks.append(CalibrationCheck(name: "calibration", status: .fail, detail: "same-scan \(options.calibrationPhantom): \(error)"))
             return nil

@@ -85,7 +85,7 @@ public struct StudyCollection: Sendable {
             do {
                 let result = try measurement.measure(volume, series: info, path: folder)
                 let readings = result.vertebrae.map { v in v.bmd.map { String(format: "%@ %.2f", v.name, $0) } ?? "\(v.name) —" }
-                report(Diagnostic(.info, "measured \(n + 1)/\(headers.series.count) \(folder): \(readings.joined(separator: ", ")) mg/cm³ (\(result.status))"))
+                report(Diagnostic(.info, "measured \(n + 1)/\(headers.series.count) \(folder): \(readings.joined(separator: ", ")) mg/cm³ (\(result.status.rawValue))"))
                 var source = folder
                 if let saveTo {
                     let name = "\(scannerLabel(result.scanner))-\(result.series.seriesInstanceUID.suffix(12)).json"

@@ -48,7 +48,7 @@ struct Measure: ParsableCommand {
             let figure = OverlayFigures.measurement(measured)
             try OutputFile.write(overlay) { try Data(figure.data(volume: volume, forPath: overlay)).write(to: URL(fileURLWithPath: overlay), options: .atomic) }
         }
-        switch CalibrationCheck.Status(rawValue: report.status) ?? .fail {
+        switch report.status {
         case .pass: return
         case .warn: throw ExitCode(3)
         case .fail: throw ExitCode(4)

@@ -94,7 +94,7 @@ final class WorkflowTests: XCTestCase {
         // The third scan completes the baseline; its mean per metric is the mean of the three stored values.
         let points = try store.points(scanner: "QCT1", metric: "L2 BMD")
         XCTAssertEqual(points.count, 3)
-        XCTAssertTrue(points.allSatisfy { $0.state == "baseline" })
+        XCTAssertTrue(points.allSatisfy { $0.state == .baseline })
         // Recorded again: every series is a duplicate, nothing stored twice.
         let again = try await recorder.record([root.appendingPathComponent("QCT1").path], report: { _ in })
         for o in again.outcomes { guard case .duplicate(let at, _, _) = o else { return XCTFail("stored twice") }; XCTAssertEqual(at, "2026-05-28T20:26:40Z") }
@@ -105,7 +105,7 @@ final class WorkflowTests: XCTestCase {
         let truth = try JSONDecoder().decode(SimulationTruth.self, from: Data(contentsOf: dir.appendingPathComponent("truth.json")))
         let measurement = try SpineMeasurement(SpineMeasurementOptions(), catalog: Self.catalog)
         let measured = try await measurement.measure(path: dir.path, report: { _ in })
-        XCTAssertEqual(measured.report.status, "pass")
+        XCTAssertEqual(measured.report.status, .pass)
         for t in truth.vertebrae {
             let want = try XCTUnwrap(t.expectedBMD)
             let got = try XCTUnwrap(measured.report.vertebrae.first { $0.name == t.name }?.bmd, t.name)

@@ -25,8 +25,8 @@ public struct OverlayShape: Sendable {
     public static func rods(_ rods: [CalibratedRod]) -> [OverlayShape] {
         rods.map { r in
             OverlayShape(centerMM: (r.centerMM[0], r.centerMM[1]), semiAxesMM: (r.roiRadiusMM, r.roiRadiusMM), angleDegrees: 0,
-                         label: "\(r.name) \(OverlayText.number(r.meanHU)) HU" + (r.located == "template" ? " (placed from the template)" : ""),
-                         warning: r.located == "template")
+                         label: "\(r.name) \(OverlayText.number(r.meanHU)) HU" + (r.located == .template ? " (placed from the template)" : ""),
+                         warning: r.located == .template)
         }
     }
 
