@@ -91,7 +91,19 @@ def snapshot(qct, out, scans, phantoms):
     shutil.rmtree(work, ignore_errors=True)
 
 
-def compare(a, b):
+# Keys a change may add to JSON documents on purpose (a check's measured value, its limit and
+# unit); the lines holding them, and the commas they bring, are set aside before comparing.
+ADDED_KEYS = re.compile(r'^\s*"(measured|limit|unit)" : .*$')
+
+
+def comparable(lines, added):
+    if not added:
+        return lines
+    kept = [l for l in lines if not ADDED_KEYS.match(l)]
+    return [l.rstrip(",") for l in kept]
+
+
+def compare(a, b, added=False):
     names = sorted(set(os.listdir(a)) | set(os.listdir(b)))
     differ = 0
     for n in names:
@@ -100,7 +112,7 @@ def compare(a, b):
             print(f"{n}: only in {'the first' if os.path.exists(pa) else 'the second'}")
             differ += 1
             continue
-        la, lb = open(pa).read().splitlines(), open(pb).read().splitlines()
+        la, lb = comparable(open(pa).read().splitlines(), added), comparable(open(pb).read().splitlines(), added)
         if la != lb:
             differ += 1
             k = next((i for i, (x, y) in enumerate(zip(la, lb)) if x != y), min(len(la), len(lb)))
@@ -116,9 +128,10 @@ def main():
     ap.add_argument("--scans", default="out/behaviour-scans")
     ap.add_argument("--phantoms", default="Phantoms")
     ap.add_argument("--compare", nargs=2, metavar=("BEFORE", "AFTER"))
+    ap.add_argument("--added-keys", action="store_true", help="set aside JSON lines of the keys measured, limit and unit")
     a = ap.parse_args()
     if a.compare:
-        sys.exit(compare(*a.compare))
+        sys.exit(compare(*a.compare, added=a.added_keys))
     if not (a.qct and a.out):
         ap.error("--qct and --out, or --compare")
     snapshot(a.qct, a.out, os.path.abspath(a.scans), os.path.abspath(a.phantoms))

@@ -76,7 +76,8 @@ public enum CalibrationAlongZ {
         }
         let spread = (hi - lo) / abs(overall.slope) * 100
         return CalibrationCheck(name: "calibration along z", status: spread <= 3 ? .pass : .warn,
-                                detail: String(format: "%d slabs; slope spread %.2f %% of the whole-scan slope (warn beyond 3 %%)", slabs.count, spread))
+                                detail: String(format: "%d slabs; slope spread %.2f %% of the whole-scan slope (warn beyond 3 %%)", slabs.count, spread),
+                                measured: spread, limit: 3, unit: "%")
     }
 }
 

@@ -11,11 +11,20 @@ public struct CalibrationCheck: Codable, Hashable, Sendable {
     public var name: String
     public var status: Status
     public var detail: String
+    /// The value the check judged, in `unit`, where it judged one number.
+    public var measured: Double?
+    /// The limit it was held to (the pass limit; for a band, the bound on the value's side).
+    public var limit: Double?
+    public var unit: String?
 
-    public init(name: String, status: Status, detail: String) {
+    public init(name: String, status: Status, detail: String, measured: Double? = nil, limit: Double? = nil, unit: String? = nil) {
         self.name = name
         self.status = status
         self.detail = detail
+        // No NaN or infinity reaches an output: an unknown value is left out.
+        self.measured = measured.flatMap { $0.isFinite ? $0 : nil }
+        self.limit = limit.flatMap { $0.isFinite ? $0 : nil }
+        self.unit = unit
     }
 }
 
