@@ -8,6 +8,8 @@
 #include "dcmtk/dcmdata/dcfcache.h"
 #include "include/qct_dcmtk.h"
 
+#include <new>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -17,9 +19,28 @@ struct qct_file {
 };
 
 /// The one funnel through which every failure is reported to Swift.
-void qct_set_error(qct_error *err, int32_t code, const char *module, const std::string &text);
-/// Reports a DCMTK condition, keeping its module and code.
-void qct_set_condition(qct_error *err, const OFCondition &cond, const std::string &context);
+void qct_set_error(qct_error *err, qct_error_kind kind, int32_t code, const char *module, const std::string &text) noexcept;
+/// Reports a DCMTK condition, keeping its module and code, as `kind`.
+void qct_set_condition(qct_error *err, qct_error_kind kind, const OFCondition &cond, const std::string &context);
+/// The kind of a DCMTK condition met while reading a file: truncated, unreadable, or not DICOM.
+qct_error_kind qct_read_kind(const OFCondition &cond);
+
+/// The barrier every extern "C" function runs its body in: a C++ exception
+/// (std::bad_alloc above all) becomes an error record and `failure`, never an
+/// unwind into Swift.
+template <typename R, typename F>
+R qct_guard(qct_error *err, R failure, F &&body) noexcept {
+    try {
+        return body();
+    } catch (const std::bad_alloc &) {
+        qct_set_error(err, QCT_ERROR_OUT_OF_MEMORY, 0, "qct", "out of memory");
+    } catch (const std::exception &e) {
+        qct_set_error(err, QCT_ERROR_INTERNAL, 0, "qct", std::string("internal error: ") + e.what());
+    } catch (...) {
+        qct_set_error(err, QCT_ERROR_INTERNAL, 0, "qct", "internal error (unknown exception)");
+    }
+    return failure;
+}
 
 /// Decodes one JPEG 2000 codestream (J2K or JP2) into `out` (already masked
 /// and sign-extended per `layout`). Implemented with OpenJPEG.

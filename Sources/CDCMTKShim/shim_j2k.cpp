@@ -42,7 +42,7 @@ int qct_decode_j2k(const std::vector<uint8_t> &stream, const qct_pixel_layout &l
     const bool isJP2 = stream.size() >= 8 && std::memcmp(stream.data(), jp2Signature, 8) == 0;
     if (!isJP2) {
         while (offset + 1 < stream.size() && !(stream[offset] == 0xFF && stream[offset + 1] == 0x4F)) ++offset;
-        if (offset + 1 >= stream.size()) { qct_set_error(err, 20, "openjpeg", "no JPEG 2000 codestream in pixel data"); return -1; }
+        if (offset + 1 >= stream.size()) { qct_set_error(err, QCT_ERROR_DECODE, 20, "openjpeg", "no JPEG 2000 codestream in pixel data"); return -1; }
     }
     MemoryStream mem{stream.data() + offset, stream.size() - offset, 0};
     opj_codec_t *codec = opj_create_decompress(isJP2 ? OPJ_CODEC_JP2 : OPJ_CODEC_J2K);
@@ -60,14 +60,14 @@ int qct_decode_j2k(const std::vector<uint8_t> &stream, const qct_pixel_layout &l
     opj_stream_set_seek_function(s, seekBytes);
     int result = -1;
     if (!opj_setup_decoder(codec, &params) || !opj_read_header(s, codec, &image)) {
-        qct_set_error(err, 21, "openjpeg", "cannot read JPEG 2000 header");
+        qct_set_error(err, QCT_ERROR_DECODE, 21, "openjpeg", "cannot read JPEG 2000 header");
     } else if (!opj_decode(codec, s, image) || !opj_end_decompress(codec, s)) {
-        qct_set_error(err, 22, "openjpeg", "JPEG 2000 decoding failed (corrupt or truncated codestream)");
+        qct_set_error(err, QCT_ERROR_DECODE, 22, "openjpeg", "JPEG 2000 decoding failed (corrupt or truncated codestream)");
     } else if (image->numcomps != 1) {
-        qct_set_error(err, 23, "openjpeg", "JPEG 2000 image has " + std::to_string(image->numcomps) + " components; CT needs one");
+        qct_set_error(err, QCT_ERROR_UNSUPPORTED, 23, "openjpeg", "JPEG 2000 image has " + std::to_string(image->numcomps) + " components; CT needs one");
     } else if (image->comps[0].w != layout.columns || image->comps[0].h != layout.rows ||
                count < static_cast<size_t>(layout.rows) * layout.columns) {
-        qct_set_error(err, 24, "openjpeg", "JPEG 2000 image size " + std::to_string(image->comps[0].w) + "x" +
+        qct_set_error(err, QCT_ERROR_DECODE, 24, "openjpeg", "JPEG 2000 image size " + std::to_string(image->comps[0].w) + "x" +
                                                std::to_string(image->comps[0].h) + " differs from Rows/Columns");
     } else {
         const OPJ_INT32 *data = image->comps[0].data;

@@ -13,33 +13,35 @@ static bool getU16(DcmDataset *ds, const DcmTagKey &key, Uint16 &out) {
 }
 
 int qct_pixel_layout_of(const qct_file *file, qct_pixel_layout *layout, qct_error *err) {
-    DcmDataset *ds = const_cast<DcmFileFormat &>(file->format).getDataset();
-    std::memset(layout, 0, sizeof(*layout));
-    Uint16 rows = 0, cols = 0, spp = 1, ba = 0, bs = 0, hb = 0, pr = 0;
-    if (!getU16(ds, DCM_Rows, rows) || !getU16(ds, DCM_Columns, cols) || rows == 0 || cols == 0) {
-        qct_set_error(err, 2, "qct", "no image: Rows/Columns missing or zero");
-        return -1;
-    }
-    if (!getU16(ds, DCM_BitsAllocated, ba) || ba == 0) {
-        qct_set_error(err, 3, "qct", "Bits Allocated (0028,0100) missing");
-        return -1;
-    }
-    getU16(ds, DCM_SamplesPerPixel, spp);
-    if (!getU16(ds, DCM_BitsStored, bs) || bs == 0 || bs > ba) bs = ba;
-    if (!getU16(ds, DCM_HighBit, hb) || hb >= ba || hb + 1 < bs) hb = bs - 1;
-    getU16(ds, DCM_PixelRepresentation, pr);
-    Sint32 frames = 1;
-    if (ds->findAndGetSint32(DCM_NumberOfFrames, frames).bad() || frames < 1) frames = 1;
-    layout->rows = rows;
-    layout->columns = cols;
-    layout->frames = static_cast<uint32_t>(frames);
-    layout->samples_per_pixel = spp;
-    layout->bits_allocated = ba;
-    layout->bits_stored = bs;
-    layout->high_bit = hb;
-    layout->pixel_representation = pr ? 1 : 0;
-    layout->has_pixel_data = ds->tagExists(DCM_PixelData) ? 1 : 0;
-    return 0;
+    return qct_guard(err, -1, [&]() -> int {
+        DcmDataset *ds = const_cast<DcmFileFormat &>(file->format).getDataset();
+        std::memset(layout, 0, sizeof(*layout));
+        Uint16 rows = 0, cols = 0, spp = 1, ba = 0, bs = 0, hb = 0, pr = 0;
+        if (!getU16(ds, DCM_Rows, rows) || !getU16(ds, DCM_Columns, cols) || rows == 0 || cols == 0) {
+            qct_set_error(err, QCT_ERROR_NO_IMAGE, 2, "qct", "no image: Rows/Columns missing or zero");
+            return -1;
+        }
+        if (!getU16(ds, DCM_BitsAllocated, ba) || ba == 0) {
+            qct_set_error(err, QCT_ERROR_BAD_ATTRIBUTE, 3, "qct", "Bits Allocated (0028,0100) missing");
+            return -1;
+        }
+        getU16(ds, DCM_SamplesPerPixel, spp);
+        if (!getU16(ds, DCM_BitsStored, bs) || bs == 0 || bs > ba) bs = ba;
+        if (!getU16(ds, DCM_HighBit, hb) || hb >= ba || hb + 1 < bs) hb = bs - 1;
+        getU16(ds, DCM_PixelRepresentation, pr);
+        Sint32 frames = 1;
+        if (ds->findAndGetSint32(DCM_NumberOfFrames, frames).bad() || frames < 1) frames = 1;
+        layout->rows = rows;
+        layout->columns = cols;
+        layout->frames = static_cast<uint32_t>(frames);
+        layout->samples_per_pixel = spp;
+        layout->bits_allocated = ba;
+        layout->bits_stored = bs;
+        layout->high_bit = hb;
+        layout->pixel_representation = pr ? 1 : 0;
+        layout->has_pixel_data = ds->tagExists(DCM_PixelData) ? 1 : 0;
+        return 0;
+    });
 }
 
 static bool isJPEG2000(E_TransferSyntax xfer) {
@@ -58,7 +60,7 @@ static bool isHTJ2K(const char *uid) {
 static int collectFrame(DcmPixelSequence *seq, uint32_t frame, uint32_t frames,
                         std::vector<uint8_t> &out, qct_error *err) {
     const unsigned long fragments = seq->card();  // item 0 is the offset table
-    if (fragments < 2) { qct_set_error(err, 4, "qct", "encapsulated pixel data has no fragments"); return -1; }
+    if (fragments < 2) { qct_set_error(err, QCT_ERROR_DECODE, 4, "qct", "encapsulated pixel data has no fragments"); return -1; }
     auto append = [&](unsigned long index) -> bool {
         DcmPixelItem *item = nullptr;
         if (seq->getItem(item, index).bad() || item == nullptr) return false;
@@ -70,19 +72,19 @@ static int collectFrame(DcmPixelSequence *seq, uint32_t frame, uint32_t frames,
     };
     if (frames == 1) {
         for (unsigned long i = 1; i < fragments; ++i)
-            if (!append(i)) { qct_set_error(err, 5, "qct", "unreadable pixel fragment"); return -1; }
+            if (!append(i)) { qct_set_error(err, QCT_ERROR_DECODE, 5, "qct", "unreadable pixel fragment"); return -1; }
         return 0;
     }
     Uint32 start = 0;
     OFCondition cond = DcmCodec::determineStartFragment(frame, static_cast<Sint32>(frames), seq, start);
-    if (cond.bad()) { qct_set_condition(err, cond, "cannot locate frame in pixel sequence"); return -1; }
+    if (cond.bad()) { qct_set_condition(err, QCT_ERROR_DECODE, cond, "cannot locate frame in pixel sequence"); return -1; }
     Uint32 next = fragments;
     if (frame + 1 < frames) {
         if (DcmCodec::determineStartFragment(frame + 1, static_cast<Sint32>(frames), seq, next).bad())
             next = start + 1;
     }
     for (unsigned long i = start; i < next && i < fragments; ++i)
-        if (!append(i)) { qct_set_error(err, 5, "qct", "unreadable pixel fragment"); return -1; }
+        if (!append(i)) { qct_set_error(err, QCT_ERROR_DECODE, 5, "qct", "unreadable pixel fragment"); return -1; }
     return 0;
 }
 
@@ -93,76 +95,78 @@ static void convert(const uint8_t *raw, const qct_pixel_layout &l, int32_t *out,
 }
 
 int qct_decode_frame(qct_file *file, uint32_t frame, int32_t *out, size_t count, qct_error *err) {
-    qct_pixel_layout layout;
-    if (qct_pixel_layout_of(file, &layout, err) != 0) return -1;
-    if (!layout.has_pixel_data) { qct_set_error(err, 6, "qct", "no Pixel Data (7FE0,0010)"); return -1; }
-    if (layout.samples_per_pixel != 1) {
-        qct_set_error(err, 7, "qct", "colour image (" + std::to_string(layout.samples_per_pixel) +
-                                         " samples per pixel); CT needs one grey sample");
-        return -1;
-    }
-    if (frame >= layout.frames) { qct_set_error(err, 8, "qct", "frame index out of range"); return -1; }
-    const size_t pixels = static_cast<size_t>(layout.rows) * layout.columns;
-    if (count < pixels) { qct_set_error(err, 9, "qct", "output buffer too small"); return -1; }
-    if (layout.bits_allocated != 8 && layout.bits_allocated != 16 && layout.bits_allocated != 32) {
-        qct_set_error(err, 10, "qct", "unsupported Bits Allocated " + std::to_string(layout.bits_allocated));
-        return -1;
-    }
-
-    DcmDataset *ds = file->format.getDataset();
-    DcmElement *element = nullptr;
-    if (ds->findAndGetElement(DCM_PixelData, element).bad() || element == nullptr) {
-        qct_set_error(err, 6, "qct", "no Pixel Data (7FE0,0010)");
-        return -1;
-    }
-    auto *pixelData = OFstatic_cast(DcmPixelData *, element);
-    DcmXfer xfer(ds->getOriginalXfer());
-
-    if (xfer.isEncapsulated() && (isJPEG2000(xfer.getXfer()) || isHTJ2K(xfer.getXferID()))) {
-        DcmPixelSequence *seq = nullptr;
-        OFCondition cond = pixelData->getEncapsulatedRepresentation(xfer.getXfer(), nullptr, seq);
-        if (cond.bad() || seq == nullptr) { qct_set_condition(err, cond, "cannot access encapsulated pixel data"); return -1; }
-        std::vector<uint8_t> stream;
-        if (collectFrame(seq, frame, layout.frames, stream, err) != 0) return -1;
-        return qct_decode_j2k(stream, layout, out, count, err);
-    }
-
-    Uint32 frameBytes = 0;
-    OFCondition cond = pixelData->getUncompressedFrameSize(ds, frameBytes);
-    if (cond.bad()) { qct_set_condition(err, cond, "cannot size frame"); return -1; }
-    const size_t needed = pixels * (layout.bits_allocated / 8);
-    if (frameBytes < needed) frameBytes = static_cast<Uint32>(needed);
-    // DCMTK wants an even buffer size.
-    thread_local std::vector<uint8_t> buffer;
-    buffer.assign(frameBytes + (frameBytes & 1u), 0);
-    if (!xfer.isEncapsulated()) {
-        // Uncompressed: the element must hold every frame, or the file is truncated.
-        const Uint32 length = pixelData->getLength();
-        const unsigned long long whole = static_cast<unsigned long long>(needed) * layout.frames;
-        if (length < whole) {
-            qct_set_error(err, 11, "qct", "Pixel Data holds " + std::to_string(length) + " bytes, " +
-                                              std::to_string(whole) + " expected (truncated file?)");
+    return qct_guard(err, -1, [&]() -> int {
+        qct_pixel_layout layout;
+        if (qct_pixel_layout_of(file, &layout, err) != 0) return -1;
+        if (!layout.has_pixel_data) { qct_set_error(err, QCT_ERROR_BAD_ATTRIBUTE, 6, "qct", "no Pixel Data (7FE0,0010)"); return -1; }
+        if (layout.samples_per_pixel != 1) {
+            qct_set_error(err, QCT_ERROR_UNSUPPORTED, 7, "qct", "colour image (" + std::to_string(layout.samples_per_pixel) +
+                                             " samples per pixel); CT needs one grey sample");
             return -1;
         }
-    }
-    Uint32 start = 0;
-    OFString colorModel;
-    cond = pixelData->getUncompressedFrame(ds, frame, start, buffer.data(),
-                                           static_cast<Uint32>(buffer.size()), colorModel, &file->cache);
-    if (cond.bad()) { qct_set_condition(err, cond, "cannot decode frame " + std::to_string(frame)); return -1; }
+        if (frame >= layout.frames) { qct_set_error(err, QCT_ERROR_ARGUMENT, 8, "qct", "frame index out of range"); return -1; }
+        const size_t pixels = static_cast<size_t>(layout.rows) * layout.columns;
+        if (count < pixels) { qct_set_error(err, QCT_ERROR_ARGUMENT, 9, "qct", "output buffer too small"); return -1; }
+        if (layout.bits_allocated != 8 && layout.bits_allocated != 16 && layout.bits_allocated != 32) {
+            qct_set_error(err, QCT_ERROR_UNSUPPORTED, 10, "qct", "unsupported Bits Allocated " + std::to_string(layout.bits_allocated));
+            return -1;
+        }
 
-    // DCMTK swaps OW pixel data of a big-endian file in 16-bit words; 32-bit
-    // samples then arrive with their halves exchanged.
-    if (layout.bits_allocated == 32 && !xfer.isEncapsulated() && xfer.isBigEndian() &&
-        element->getVR() == EVR_OW) {
-        auto *words = reinterpret_cast<uint16_t *>(buffer.data());
-        for (size_t i = 0; i < pixels; ++i) std::swap(words[2 * i], words[2 * i + 1]);
-    }
+        DcmDataset *ds = file->format.getDataset();
+        DcmElement *element = nullptr;
+        if (ds->findAndGetElement(DCM_PixelData, element).bad() || element == nullptr) {
+            qct_set_error(err, QCT_ERROR_BAD_ATTRIBUTE, 6, "qct", "no Pixel Data (7FE0,0010)");
+            return -1;
+        }
+        auto *pixelData = OFstatic_cast(DcmPixelData *, element);
+        DcmXfer xfer(ds->getOriginalXfer());
 
-    switch (layout.bits_allocated) {
-    case 8: convert<uint8_t>(buffer.data(), layout, out, pixels); break;
-    case 16: convert<uint16_t>(buffer.data(), layout, out, pixels); break;
-    default: convert<uint32_t>(buffer.data(), layout, out, pixels); break;
-    }
-    return 0;
+        if (xfer.isEncapsulated() && (isJPEG2000(xfer.getXfer()) || isHTJ2K(xfer.getXferID()))) {
+            DcmPixelSequence *seq = nullptr;
+            OFCondition cond = pixelData->getEncapsulatedRepresentation(xfer.getXfer(), nullptr, seq);
+            if (cond.bad() || seq == nullptr) { qct_set_condition(err, QCT_ERROR_DECODE, cond, "cannot access encapsulated pixel data"); return -1; }
+            std::vector<uint8_t> stream;
+            if (collectFrame(seq, frame, layout.frames, stream, err) != 0) return -1;
+            return qct_decode_j2k(stream, layout, out, count, err);
+        }
+
+        Uint32 frameBytes = 0;
+        OFCondition cond = pixelData->getUncompressedFrameSize(ds, frameBytes);
+        if (cond.bad()) { qct_set_condition(err, QCT_ERROR_DECODE, cond, "cannot size frame"); return -1; }
+        const size_t needed = pixels * (layout.bits_allocated / 8);
+        if (frameBytes < needed) frameBytes = static_cast<Uint32>(needed);
+        // DCMTK wants an even buffer size.
+        thread_local std::vector<uint8_t> buffer;
+        buffer.assign(frameBytes + (frameBytes & 1u), 0);
+        if (!xfer.isEncapsulated()) {
+            // Uncompressed: the element must hold every frame, or the file is truncated.
+            const Uint32 length = pixelData->getLength();
+            const unsigned long long whole = static_cast<unsigned long long>(needed) * layout.frames;
+            if (length < whole) {
+                qct_set_error(err, QCT_ERROR_TRUNCATED, 11, "qct", "Pixel Data holds " + std::to_string(length) + " bytes, " +
+                                                  std::to_string(whole) + " expected (truncated file?)");
+                return -1;
+            }
+        }
+        Uint32 start = 0;
+        OFString colorModel;
+        cond = pixelData->getUncompressedFrame(ds, frame, start, buffer.data(),
+                                               static_cast<Uint32>(buffer.size()), colorModel, &file->cache);
+        if (cond.bad()) { qct_set_condition(err, qct_read_kind(cond) == QCT_ERROR_TRUNCATED ? QCT_ERROR_TRUNCATED : QCT_ERROR_DECODE, cond, "cannot decode frame " + std::to_string(frame)); return -1; }
+
+        // DCMTK swaps OW pixel data of a big-endian file in 16-bit words; 32-bit
+        // samples then arrive with their halves exchanged.
+        if (layout.bits_allocated == 32 && !xfer.isEncapsulated() && xfer.isBigEndian() &&
+            element->getVR() == EVR_OW) {
+            auto *words = reinterpret_cast<uint16_t *>(buffer.data());
+            for (size_t i = 0; i < pixels; ++i) std::swap(words[2 * i], words[2 * i + 1]);
+        }
+
+        switch (layout.bits_allocated) {
+        case 8: convert<uint8_t>(buffer.data(), layout, out, pixels); break;
+        case 16: convert<uint16_t>(buffer.data(), layout, out, pixels); break;
+        default: convert<uint32_t>(buffer.data(), layout, out, pixels); break;
+        }
+        return 0;
+    });
 }

@@ -14,8 +14,7 @@ public final class DicomFile: @unchecked Sendable {
     public init(path: String) throws(DicomReadError) {
         var err = qct_error()
         guard let h = qct_open(path, &err) else {
-            throw DicomReadError(path: path, reason: Self.explainOpenFailure(path: path, err),
-                                 module: Self.module(err), code: err.code)
+            throw Self.failure(path, err, reason: Self.explainOpenFailure(path: path, err))
         }
         self.path = path
         self.handle = h
@@ -78,28 +77,27 @@ public final class DicomFile: @unchecked Sendable {
     }
 
     /// Pixel layout (rows, columns, frames, bits…), or a reason it is unusable.
-    public func pixelLayout() throws(DicomReadError) -> qct_pixel_layout {
+    public func pixelLayout() throws(DicomReadError) -> PixelLayout {
         var layout = qct_pixel_layout()
         var err = qct_error()
-        guard qct_pixel_layout_of(handle, &layout, &err) == 0 else {
-            throw DicomReadError(path: path, reason: Self.message(err), module: Self.module(err), code: err.code)
-        }
-        return layout
+        guard qct_pixel_layout_of(handle, &layout, &err) == 0 else { throw Self.failure(path, err) }
+        return PixelLayout(rows: Int(layout.rows), columns: Int(layout.columns), frames: Int(layout.frames),
+                           samplesPerPixel: Int(layout.samples_per_pixel), bitsAllocated: Int(layout.bits_allocated),
+                           bitsStored: Int(layout.bits_stored), highBit: Int(layout.high_bit),
+                           signed: layout.pixel_representation == 1, hasPixelData: layout.has_pixel_data != 0)
     }
 
     /// Decodes frame `index` into `out` as raw stored values (masked to Bits
     /// Stored, sign-extended for signed data). `out` must hold rows × columns.
     public func decodeFrame(_ index: Int, into out: UnsafeMutableBufferPointer<Int32>) throws(DicomReadError) {
         var err = qct_error()
-        guard qct_decode_frame(handle, UInt32(index), out.baseAddress, out.count, &err) == 0 else {
-            throw DicomReadError(path: path, reason: Self.message(err), module: Self.module(err), code: err.code)
-        }
+        guard qct_decode_frame(handle, UInt32(index), out.baseAddress, out.count, &err) == 0 else { throw Self.failure(path, err) }
     }
 
     /// Decodes frame `index` into a new array.
     public func decodeFrame(_ index: Int) throws(DicomReadError) -> [Int32] {
         let layout = try pixelLayout()
-        var values = [Int32](repeating: 0, count: Int(layout.rows) * Int(layout.columns))
+        var values = [Int32](repeating: 0, count: layout.rows * layout.columns)
         var failure: DicomReadError?
         values.withUnsafeMutableBufferPointer { buf in
             do throws(DicomReadError) { try decodeFrame(index, into: buf) } catch { failure = error }
@@ -115,9 +113,7 @@ public final class DicomFile: @unchecked Sendable {
         let rc = withAttributeArrays(values) { tags, strings, count in
             qct_write_modified(source, destination, tags, strings, count, &err)
         }
-        guard rc == 0 else {
-            throw DicomReadError(path: destination, reason: message(err), module: module(err), code: err.code)
-        }
+        guard rc == 0 else { throw failure(destination, err) }
     }
 
     // MARK: - Helpers
@@ -127,6 +123,20 @@ public final class DicomFile: @unchecked Sendable {
         let n = buffer.withUnsafeMutableBufferPointer { body($0.baseAddress!, $0.count) }
         guard n >= 0 else { return nil }
         return String(decoding: buffer.prefix(Int(n)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// What the shim's exception barrier makes of a C++ exception thrown inside it (1 bad_alloc,
+    /// 2 runtime_error, 3 anything else): the error it reports, or nil when nothing was thrown.
+    public static func barrierSelfTest(_ which: Int32) -> DicomReadError? {
+        var err = qct_error()
+        guard qct_barrier_selftest(which, &err) != 0 else { return nil }
+        return failure("(self-test)", err)
+    }
+
+    /// The shim's error record as a Swift error (its kind, module, code and text).
+    static func failure(_ path: String, _ err: qct_error, reason: String? = nil) -> DicomReadError {
+        DicomReadError(path: path, reason: reason ?? message(err), kind: DicomReadError.Kind(rawValue: err.kind) ?? .internal,
+                       module: module(err), code: err.code)
     }
 
     /// Turns DCMTK's parse failure into a reason a person can act on.
@@ -139,7 +149,7 @@ public final class DicomFile: @unchecked Sendable {
         if head.isEmpty { return "empty file" }
         let hasPrefix = head.count == 132 && head.suffix(4) == Data("DICM".utf8)
         let dcmtk = text.replacingOccurrences(of: "cannot parse as DICOM: ", with: "")
-        let endOfData = dcmtk.contains("premature end of stream") || dcmtk.contains("End of stream")
+        let endOfData = err.kind == Int32(QCT_ERROR_TRUNCATED.rawValue)
         if hasPrefix {
             return endOfData ? "truncated DICOM file: data ends inside an element (\(dcmtk))"
                              : "malformed DICOM file (\(dcmtk))"
@@ -166,4 +176,18 @@ extension String {
         let end = scalars.lastIndex(where: { $0 != " " && $0 != "\0" })!
         return String(scalars[start...end])
     }
+}
+
+/// What a frame decoder needs to know about the pixels, from the data set.
+public struct PixelLayout: Sendable, Hashable {
+    public var rows: Int
+    public var columns: Int
+    public var frames: Int
+    public var samplesPerPixel: Int
+    public var bitsAllocated: Int
+    public var bitsStored: Int
+    public var highBit: Int
+    /// Pixel Representation 1: two's complement.
+    public var signed: Bool
+    public var hasPixelData: Bool
 }

@@ -11,19 +11,19 @@ enum HeaderReader {
             throw refuse("unsupported transfer syntax \(syntax) (\(TransferSyntax.name(syntax)))")
         }
         let layout = try file.pixelLayout()
-        guard layout.has_pixel_data != 0 else {
+        guard layout.hasPixelData else {
             let sop = file.string(.sopClassUID).map { " (SOP Class \($0))" } ?? ""
             throw refuse("header only: image attributes but no Pixel Data (7FE0,0010)\(sop)")
         }
         let photometric = file.string(.photometricInterpretation)?.uppercased() ?? "MONOCHROME2"
-        guard layout.samples_per_pixel == 1 else {
-            throw refuse("colour image (\(photometric), \(layout.samples_per_pixel) samples per pixel); CT needs one grey sample")
+        guard layout.samplesPerPixel == 1 else {
+            throw refuse("colour image (\(photometric), \(layout.samplesPerPixel) samples per pixel); CT needs one grey sample")
         }
         guard photometric.hasPrefix("MONOCHROME") else {
             throw refuse("\(photometric) image; CT needs MONOCHROME1 or MONOCHROME2")
         }
-        guard [8, 16, 32].contains(layout.bits_allocated) else {
-            throw refuse("unsupported Bits Allocated \(layout.bits_allocated)")
+        guard [8, 16, 32].contains(layout.bitsAllocated) else {
+            throw refuse("unsupported Bits Allocated \(layout.bitsAllocated)")
         }
 
         // A file without a Series Instance UID is a series of its own.
@@ -35,8 +35,8 @@ enum HeaderReader {
             institutionName: file.string(.institutionName))
         let acquisition = readProtocol(file)
         let topType = file.strings(.imageType)?.map { $0.uppercased() } ?? []
-        let padding = readPadding(file, signed: layout.pixel_representation == 1)
-        let frameCount = Int(layout.frames)
+        let padding = readPadding(file, signed: layout.signed)
+        let frameCount = layout.frames
         let perFrame = file.itemCount(.perFrameFunctionalGroups) ?? 0
         let shared = (file.itemCount(.sharedFunctionalGroups) ?? 0) > 0
 

@@ -89,7 +89,7 @@ public enum SeriesReader {
     /// Valid DICOM that is not an image at all (no Rows/Columns, no pixels):
     /// structured reports, plans, DICOMDIRs. Kept out, not refused.
     static func nonImage(_ e: DicomReadError) -> ExcludedItem? {
-        guard e.reason.hasPrefix("no image: Rows/Columns") else { return nil }
+        guard e.kind == .noImage else { return nil }
         return ExcludedItem(identifier: e.path, count: 1, reason: "not an image (no Rows/Columns or Pixel Data)")
     }
 }

@@ -122,3 +122,29 @@ final class SeriesAssemblyTests: XCTestCase {
         XCTAssertEqual(r.series.first?.problems.map(\.kind), [.gap])
     }
 }
+
+/// No C++ exception crosses into Swift: the shim's barrier turns each into an error with its kind.
+final class ShimBarrierTests: XCTestCase {
+    func testExceptionsInsideTheShimBecomeErrorsWithTheirKind() throws {
+        let oom = try XCTUnwrap(DicomFile.barrierSelfTest(1))
+        XCTAssertEqual(oom.kind, .outOfMemory)
+        XCTAssertEqual(oom.reason, "out of memory")
+        let runtime = try XCTUnwrap(DicomFile.barrierSelfTest(2))
+        XCTAssertEqual(runtime.kind, .internal)
+        XCTAssertEqual(runtime.reason, "internal error: self-test")
+        XCTAssertEqual(try XCTUnwrap(DicomFile.barrierSelfTest(3)).kind, .internal)
+        XCTAssertNil(DicomFile.barrierSelfTest(0))
+    }
+
+    func testFailuresAreClassifiedByKindNotByText() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("qct-kind-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let text = dir.appendingPathComponent("notes.txt")
+        try Data("not a DICOM file at all, just some text long enough to be read as one".utf8).write(to: text)
+        XCTAssertThrowsError(try DicomFile(path: text.path)) { XCTAssertEqual(($0 as? DicomReadError)?.kind, .notDICOM, "\($0)") }
+        XCTAssertThrowsError(try DicomFile(path: dir.appendingPathComponent("missing.dcm").path)) {
+            XCTAssertNotEqual(($0 as? DicomReadError)?.kind, DicomReadError.Kind.none, "\($0)")
+        }
+    }
+}

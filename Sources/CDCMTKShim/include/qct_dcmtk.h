@@ -15,9 +15,41 @@
 extern "C" {
 #endif
 
-/** Why a call failed. `module` and `code` keep DCMTK's OFCondition identity
- *  (module "qct" for the shim's own checks); `text` is one readable line. */
+/** What kind of failure a call reports: callers decide by this, never by
+ *  the text. */
+typedef enum qct_error_kind {
+    QCT_ERROR_NONE = 0,
+    /** The file cannot be read (missing, no permission, I/O error). */
+    QCT_ERROR_IO = 1,
+    /** No DICOM data set, or a header DCMTK cannot parse. */
+    QCT_ERROR_NOT_DICOM = 2,
+    /** The stream ends inside an element (a truncated file). */
+    QCT_ERROR_TRUNCATED = 3,
+    /** Valid DICOM that is not an image: no Rows/Columns. */
+    QCT_ERROR_NO_IMAGE = 4,
+    /** A required attribute is missing or impossible. */
+    QCT_ERROR_BAD_ATTRIBUTE = 5,
+    /** Colour, a bit depth or an encoding qct does not decode. */
+    QCT_ERROR_UNSUPPORTED = 6,
+    /** A codec failed on the pixel data (corrupt or truncated). */
+    QCT_ERROR_DECODE = 7,
+    /** A file could not be written. */
+    QCT_ERROR_WRITE = 8,
+    /** Memory ran out inside the shim (std::bad_alloc, stopped at the boundary). */
+    QCT_ERROR_OUT_OF_MEMORY = 9,
+    /** Any other C++ exception, stopped at the boundary. */
+    QCT_ERROR_INTERNAL = 10,
+    /** The caller passed something impossible (an index out of range, a buffer too small). */
+    QCT_ERROR_ARGUMENT = 11
+} qct_error_kind;
+
+/** Why a call failed. `kind` says what happened; `module` and `code` keep
+ *  DCMTK's OFCondition identity (module "qct" for the shim's own checks);
+ *  `text` is one readable line. No C++ exception ever crosses this header:
+ *  every function catches them and reports QCT_ERROR_OUT_OF_MEMORY or
+ *  QCT_ERROR_INTERNAL. */
 typedef struct qct_error {
+    int32_t kind;
     int32_t code;
     char module[24];
     char text[488];
@@ -101,6 +133,12 @@ int qct_write_modified(const char *src, const char *dst, const uint32_t *tags,
  *  `err`. */
 int qct_write_image16(const char *path, const uint32_t *tags, const char *const *values, size_t count,
                       const int16_t *pixels, uint32_t rows, uint32_t columns, qct_error *err);
+
+/** Self-test of the exception barrier every function above runs in: throws
+ *  std::bad_alloc (which = 1), std::runtime_error (2) or an int (3) inside
+ *  it and returns what the barrier made of it: -1 with `err` filled. 0 for
+ *  any other `which`. */
+int qct_barrier_selftest(int which, qct_error *err);
 
 #ifdef __cplusplus
 }
