@@ -284,20 +284,11 @@ struct SlabFinding: Sendable {
 
 /// Per-slab results written by concurrent workers, one slot each.
 final class SlabFindings: @unchecked Sendable {
-    private let lock = NSLock()
-    private var slots: [SlabFinding]
+    private let slots: Locked<[SlabFinding]>
 
-    init(count: Int) { slots = Array(repeating: SlabFinding(), count: count) }
+    init(count: Int) { slots = Locked(Array(repeating: SlabFinding(), count: count)) }
 
-    func set(_ n: Int, _ finding: SlabFinding) {
-        lock.lock()
-        defer { lock.unlock() }
-        slots[n] = finding
-    }
+    func set(_ n: Int, _ finding: SlabFinding) { slots.withLock { $0[n] = finding } }
 
-    var results: [SlabFinding] {
-        lock.lock()
-        defer { lock.unlock() }
-        return slots
-    }
+    var results: [SlabFinding] { slots.current }
 }

@@ -95,9 +95,8 @@ public enum SeriesReader {
 }
 
 /// Thread-safe progress counter.
-final class ProgressCounter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var done = 0
+final class ProgressCounter: Sendable {
+    private let done = Locked(0)
     private let total: Int
     private let callback: SeriesReader.Progress?
 
@@ -108,10 +107,10 @@ final class ProgressCounter: @unchecked Sendable {
 
     func step() {
         guard let callback else { return }
-        lock.lock()
-        done += 1
-        let d = done
-        lock.unlock()
+        let d = done.withLock { n -> Int in
+            n += 1
+            return n
+        }
         callback(min(d, total), total)
     }
 

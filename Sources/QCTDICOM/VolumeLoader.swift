@@ -76,17 +76,9 @@ public struct DecodeFailures: Error, Sendable {
     public var errors: [DicomReadError]
 }
 
-final class FailureList: @unchecked Sendable {
-    private let lock = NSLock()
-    private var items: [DicomReadError] = []
-    func append(_ e: DicomReadError) {
-        lock.lock()
-        items.append(e)
-        lock.unlock()
-    }
-    var all: [DicomReadError] {
-        lock.lock()
-        defer { lock.unlock() }
-        return items.sorted { $0.path < $1.path }
-    }
+/// Decoding failures of parallel workers, sorted by path when read.
+final class FailureList: Sendable {
+    private let items = Locked<[DicomReadError]>([])
+    func append(_ e: DicomReadError) { items.withLock { $0.append(e) } }
+    var all: [DicomReadError] { items.current.sorted { $0.path < $1.path } }
 }

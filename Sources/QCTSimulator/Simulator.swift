@@ -166,12 +166,9 @@ public enum Simulator {
     }
 }
 
-final class ErrorBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private(set) var message: String?
-    func set(_ m: String) {
-        lock.lock()
-        if message == nil { message = m }
-        lock.unlock()
-    }
+/// The first error message of parallel workers.
+final class ErrorBox: Sendable {
+    private let first = Locked<String?>(nil)
+    var message: String? { first.current }
+    func set(_ m: String) { first.withLock { if $0 == nil { $0 = m } } }
 }

@@ -1,12 +1,12 @@
 import Dispatch
 import Foundation
+import QCTCore
 
 /// How far an unattended batch got, for the line printed when it is interrupted.
-final class BatchProgress: @unchecked Sendable {
-    private let lock = NSLock()
+final class BatchProgress: Sendable {
+    private let done = Locked(0)
     /// Held while a result is stored and its line printed: an interruption waits for both.
-    private let storing = NSLock()
-    private var done = 0
+    private let storing = Locked(())
     let total: Int
     let verb: String
 
@@ -15,28 +15,18 @@ final class BatchProgress: @unchecked Sendable {
         self.verb = verb
     }
 
-    func step() {
-        lock.lock()
-        done += 1
-        lock.unlock()
-    }
+    func step() { done.withLock { $0 += 1 } }
 
     /// Runs `body` (storing one result and printing its line) so that an interruption comes before
     /// or after it, never inside.
     func storing<T>(_ body: () throws -> T) rethrows -> T {
-        storing.lock()
-        defer { storing.unlock() }
-        return try body()
+        try storing.withLock { _ in try body() }
     }
 
-    /// Waits for the result being stored, then keeps any other from starting.
-    func stop() { storing.lock() }
+    /// Waits for the result being stored, then runs `end` (which exits) before any other can start.
+    func stop(_ end: () -> Never) { storing.withLock { _ in end() } }
 
-    var line: String {
-        lock.lock()
-        defer { lock.unlock() }
-        return "interrupted: \(done) of \(total) \(verb)"
-    }
+    var line: String { "interrupted: \(done.current) of \(total) \(verb)" }
 }
 
 /// On SIGINT or SIGTERM: says how far the batch got on standard error and exits 130. What was
@@ -46,10 +36,11 @@ func onInterrupt(_ progress: BatchProgress) -> [DispatchSourceSignal] {
         signal(sig, SIG_IGN)
         let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
         source.setEventHandler {
-            progress.stop()
-            fflush(nil)
-            FileHandle.standardError.write(Data((progress.line + "\n").utf8))
-            exit(130)
+            progress.stop {
+                fflush(nil)
+                FileHandle.standardError.write(Data((progress.line + "\n").utf8))
+                exit(130)
+            }
         }
         source.resume()
         return source

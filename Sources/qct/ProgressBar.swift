@@ -1,4 +1,5 @@
 import Foundation
+import QCTCore
 
 #if canImport(Glibc)
 import Glibc
@@ -7,9 +8,8 @@ import Darwin
 #endif
 
 /// A one-line progress bar on standard error, drawn only when it is a terminal.
-final class ProgressBar: @unchecked Sendable {
-    private let lock = NSLock()
-    private var lastDrawn = -1
+final class ProgressBar: Sendable {
+    private let lastDrawn = Locked(-1)
     private let label: String
     let enabled: Bool
 
@@ -21,10 +21,15 @@ final class ProgressBar: @unchecked Sendable {
     func update(_ done: Int, _ total: Int) {
         guard enabled, total > 0 else { return }
         let percent = done * 100 / total
-        lock.lock()
-        defer { lock.unlock() }
-        guard percent != lastDrawn else { return }
-        lastDrawn = percent
+        // Drawn under the lock, so two workers never interleave a line.
+        lastDrawn.withLock { last in
+            guard percent != last else { return }
+            last = percent
+            draw(done, total, percent)
+        }
+    }
+
+    private func draw(_ done: Int, _ total: Int, _ percent: Int) {
         let width = 30
         let filled = width * done / total
         let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
