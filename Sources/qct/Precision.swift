@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import QCTCore
 import QCTReport
+import QCTWorkflows
 
 struct Precision: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -16,19 +17,11 @@ struct Precision: ParsableCommand {
 
     func run() throws {
         let inputs = try StudyInputs.collect(study.inputs, options: options, saveTo: study.saveMeasurements)
-        let result = PrecisionStudy(inputs, analysisVersion: QCTVersion.string)
-        for e in result.excluded { printError("left out: \(e.source): \(e.reason)") }
-        guard !result.scanners.isEmpty else {
-            printError("no complete ESP measurement among the inputs")
-            throw ExitCode(ReadExit.nothingUsable)
-        }
+        let result = try Console.run { try StudyAnalysis.precision(inputs, report: Console.report) }
         if study.json != "-" && study.csv != "-" { print(StudyText.precision(result)) }
         if let path = study.json { try StudyInputs.write(try jsonString(result), to: path) }
         if let path = study.csv { try StudyInputs.write(StudyText.precisionCSV(result), to: path) }
-        let page = HTMLReport.defaultPage(result, generated: isoNow(), paper: study.print.paper.page, institution: study.print.institution)
-        let html = HTMLReport.render(result, comparison: nil, generated: page.generated, page: page)
-        if let path = study.html { try StudyInputs.write(html, to: path) }
-        try study.print.write(html)
+        try study.writeReports(StudyAnalysis.html(result, comparison: nil, paper: study.print.paper.page, institution: study.print.institution, generated: isoNow()))
     }
 }
 
@@ -45,17 +38,7 @@ struct Compare: ParsableCommand {
 
     func run() throws {
         let inputs = try StudyInputs.collect(study.inputs, options: options, saveTo: study.saveMeasurements)
-        let precision = PrecisionStudy(inputs, analysisVersion: QCTVersion.string)
-        for e in precision.excluded { printError("left out: \(e.source): \(e.reason)") }
-        guard precision.scanners.count >= 2 else {
-            printError("a comparison needs complete ESP measurements from at least two scanners; found \(precision.scanners.map(\.scanner))")
-            throw ExitCode(ReadExit.nothingUsable)
-        }
-        if let reference, !precision.scanners.contains(where: { $0.scanner == reference }) {
-            printError("--reference \(reference): no such scanner; found \(precision.scanners.map(\.scanner).joined(separator: ", "))")
-            throw ExitCode(ReadExit.nothingUsable)
-        }
-        let comparison = ScannerComparison(precision, reference: reference)
+        let (precision, comparison) = try Console.run { try StudyAnalysis.comparison(inputs, reference: reference, report: Console.report) }
         if study.json != "-" && study.csv != "-" {
             print(StudyText.precision(precision))
             print("")
@@ -63,10 +46,8 @@ struct Compare: ParsableCommand {
         }
         if let path = study.json { try StudyInputs.write(try jsonString(comparison), to: path) }
         if let path = study.csv { try StudyInputs.write(StudyText.comparisonCSV(comparison), to: path) }
-        let page = HTMLReport.defaultPage(precision, generated: isoNow(), paper: study.print.paper.page, institution: study.print.institution)
-        let html = HTMLReport.render(precision, comparison: comparison, generated: page.generated, page: page)
-        if let path = study.html { try StudyInputs.write(html, to: path) }
-        try study.print.write(html)
+        try study.writeReports(StudyAnalysis.html(precision, comparison: comparison, paper: study.print.paper.page,
+                                                  institution: study.print.institution, generated: isoNow()))
     }
 }
 

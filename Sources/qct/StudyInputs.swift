@@ -15,6 +15,12 @@ struct StudyOptions: ParsableArguments {
     @Option(help: "Write JSON to this file ('-': standard output).") var json: String?
     @Option(help: "Write a self-contained HTML report (inline SVG charts) to this file.") var html: String?
     @OptionGroup var print: PrintOptions
+
+    /// Writes the HTML report (--html) and prints it to PDF (--pdf).
+    func writeReports(_ html: String) throws {
+        if let path = self.html { try StudyInputs.write(html, to: path) }
+        try print.write(html)
+    }
 }
 
 /// A report printed to PDF: where, on what paper, under which institution's name.
