@@ -40,6 +40,15 @@ int qct_pixel_layout_of(const qct_file *file, qct_pixel_layout *layout, qct_erro
         layout->high_bit = hb;
         layout->pixel_representation = pr ? 1 : 0;
         layout->has_pixel_data = ds->tagExists(DCM_PixelData) ? 1 : 0;
+        const DcmXfer xfer(ds->getOriginalXfer());
+        layout->encapsulated = xfer.isEncapsulated() ? 1 : 0;
+        DcmElement *element = nullptr;
+        // A deflated data set is smaller on disk than it reads: its length says nothing about the file.
+        const bool deflated = xfer.getStreamCompression() != ESC_none;
+        if (!xfer.isEncapsulated() && !deflated && ds->findAndGetElement(DCM_PixelData, element).good() && element != nullptr) {
+            const Uint32 length = element->getLength();
+            layout->pixel_data_length = length == DCM_UndefinedLength ? 0 : length;
+        }
         return 0;
     });
 }

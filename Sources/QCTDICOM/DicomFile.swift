@@ -22,6 +22,9 @@ public final class DicomFile: @unchecked Sendable {
 
     deinit { qct_close(handle) }
 
+    /// The file's size in bytes, if it can be read.
+    public var size: Int? { (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil }
+
     /// Number of Frames (1 when absent).
     public var frameCount: Int { number(.numberOfFrames).map { max(1, Int($0)) } ?? 1 }
 
@@ -84,7 +87,9 @@ public final class DicomFile: @unchecked Sendable {
         return PixelLayout(rows: Int(layout.rows), columns: Int(layout.columns), frames: Int(layout.frames),
                            samplesPerPixel: Int(layout.samples_per_pixel), bitsAllocated: Int(layout.bits_allocated),
                            bitsStored: Int(layout.bits_stored), highBit: Int(layout.high_bit),
-                           signed: layout.pixel_representation == 1, hasPixelData: layout.has_pixel_data != 0)
+                           signed: layout.pixel_representation == 1, hasPixelData: layout.has_pixel_data != 0,
+                           encapsulated: layout.encapsulated != 0,
+                           pixelDataLength: layout.pixel_data_length == 0 ? nil : Int(clamping: layout.pixel_data_length))
     }
 
     /// Decodes frame `index` into `out` as raw stored values (masked to Bits
@@ -190,4 +195,8 @@ public struct PixelLayout: Sendable, Hashable {
     /// Pixel Representation 1: two's complement.
     public var signed: Bool
     public var hasPixelData: Bool
+    /// Compressed fragments, not native pixels.
+    public var encapsulated: Bool
+    /// The Pixel Data element's declared length, bytes (native data only).
+    public var pixelDataLength: Int?
 }

@@ -25,6 +25,7 @@ enum HeaderReader {
         guard [8, 16, 32].contains(layout.bitsAllocated) else {
             throw refuse("unsupported Bits Allocated \(layout.bitsAllocated)")
         }
+        try ReadingLimits.check(layout, fileSize: file.size, refuse: refuse)
 
         // A file without a Series Instance UID is a series of its own.
         let seriesUID = file.string(.seriesInstanceUID) ?? "(no Series Instance UID) \(file.path)"

@@ -102,6 +102,12 @@ typedef struct qct_pixel_layout {
     uint16_t high_bit;
     uint16_t pixel_representation; /* 0 unsigned, 1 two's complement */
     uint16_t has_pixel_data;
+    /** 1 when the pixel data is encapsulated (compressed fragments). */
+    uint16_t encapsulated;
+    /** The Pixel Data element's declared length in bytes (native data);
+     *  0 when unknown (undefined length, encapsulated). Read from the header,
+     *  before anything is allocated for the pixels. */
+    uint64_t pixel_data_length;
 } qct_pixel_layout;
 
 /** Fills `layout`; returns 0, or -1 with `err` when a required attribute is

@@ -1,0 +1,34 @@
+import Foundation
+import QCTTestSupport
+import XCTest
+
+/// A header that claims more than its file holds is refused from the header, before anything
+/// large is allocated: the refusal names the file and the reason, and qct's peak memory stays
+/// under 64 MB (it reached 16.9 GB for a 60000 × 60000 claim before the limits).
+final class ReadingLimitsTests: XCTestCase {
+    func testHostileHeadersAreRefusedWithinSixtyFourMegabytes() throws {
+        let root = try TestRepository.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let qct = try QCTRunner.releaseQCT()
+        let sim = try QCTRunner.runTool(qct, ["simulate", "pad", "--out", root.appendingPathComponent("src").path, "--matrix", "64",
+                                              "--slices", "1", "--pixel-spacing", "4", "--phantoms", TestRepository.phantoms.path])
+        XCTAssertEqual(sim.status, 0, sim.stderr)
+        let source = root.appendingPathComponent("src/IM00001.dcm").path
+        // pydicom writes the damaged headers; each is read by `qct inspect` in a fresh process.
+        let run = try QCTRunner.runTool(QCTRunner.python, [TestRepository.root.appendingPathComponent("Scripts/hostile_headers.py").path,
+                                                           qct, source, root.appendingPathComponent("out").path], timeout: 300)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let results = try run.stdout.split(separator: "\n").map { try QCTRunner.json(String($0)) }
+        XCTAssertEqual(results.count, 4)
+        let expected = ["matrix-60000": "matrix 60000×60000 is beyond the 8192×8192 qct reads",
+                        "matrix-8000": "Pixel Data holds 8192 bytes, 128000000 expected (truncated file?)",
+                        "frames-200000": "Number of Frames 200000 is beyond the 100000 qct reads in one file",
+                        "frames-50000": "Pixel Data holds 8192 bytes, 409600000 expected (truncated file?)"]
+        for r in results {
+            let name = try XCTUnwrap(r["name"] as? String), file = try XCTUnwrap(r["file"] as? String)
+            XCTAssertEqual(r["status"] as? Int, 2, name)
+            XCTAssertEqual(r["stderr"] as? String, "refused: \(file): \(try XCTUnwrap(expected[name]))")
+            XCTAssertLessThan(try XCTUnwrap(r["maxrss_kb"] as? Int), 64 * 1024, "\(name): peak resident memory")
+        }
+    }
+}
