@@ -199,7 +199,9 @@ final class CalibrateCommandTests: XCTestCase {
         let tcal = try XCTUnwrap(truth["calibration"] as? [String: Any])
         XCTAssertEqual(try XCTUnwrap(fit["sigmaCT"] as? Double), try XCTUnwrap(tcal["sigmaCT"] as? Double), accuracy: 0.01)
         let svg = try String(contentsOf: root.appendingPathComponent("o.svg"), encoding: .utf8)
-        XCTAssertEqual(svg.components(separatedBy: "<ellipse").count - 1, 5, "one outline per rod")
+        // Each rod outlined on the slice and again in its zoomed tile.
+        XCTAssertEqual(svg.components(separatedBy: "<ellipse class=\"roi\"").count - 1, 10, "two outlines per rod")
+        XCTAssertEqual(svg.components(separatedBy: "stroke-width=\"1\"/>").count - 1, 5, "one outline per rod on the slice")
         XCTAssertTrue(svg.contains("data:image/png;base64,"))
     }
 
