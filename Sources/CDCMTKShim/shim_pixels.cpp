@@ -43,11 +43,25 @@ int qct_pixel_layout_of(const qct_file *file, qct_pixel_layout *layout, qct_erro
         const DcmXfer xfer(ds->getOriginalXfer());
         layout->encapsulated = xfer.isEncapsulated() ? 1 : 0;
         DcmElement *element = nullptr;
+        if (ds->findAndGetElement(DCM_PixelData, element).bad()) element = nullptr;
         // A deflated data set is smaller on disk than it reads: its length says nothing about the file.
         const bool deflated = xfer.getStreamCompression() != ESC_none;
-        if (!xfer.isEncapsulated() && !deflated && ds->findAndGetElement(DCM_PixelData, element).good() && element != nullptr) {
+        if (!xfer.isEncapsulated() && !deflated && element != nullptr) {
             const Uint32 length = element->getLength();
             layout->pixel_data_length = length == DCM_UndefinedLength ? 0 : length;
+        }
+        if (xfer.isEncapsulated() && element != nullptr) {
+            DcmPixelSequence *seq = nullptr;
+            auto *pixels = OFstatic_cast(DcmPixelData *, element);
+            if (pixels->getEncapsulatedRepresentation(xfer.getXfer(), nullptr, seq).good() && seq != nullptr) {
+                layout->fragment_items = static_cast<uint32_t>(seq->card());
+                uint64_t bytes = 0;
+                for (unsigned long i = 0; i < seq->card(); ++i) {
+                    DcmPixelItem *item = nullptr;
+                    if (seq->getItem(item, i).good() && item != nullptr) bytes += item->getLength();
+                }
+                layout->fragment_bytes = bytes;
+            }
         }
         return 0;
     });

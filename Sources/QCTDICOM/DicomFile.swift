@@ -89,7 +89,8 @@ public final class DicomFile: @unchecked Sendable {
                            bitsStored: Int(layout.bits_stored), highBit: Int(layout.high_bit),
                            signed: layout.pixel_representation == 1, hasPixelData: layout.has_pixel_data != 0,
                            encapsulated: layout.encapsulated != 0,
-                           pixelDataLength: layout.pixel_data_length == 0 ? nil : Int(clamping: layout.pixel_data_length))
+                           pixelDataLength: layout.pixel_data_length == 0 ? nil : Int(clamping: layout.pixel_data_length),
+                           fragmentItems: Int(layout.fragment_items), fragmentBytes: Int(clamping: layout.fragment_bytes))
     }
 
     /// Decodes frame `index` into `out` as raw stored values (masked to Bits
@@ -199,4 +200,7 @@ public struct PixelLayout: Sendable, Hashable {
     public var encapsulated: Bool
     /// The Pixel Data element's declared length, bytes (native data only).
     public var pixelDataLength: Int?
+    /// Encapsulated data: items of the pixel sequence (offset table included) and their bytes.
+    public var fragmentItems: Int
+    public var fragmentBytes: Int
 }

@@ -4,7 +4,8 @@ import XCTest
 
 /// A header that claims more than its file holds is refused from the header, before anything
 /// large is allocated: the refusal names the file and the reason, and qct's peak memory stays
-/// under 64 MB (it reached 16.9 GB for a 60000 × 60000 claim before the limits).
+/// under 64 MB (it reached 16.9 GB for a 60000 × 60000 claim before the limits, and a compressed
+/// file claiming 50000 frames crashed trying to allocate 52 GB).
 final class ReadingLimitsTests: XCTestCase {
     func testHostileHeadersAreRefusedWithinSixtyFourMegabytes() throws {
         let root = try TestRepository.temporaryDirectory()
@@ -16,14 +17,19 @@ final class ReadingLimitsTests: XCTestCase {
         let source = root.appendingPathComponent("src/IM00001.dcm").path
         // pydicom writes the damaged headers; each is read by `qct inspect` in a fresh process.
         let run = try QCTRunner.runTool(QCTRunner.python, [TestRepository.root.appendingPathComponent("Scripts/hostile_headers.py").path,
-                                                           qct, source, root.appendingPathComponent("out").path], timeout: 300)
+                                                           qct, source, root.appendingPathComponent("out").path,
+                                                           TestRepository.fixtures.appendingPathComponent("dicom/pydicom/MR_small_RLE.dcm").path],
+                                          timeout: 300)
         XCTAssertEqual(run.status, 0, run.stderr)
         let results = try run.stdout.split(separator: "\n").map { try QCTRunner.json(String($0)) }
-        XCTAssertEqual(results.count, 4)
+        XCTAssertEqual(results.count, 6)
         let expected = ["matrix-60000": "matrix 60000×60000 is beyond the 8192×8192 qct reads",
                         "matrix-8000": "Pixel Data holds 8192 bytes, 128000000 expected (truncated file?)",
                         "frames-200000": "Number of Frames 200000 is beyond the 100000 qct reads in one file",
-                        "frames-50000": "Pixel Data holds 8192 bytes, 409600000 expected (truncated file?)"]
+                        "frames-50000": "Pixel Data holds 8192 bytes, 409600000 expected (truncated file?)",
+                        // pydicom's MR_small_RLE.dcm: 64 × 64, 16-bit, one RLE fragment of 6112 bytes.
+                        "compressed-8000": "compressed Pixel Data of 6112 bytes cannot hold 8000×8000×1 pixels (128000000 bytes)",
+                        "compressed-frames-50000": "Number of Frames 50000, but the compressed Pixel Data holds 1 fragment(s)"]
         for r in results {
             let name = try XCTUnwrap(r["name"] as? String), file = try XCTUnwrap(r["file"] as? String)
             XCTAssertEqual(r["status"] as? Int, 2, name)

@@ -108,6 +108,10 @@ typedef struct qct_pixel_layout {
      *  0 when unknown (undefined length, encapsulated). Read from the header,
      *  before anything is allocated for the pixels. */
     uint64_t pixel_data_length;
+    /** Encapsulated data: items in the pixel sequence (the offset table
+     *  included) and their total length in bytes; 0 otherwise. */
+    uint32_t fragment_items;
+    uint64_t fragment_bytes;
 } qct_pixel_layout;
 
 /** Fills `layout`; returns 0, or -1 with `err` when a required attribute is
