@@ -44,6 +44,28 @@ int qct_decode_j2k(const std::vector<uint8_t> &stream, const qct_pixel_layout &l
         while (offset + 1 < stream.size() && !(stream[offset] == 0xFF && stream[offset + 1] == 0x4F)) ++offset;
         if (offset + 1 >= stream.size()) { qct_set_error(err, QCT_ERROR_DECODE, 20, "openjpeg", "no JPEG 2000 codestream in pixel data"); return -1; }
     }
+    // The image size a raw codestream declares (SIZ, right after SOC), checked before OpenJPEG
+    // builds anything for it: a 3 KB codestream may declare gigapixels.
+    if (!isJP2) {
+        const uint8_t *p = stream.data() + offset;
+        const size_t left = stream.size() - offset;
+        auto u32 = [&](size_t at) { return uint32_t(p[at]) << 24 | uint32_t(p[at + 1]) << 16 | uint32_t(p[at + 2]) << 8 | uint32_t(p[at + 3]); };
+        if (left < 42 || p[2] != 0xFF || p[3] != 0x51) {
+            qct_set_error(err, QCT_ERROR_DECODE, 21, "openjpeg", "cannot read JPEG 2000 header (no SIZ marker after SOC)");
+            return -1;
+        }
+        const uint64_t width = uint64_t(u32(8)) - u32(16), height = uint64_t(u32(12)) - u32(20);
+        const unsigned components = unsigned(p[40]) << 8 | p[41];
+        if (u32(8) < u32(16) || u32(12) < u32(20) || width != layout.columns || height != layout.rows) {
+            qct_set_error(err, QCT_ERROR_DECODE, 24, "openjpeg", "JPEG 2000 image size " + std::to_string(u32(8) - u32(16)) + "x" +
+                                                   std::to_string(u32(12) - u32(20)) + " differs from Rows/Columns");
+            return -1;
+        }
+        if (components != 1) {
+            qct_set_error(err, QCT_ERROR_UNSUPPORTED, 23, "openjpeg", "JPEG 2000 image has " + std::to_string(components) + " components; CT needs one");
+            return -1;
+        }
+    }
     MemoryStream mem{stream.data() + offset, stream.size() - offset, 0};
     opj_codec_t *codec = opj_create_decompress(isJP2 ? OPJ_CODEC_JP2 : OPJ_CODEC_J2K);
     opj_set_info_handler(codec, quiet, nullptr);
@@ -61,10 +83,14 @@ int qct_decode_j2k(const std::vector<uint8_t> &stream, const qct_pixel_layout &l
     int result = -1;
     if (!opj_setup_decoder(codec, &params) || !opj_read_header(s, codec, &image)) {
         qct_set_error(err, QCT_ERROR_DECODE, 21, "openjpeg", "cannot read JPEG 2000 header");
-    } else if (!opj_decode(codec, s, image) || !opj_end_decompress(codec, s)) {
-        qct_set_error(err, QCT_ERROR_DECODE, 22, "openjpeg", "JPEG 2000 decoding failed (corrupt or truncated codestream)");
     } else if (image->numcomps != 1) {
         qct_set_error(err, QCT_ERROR_UNSUPPORTED, 23, "openjpeg", "JPEG 2000 image has " + std::to_string(image->numcomps) + " components; CT needs one");
+    } else if (image->x1 - image->x0 != layout.columns || image->y1 - image->y0 != layout.rows) {
+        // Checked from the codestream's header, before OpenJPEG allocates what it declares.
+        qct_set_error(err, QCT_ERROR_DECODE, 24, "openjpeg", "JPEG 2000 image size " + std::to_string(image->x1 - image->x0) + "x" +
+                                               std::to_string(image->y1 - image->y0) + " differs from Rows/Columns");
+    } else if (!opj_decode(codec, s, image) || !opj_end_decompress(codec, s)) {
+        qct_set_error(err, QCT_ERROR_DECODE, 22, "openjpeg", "JPEG 2000 decoding failed (corrupt or truncated codestream)");
     } else if (image->comps[0].w != layout.columns || image->comps[0].h != layout.rows ||
                count < static_cast<size_t>(layout.rows) * layout.columns) {
         qct_set_error(err, QCT_ERROR_DECODE, 24, "openjpeg", "JPEG 2000 image size " + std::to_string(image->comps[0].w) + "x" +

@@ -79,6 +79,26 @@ static bool isHTJ2K(const char *uid) {
            std::strcmp(uid, "1.2.840.10008.1.2.4.203") == 0;
 }
 
+/// Whether an RLE frame's 64-byte header is sound (PS3.5 G.5): one segment per byte of each
+/// sample (1–15), the first at offset 64, offsets increasing and inside the frame.
+static bool rleHeaderValid(const std::vector<uint8_t> &frame, const qct_pixel_layout &layout) {
+    if (frame.size() < 64) return false;
+    auto u32 = [&](size_t at) {
+        return static_cast<uint32_t>(frame[at]) | static_cast<uint32_t>(frame[at + 1]) << 8 |
+               static_cast<uint32_t>(frame[at + 2]) << 16 | static_cast<uint32_t>(frame[at + 3]) << 24;
+    };
+    const uint32_t segments = u32(0);
+    if (segments < 1 || segments > 15) return false;
+    if (segments != static_cast<uint32_t>(layout.samples_per_pixel) * (layout.bits_allocated / 8u)) return false;
+    uint32_t previous = 0;
+    for (uint32_t k = 0; k < segments; ++k) {
+        const uint32_t offset = u32(4 + 4 * k);
+        if ((k == 0 && offset != 64) || offset <= previous || offset >= frame.size()) return false;
+        previous = offset;
+    }
+    return true;
+}
+
 /// Collects the compressed bytes of one frame from the encapsulated pixel sequence.
 static int collectFrame(DcmPixelSequence *seq, uint32_t frame, uint32_t frames,
                         std::vector<uint8_t> &out, qct_error *err) {
@@ -151,6 +171,21 @@ int qct_decode_frame(qct_file *file, uint32_t frame, int32_t *out, size_t count,
             std::vector<uint8_t> stream;
             if (collectFrame(seq, frame, layout.frames, stream, err) != 0) return -1;
             return qct_decode_j2k(stream, layout, out, count, err);
+        }
+
+        if (xfer.getXfer() == EXS_RLELossless) {
+            // DCMTK's RLE decoder trusts the segment offsets of each frame's header and reads
+            // wherever they point; check them first (PS3.5 G.5).
+            DcmPixelSequence *seq = nullptr;
+            OFCondition found = pixelData->getEncapsulatedRepresentation(xfer.getXfer(), nullptr, seq);
+            if (found.bad() || seq == nullptr) { qct_set_condition(err, QCT_ERROR_DECODE, found, "cannot access encapsulated pixel data"); return -1; }
+            std::vector<uint8_t> stream;
+            if (collectFrame(seq, frame, layout.frames, stream, err) != 0) return -1;
+            if (!rleHeaderValid(stream, layout)) {
+                qct_set_error(err, QCT_ERROR_DECODE, 14, "qct", "RLE frame " + std::to_string(frame) +
+                              ": segment header invalid (segment count or offsets outside the frame's " + std::to_string(stream.size()) + " bytes)");
+                return -1;
+            }
         }
 
         Uint32 frameBytes = 0;

@@ -38,3 +38,40 @@ final class ReadingLimitsTests: XCTestCase {
         }
     }
 }
+
+/// Regression files from `make fuzz`, rebuilt from public fixtures by a script.
+final class FuzzRegressionTests: XCTestCase {
+    /// An RLE frame whose segment offset points 4 GB past the frame: DCMTK's RLE decoder read there
+    /// and qct crashed (signal 11). The header is now checked first and the file refused.
+    func testAnRLEFrameWithAnOffsetOutsideItIsRefusedNotACrash() throws {
+        let root = try TestRepository.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let bad = root.appendingPathComponent("rle_bad_offset.dcm").path
+        let made = try QCTRunner.runTool(QCTRunner.python, [TestRepository.root.appendingPathComponent("Scripts/rle_bad_offset.py").path,
+                                                            TestRepository.fixtures.appendingPathComponent("dicom/pydicom/MR_small_RLE.dcm").path, bad])
+        XCTAssertEqual(made.status, 0, made.stderr)
+        let run = try QCTRunner.runTool(try QCTRunner.releaseQCT(), ["inspect", bad])
+        XCTAssertFalse(run.crashed, run.stderr)
+        XCTAssertEqual(run.status, 2)
+        XCTAssertEqual(run.stderr.trimmingCharacters(in: .whitespacesAndNewlines),
+                       "refused: \(bad): RLE frame 0: segment header invalid (segment count or offsets outside the frame's 6108 bytes)")
+    }
+
+    /// A JPEG 2000 codestream declaring 2883584 × 1024 pixels in a 3 KB file: OpenJPEG allocated what
+    /// it declared and qct reached 11.7 GB. The codestream's SIZ is now checked against Rows/Columns
+    /// before OpenJPEG builds anything.
+    func testAJPEG2000CodestreamDeclaringGigapixelsIsRefusedWithinSixtyFourMegabytes() throws {
+        let root = try TestRepository.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let bad = root.appendingPathComponent("j2k_huge_siz.dcm").path
+        let made = try QCTRunner.runTool(QCTRunner.python, [TestRepository.root.appendingPathComponent("Scripts/j2k_huge_siz.py").path,
+                                                            TestRepository.fixtures.appendingPathComponent("dicom/pydicom/JPEG2000.dcm").path, bad])
+        XCTAssertEqual(made.status, 0, made.stderr)
+        let run = try QCTRunner.runTool(QCTRunner.python, [TestRepository.root.appendingPathComponent("Scripts/peak_memory.py").path,
+                                                           try QCTRunner.releaseQCT(), "inspect", bad])
+        let r = try QCTRunner.json(run.stdout)
+        XCTAssertEqual(r["status"] as? Int, 2, run.stdout)
+        XCTAssertEqual(r["stderr"] as? String, "refused: \(bad): JPEG 2000 image size 2883584x1024 differs from Rows/Columns")
+        XCTAssertLessThan(try XCTUnwrap(r["maxrss_kb"] as? Int), 64 * 1024)
+    }
+}
