@@ -40,9 +40,7 @@ public struct PhantomCalibration: Sendable {
     /// Reads `path` and calibrates the CT series that holds the phantom (or the one `selection` names).
     public func calibrate(path: String, selection: SeriesSelection = SeriesSelection(), report: DiagnosticSink,
                           progress: SeriesReader.Progress? = nil) throws -> Calibrated {
-        let read = SeriesReader.read(paths: [path], progress: progress)
-        for r in read.rejected { report(Diagnostic(.refused, path: r.path, r.reason)) }
-        let candidates = try SeriesInput.candidates(read, path: path, selection: selection, report: report)
+        let (read, candidates) = try SeriesInput.read(path, selection: selection, report: report, progress: progress)
         let (info, volume, result) = try SeriesInput.firstHolding(candidates, path: path, what: "the \(definition.name)", report: report, analyse: { _, volume in
             do {
                 return try Calibrator.calibrate(volume, phantom: definition, certificate: certificate, settings: settings,
@@ -52,11 +50,7 @@ public struct PhantomCalibration: Sendable {
             }
         }, found: { $0.notFound == nil })
         var checked = result
-        let gaps = SliceGapCheck.checks(info, refused: read.rejected)
-        if !gaps.isEmpty {
-            checked.checks += gaps
-            checked.status = max(checked.status, .warn)
-        }
+        SliceGapCheck.apply(to: &checked, info, refused: read.rejected)
         return Calibrated(series: info, volume: volume, result: checked)
     }
 

@@ -77,12 +77,8 @@ public struct PhantomRecognition: Sendable {
             best = (result, fit)
         }
         if var (result, fit) = best {
-            let gaps = SliceGapCheck.checks(info, refused: refused)
-            if !gaps.isEmpty {
-                result.checks += gaps
-                result.status = max(result.status, .warn)
-                warnings += gaps.map { "\(folder): slice gap: \($0.detail)" }
-            }
+            let gaps = SliceGapCheck.apply(to: &result, info, refused: refused)
+            warnings += gaps.map { "\(folder): slice gap: \($0.detail)" }
             let calibration = CalibrationReport(result: result, series: info.identity)
             return QCResultInput(scanner: scanner, protocolKey: protocolKey, kind: result.phantom, phantom: result.phantom,
                                  certificate: result.certificate, acquired: acquired, seriesInstanceUID: info.seriesInstanceUID,

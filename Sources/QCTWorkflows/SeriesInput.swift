@@ -26,6 +26,15 @@ public enum SeriesInput {
         return joined.isEmpty ? "/" : joined
     }
 
+    /// Reads `path` (refused files go to `report`) and returns what was read with its CT series in
+    /// the order to try them (`candidates`).
+    public static func read(_ path: String, selection: SeriesSelection, report: DiagnosticSink,
+                            progress: SeriesReader.Progress?) throws(WorkflowFailure) -> (ReadResult, [(series: Series, volume: Volume)]) {
+        let read = SeriesReader.read(paths: [path], progress: progress)
+        for r in read.rejected { report(Diagnostic(.refused, path: r.path, r.reason)) }
+        return (read, try candidates(read, path: path, selection: selection, report: report))
+    }
+
     /// The CT series read from `path`, in the order to try them: the one `selection` names, alone; else
     /// every CT series, largest first. A series of another modality is reported as ignored; no CT series
     /// left, or a selection that names none or several, is a failure.

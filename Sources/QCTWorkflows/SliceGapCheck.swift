@@ -24,4 +24,15 @@ public enum SliceGapCheck {
         }
         return [CalibrationCheck(name: "slice gap", status: .warn, detail: detail + "; slices beyond it are placed as if evenly spaced")]
     }
+
+    /// Adds the series' gap checks to a calibration, which then warns at least; returns them.
+    @discardableResult
+    public static func apply(to result: inout CalibrationResult, _ series: Series, refused: [RejectedFile]) -> [CalibrationCheck] {
+        let gaps = checks(series, refused: refused)
+        if !gaps.isEmpty {
+            result.checks += gaps
+            result.status = max(result.status, .warn)
+        }
+        return gaps
+    }
 }

@@ -154,9 +154,7 @@ public struct SpineMeasurement: Sendable {
     /// the one `selection` names). Refused files and notes go to `report`.
     public func measure(path: String, selection: SeriesSelection = SeriesSelection(), report: DiagnosticSink,
                         progress: SeriesReader.Progress? = nil) throws -> MeasuredSeries {
-        let read = SeriesReader.read(paths: [path], progress: progress)
-        for r in read.rejected { report(Diagnostic(.refused, path: r.path, r.reason)) }
-        let candidates = try SeriesInput.candidates(read, path: path, selection: selection, report: report)
+        let (read, candidates) = try SeriesInput.read(path, selection: selection, report: report, progress: progress)
         let (info, volume, result) = try SeriesInput.firstHolding(candidates, path: path, what: "the \(definition.name)", report: report, analyse: { info, volume in
             do { return try measure(volume, series: info, path: path, refused: read.rejected) } catch {
                 throw WorkflowFailure(.refused, "\(error)")

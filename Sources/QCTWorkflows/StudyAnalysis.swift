@@ -7,8 +7,7 @@ import QCTReport
 public enum StudyAnalysis {
     /// Per scanner and vertebra n, mean ± SD, CV, pooled precision, LSC and accuracy.
     public static func precision(_ inputs: [StudyInput], report: DiagnosticSink) throws(WorkflowFailure) -> PrecisionStudy {
-        let study = PrecisionStudy(inputs, analysisVersion: QCTVersion.string)
-        for e in study.excluded { report(Diagnostic(.leftOut, path: e.source, e.reason)) }
+        let study = grouped(inputs, report: report)
         guard !study.scanners.isEmpty else { throw WorkflowFailure("no complete ESP measurement among the inputs") }
         return study
     }
@@ -16,8 +15,7 @@ public enum StudyAnalysis {
     /// The precision study and the comparison of its scanners, corrected to nominal or to `reference`.
     public static func comparison(_ inputs: [StudyInput], reference: String?,
                                   report: DiagnosticSink) throws(WorkflowFailure) -> (PrecisionStudy, ScannerComparison) {
-        let study = PrecisionStudy(inputs, analysisVersion: QCTVersion.string)
-        for e in study.excluded { report(Diagnostic(.leftOut, path: e.source, e.reason)) }
+        let study = grouped(inputs, report: report)
         guard study.scanners.count >= 2 else {
             throw WorkflowFailure("a comparison needs complete ESP measurements from at least two scanners; found \(study.scanners.map(\.scanner))")
         }
@@ -25,6 +23,13 @@ public enum StudyAnalysis {
             throw WorkflowFailure("--reference \(reference): no such scanner; found \(study.scanners.map(\.scanner).joined(separator: ", "))")
         }
         return (study, ScannerComparison(study, reference: reference))
+    }
+
+    /// The inputs grouped by scanner; each one left out goes to `report`.
+    static func grouped(_ inputs: [StudyInput], report: DiagnosticSink) -> PrecisionStudy {
+        let study = PrecisionStudy(inputs, analysisVersion: QCTVersion.string)
+        for e in study.excluded { report(Diagnostic(.leftOut, path: e.source, e.reason)) }
+        return study
     }
 
     /// The HTML report, printed on `paper` under `institution` (default: the scans' Institution Name).

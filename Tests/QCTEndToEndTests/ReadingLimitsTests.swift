@@ -41,15 +41,21 @@ final class ReadingLimitsTests: XCTestCase {
 
 /// Regression files from `make fuzz`, rebuilt from public fixtures by a script.
 final class FuzzRegressionTests: XCTestCase {
+    /// Runs Scripts/`script`.py on pydicom's fixture `fixture`, writing `script`.dcm under `root`.
+    func rebuild(_ script: String, from fixture: String, in root: URL) throws -> String {
+        let out = root.appendingPathComponent(script + ".dcm").path
+        let made = try QCTRunner.runTool(QCTRunner.python, [TestRepository.root.appendingPathComponent("Scripts/\(script).py").path,
+                                                            TestRepository.fixtures.appendingPathComponent("dicom/pydicom/\(fixture)").path, out])
+        XCTAssertEqual(made.status, 0, made.stderr)
+        return out
+    }
+
     /// An RLE frame whose segment offset points 4 GB past the frame: DCMTK's RLE decoder read there
     /// and qct crashed (signal 11). The header is now checked first and the file refused.
     func testAnRLEFrameWithAnOffsetOutsideItIsRefusedNotACrash() throws {
         let root = try TestRepository.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: root) }
-        let bad = root.appendingPathComponent("rle_bad_offset.dcm").path
-        let made = try QCTRunner.runTool(QCTRunner.python, [TestRepository.root.appendingPathComponent("Scripts/rle_bad_offset.py").path,
-                                                            TestRepository.fixtures.appendingPathComponent("dicom/pydicom/MR_small_RLE.dcm").path, bad])
-        XCTAssertEqual(made.status, 0, made.stderr)
+        let bad = try rebuild("rle_bad_offset", from: "MR_small_RLE.dcm", in: root)
         let run = try QCTRunner.runTool(try QCTRunner.releaseQCT(), ["inspect", bad])
         XCTAssertFalse(run.crashed, run.stderr)
         XCTAssertEqual(run.status, 2)
@@ -63,10 +69,7 @@ final class FuzzRegressionTests: XCTestCase {
     func testAJPEG2000CodestreamDeclaringGigapixelsIsRefusedWithinSixtyFourMegabytes() throws {
         let root = try TestRepository.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: root) }
-        let bad = root.appendingPathComponent("j2k_huge_siz.dcm").path
-        let made = try QCTRunner.runTool(QCTRunner.python, [TestRepository.root.appendingPathComponent("Scripts/j2k_huge_siz.py").path,
-                                                            TestRepository.fixtures.appendingPathComponent("dicom/pydicom/JPEG2000.dcm").path, bad])
-        XCTAssertEqual(made.status, 0, made.stderr)
+        let bad = try rebuild("j2k_huge_siz", from: "JPEG2000.dcm", in: root)
         let run = try QCTRunner.runTool(QCTRunner.python, [TestRepository.root.appendingPathComponent("Scripts/peak_memory.py").path,
                                                            try QCTRunner.releaseQCT(), "inspect", bad])
         let r = try QCTRunner.json(run.stdout)
