@@ -55,13 +55,11 @@ let package = Package(
         .target(name: "QCTQualityControl", dependencies: ["QCTCore", "QCTStatistics"]),
         .target(name: "QCTStorage", dependencies: ["QCTQualityControl", "QCTStatistics", .product(name: "GRDB", package: "GRDB.swift")]),
         // The application layer: workflows every front end calls.
-        .target(name: "QCTWorkflows", dependencies: ["QCTCore", "QCTDICOM", "QCTPhantoms", "QCTCalibration", "QCTStatistics", "QCTReport", "QCTQualityControl", "QCTStorage", "QCTSimulator"]),
+        .target(name: "QCTWorkflows", dependencies: ["QCTCore", "QCTDICOM", "QCTPhantoms", "QCTCalibration", "QCTStatistics", "QCTReport", "QCTQualityControl", "QCTStorage", "QCTSimulator", "QCTExport"]),
         .executableTarget(
             name: "qct",
             dependencies: [
                 "QCTWorkflows",
-                "QCTCore", "QCTDICOM", "QCTExport", "QCTPhysics", "QCTPhantoms", "QCTCalibration", "QCTSimulator",
-                "QCTStatistics", "QCTReport", "QCTQualityControl", "QCTStorage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -47,6 +47,11 @@ public enum QCText {
     }
 
     /// Baselines set from a date range, with each metric's mean, SD and n.
+    /// The line for a series that was already stored.
+    public static func duplicate(folder: String, series: String, scanner: String, acquired: String, recordedAt: String) -> String {
+        "already recorded: \(folder) (\(scanner), acquired \(acquired), series \(series)) on \(recordedAt); not stored again"
+    }
+
     public static func baselines(_ made: [QCBaseline], from: String, to: String) -> String {
         var lines: [String] = []
         for b in made {

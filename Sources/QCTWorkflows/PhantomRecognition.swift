@@ -76,7 +76,7 @@ public struct PhantomRecognition: Sendable {
             }
             best = (result, fit)
         }
-        if var (result, fit) = best {
+        if case (var result, let fit)? = best {
             let gaps = SliceGapCheck.apply(to: &result, info, refused: refused)
             warnings += gaps.map { "\(folder): slice gap: \($0.detail)" }
             let calibration = CalibrationReport(result: result, series: info.identity)

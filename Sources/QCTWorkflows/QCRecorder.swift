@@ -22,6 +22,11 @@ public struct QCRecorder: Sendable {
         self.cusumH = cusumH
     }
 
+    /// Settings out of range: a baseline needs at least 3 scans, and h must be positive.
+    public static func problems(baselineSize: Int, cusumH: Double) -> [SettingProblem] {
+        SettingProblem.collect([(baselineSize >= 3, "baseline-size", "must be at least 3"), (cusumH > 0, "cusum-h", "must be positive")])
+    }
+
     /// The series to record, oldest first, with the files refused while reading their headers.
     public struct Plan: @unchecked Sendable {
         public var series: [Series]
@@ -76,17 +81,32 @@ public struct QCRecorder: Sendable {
 
     /// Plans, analyses and stores every series under `inputs`; `stored` sees each outcome as it is stored.
     public func record(_ inputs: [String], selection: SeriesSelection = SeriesSelection(), report: DiagnosticSink,
-                       stored: (QCRecordOutcome) -> Void = { _ in }) throws -> Batch {
-        let plan = try plan(inputs, selection: selection, report: report)
-        var batch = Batch()
-        for s in plan.series {
-            guard let input = analyse(s, refused: plan.refused, warnings: &batch.warnings, report: report) else { continue }
-            let outcome = try store(input)
-            if case .stored(let r) = outcome { batch.worst = max(batch.worst ?? .baseline, r.state) }
-            batch.outcomes.append(outcome)
-            stored(outcome)
+                       stored: (Series, QCRecordOutcome) throws -> Void = { _, _ in }) throws -> Batch {
+        try record(plan(inputs, selection: selection, report: report), report: report, stored: stored)
+    }
+
+    /// Analyses and stores every series of `plan`, oldest first. Each store and its `stored` call run
+    /// inside `progress.storing`, so a front end that stops the batch stops it between a stored
+    /// result and its announcement, never inside; each result stored is a step of `progress`.
+    public func record(_ plan: Plan, report: DiagnosticSink, progress: BatchProgress? = nil,
+                       stored: (Series, QCRecordOutcome) throws -> Void = { _, _ in }) throws -> Batch {
+        let progress = progress ?? BatchProgress(total: plan.series.count, verb: "recorded")
+        return try withoutActuallyEscaping(stored) { stored in
+            var batch = Batch()
+            for s in plan.series {
+                guard let input = analyse(s, refused: plan.refused, warnings: &batch.warnings, report: report) else { continue }
+                var outcome: QCRecordOutcome?
+                try progress.storing {
+                    outcome = try store(input)
+                    if case .stored = outcome { progress.step() }
+                    try stored(s, outcome!)
+                }
+                guard let outcome else { continue }
+                if case .stored(let r) = outcome { batch.worst = max(batch.worst ?? .baseline, r.state) }
+                batch.outcomes.append(outcome)
+            }
+            return batch
         }
-        return batch
     }
 
     /// `record` off the cooperative thread pool.

@@ -54,6 +54,23 @@ public struct SimulationBatch: Sendable {
         self.seed = seed
     }
 
+    /// Settings out of range: matrix 16…2048, 1…2000 slices, positive thickness and spacing, at least one scan.
+    public static func problems(matrix: Int, slices: Int, thicknessMM: Double, spacingMM: Double, count: Int) -> [SettingProblem] {
+        SettingProblem.collect([
+            ((16...2048).contains(matrix), "matrix", "must be 16…2048"), ((1...2000).contains(slices), "slices", "must be 1…2000"),
+            (thicknessMM > 0, "thickness", "must be positive (mm)"), (spacingMM > 0, "spacing", "must be positive (mm)"),
+            (count >= 1, "repeat", "must be at least 1"),
+        ])
+    }
+
+    /// The scanner profile `id` of the catalog, or a failure listing the known ones.
+    public static func profile(_ id: String, in catalog: PhantomCatalog) throws(WorkflowFailure) -> ScannerProfile {
+        guard let p = catalog.scanners[id] else {
+            throw WorkflowFailure("unknown scanner profile \"\(id)\"; known: \(catalog.scanners.keys.sorted().joined(separator: ", "))")
+        }
+        return p
+    }
+
     /// The folder of scan `r` (0-based): `out` itself for a single scan, else `out/scan-001` ….
     public func directory(_ out: String, scan r: Int) -> String {
         count == 1 ? out : (out as NSString).appendingPathComponent(String(format: "scan-%03d", r + 1))
@@ -90,6 +107,34 @@ public struct SimulationBatch: Sendable {
                 throw WorkflowFailure(path: dir, "\(error)")
             }
         }
+    }
+
+    /// The lines announcing a scan written: geometry, energy, true calibration, and each vertebra's
+    /// true density and expected reading.
+    public static func summary(_ dir: String, _ truth: SimulationTruth, profile: ScannerProfile) -> [String] {
+        let g = truth.geometry
+        var cal = ""
+        if let c = truth.calibration, let sigma = c.sigmaCT {
+            cal = String(format: ", true calibration σ_CT %.4f HU per mg/cm³, β_CT %.2f HU", sigma, c.betaCT ?? 0)
+        }
+        var lines = ["wrote \(dir): \(g.slices) slices \(g.columns)x\(g.rows), "
+                     + String(format: "%.3f mm pixels, %@ %.1f keV", g.pixelSpacingMM, profile.id, profile.effectiveEnergyKeV) + cal]
+        for v in truth.vertebrae {
+            let expected = v.expectedBMD.map { String(format: "%.2f mg K2HPO4/cm³", $0) } ?? "-"
+            lines.append(String(format: "  %@: %.1f mg HA/cm³ → true %.1f HU, expected reading %@", v.name, v.trueHA, v.trueHU, expected))
+        }
+        return lines
+    }
+
+    /// `NAME=VALUE` arguments as a dictionary (a later name wins), or nil when one is malformed.
+    public static func assignments(_ items: [String]) -> [String: String]? {
+        var out: [String: String] = [:]
+        for item in items {
+            let kv = item.split(separator: "=", maxSplits: 1).map(String.init)
+            guard kv.count == 2, !kv[0].isEmpty else { return nil }
+            out[kv[0]] = kv[1]
+        }
+        return out
     }
 
     /// HHMMSS plus minutes, wrapping at midnight.

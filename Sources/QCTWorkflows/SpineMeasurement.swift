@@ -52,6 +52,15 @@ public struct SpineMeasurementOptions: Sendable {
     public var settings = VertebraSearchSettings()
 
     public init() {}
+
+    /// Settings out of range: the slab must be positive, the erosion 0…10 mm, slabs along z positive.
+    public var problems: [SettingProblem] {
+        SettingProblem.collect([
+            (settings.slabMM > 0, "slab", "must be positive (mm)"),
+            (settings.erosionMM >= 0 && settings.erosionMM <= 10, "erosion", "must be between 0 and 10 (mm)"),
+            ((calibrationAlongZ ?? 1) > 0, "calibration-along-z", "must be positive (mm)"),
+        ])
+    }
 }
 
 /// Why a series was not measured (a saved calibration that does not apply).

@@ -1,31 +1,92 @@
 import ArgumentParser
 import Foundation
-import QCTCore
-import QCTReport
 import QCTWorkflows
-import QCTStatistics
-import QCTQualityControl
-import QCTStorage
+
+struct QC: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "qc",
+        abstract: "Daily QC: record phantom scans, baselines, control rules, Levey–Jennings charts, export.",
+        subcommands: [QCRecord.self, QCStatus.self, QCBaselineCommand.self, QCEventCommand.self, QCChart.self, QCExport.self])
+}
+
+/// Exit status of a QC state: 0 in control (or collecting a baseline), 3 warning, 4 out of control.
+func exitStatus(_ worst: ControlState?) -> Int32 {
+    switch worst {
+    case .outOfControl: return 4
+    case .warning: return 3
+    default: return 0
+    }
+}
+
+struct QCRecord: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "record",
+        abstract: "Analyse daily phantom scans and store every metric with its judgement.",
+        discussion: """
+            Recognises what each series holds (an ESP on a calibration pad, or a calibration/QA phantom alone), runs \
+            calibration and measurement, and stores σ_CT, β_CT, R², each rod's HU and each vertebra's BMD with the scanner, \
+            protocol, acquisition time, analysis version, certificate, and the baseline and limits in force. The first \
+            --baseline-size scans of a scanner, protocol and phantom form its baseline. A series already stored is reported, \
+            not stored again. Exit status: 0 in control (or baseline), 3 warning, 4 out of control, 2 nothing usable.
+            """)
+    @Argument(help: "Folders or files of CT series.") var inputs: [String]
+    @OptionGroup var database: DatabaseOption
+    @Option(help: "Scans forming a new baseline.") var baselineSize: Int = 15
+    @Option(help: "CUSUM decision interval h, in baseline SDs (k = 0.5 SD).") var cusumH: Double = 5
+    @OptionGroup var measure: MeasureOptions
+    @OptionGroup var seriesChoice: SeriesOption
+    @Flag(help: "Print JSON (one object per series).") var json = false
+
+    func validate() throws { try reject(QCRecorder.problems(baselineSize: baselineSize, cusumH: cusumH)) }
+
+    func run() throws {
+        let store = try database.open()
+        let measurement = try measure.measurement()
+        let recorder = try Console.run {
+            QCRecorder(recognition: try PhantomRecognition(measurement: measurement), store: store, baselineSize: baselineSize, cusumH: cusumH)
+        }
+        let plan = try Console.run { try recorder.plan(inputs, selection: seriesChoice.selection, report: Console.report) }
+        let progress = BatchProgress(total: plan.series.count, verb: "recorded")
+        let interruption = onInterrupt(progress)
+        defer { interruption.forEach { $0.cancel() } }
+        let batch = try storeCall { try recorder.record(plan, report: Console.report, progress: progress) { series, outcome in
+            let folder = SeriesInput.commonFolder(series.filePaths)
+            switch outcome {
+            case .duplicate(let recordedAt, let scanner, let acquired):
+                printNow(QCText.duplicate(folder: folder, series: series.seriesInstanceUID, scanner: scanner, acquired: acquired, recordedAt: recordedAt))
+            case .stored(let r): printNow(json ? try jsonString(r) : QCText.recorded(r, folder: folder))
+            }
+        } }
+        guard !batch.outcomes.isEmpty else {
+            printError("nothing recorded: no usable series in \(inputs.joined(separator: " "))")
+            throw ExitCode(ReadExit.nothingUsable)
+        }
+        for w in batch.warnings { printError("warning: " + w) }
+        // A result stored from incomplete input warns (3) even when it is in control.
+        let code = max(exitStatus(batch.worst), batch.warnings.isEmpty ? 0 : 3)
+        if code != 0 { throw ExitCode(code) }
+    }
+}
+
 
 struct QCStatus: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
         abstract: "Per scanner, protocol and phantom: the last result, its state and any rule that fired.",
         discussion: "Exit status: 0 in control (or baseline being collected), 3 warning, 4 out of control, 2 no database or no results.")
-
     @OptionGroup var database: DatabaseOption
     @Flag(help: "Print JSON.") var json = false
     @Flag(name: [.customShort("v"), .long], help: "List every metric of each last result: value, target, z and state.") var verbose = false
 
     func run() throws {
         let store = try database.open(readOnly: true)
-        let latest = try storeCall { () throws(QCStoreError) in try store.latestResults() }
+        let latest = try storeCall { try store.latestResults() }
         guard !latest.isEmpty else {
             printError("\(store.path): no results recorded yet")
             throw ExitCode(ReadExit.nothingUsable)
         }
         print(json ? try jsonString(latest) : QCText.status(latest, verbose: verbose))
-        let code = exitStatus(latest.map(\.state).max()?.rawValue)
+        let code = exitStatus(latest.map(\.state).max())
         if code != 0 { throw ExitCode(code) }
     }
 }
@@ -34,7 +95,6 @@ struct QCBaselineCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "baseline",
         abstract: "Set a scanner's baseline from its results between two dates; it judges later results (earlier judgements stay).")
-
     @OptionGroup var database: DatabaseOption
     @Option(help: "Scanner (station name or device serial number).") var scanner: String
     @Option(help: "First day, YYYY-MM-DD (or an ISO date-time).") var from: String
@@ -48,7 +108,7 @@ struct QCBaselineCommand: ParsableCommand {
 
     func run() throws {
         let store = try database.open()
-        let made = try storeCall { () throws(QCStoreError) in try store.setBaseline(scanner: scanner, from: from, to: to) }
+        let made = try storeCall { try store.setBaseline(scanner: scanner, from: from, to: to) }
         print(QCText.baselines(made, from: from, to: to))
     }
 }
@@ -62,57 +122,42 @@ struct QCEventCommand: ParsableCommand {
             deletes an event recorded by mistake: it is kept with the reason (audited), no longer drawn or listed as an event, \
             and the baselines it started are withdrawn, so later results are judged as before it; judgements already stored stay.
             """)
-
     @OptionGroup var database: DatabaseOption
     @Option(help: "Scanner (station name or device serial number).") var scanner: String?
     @Option(help: "When, ISO 8601: YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS] (default: now).") var at: String?
-    @Option(name: .customLong("baseline-size"), help: "Scans forming the new baseline.") var baselineSize: Int = 15
+    @Option(help: "Scans forming the new baseline.") var baselineSize: Int = 15
     @Flag(help: "List the scanner's service events with their ids.") var list = false
     @Option(help: "Delete the service event with this id (see --list); needs --reason.") var delete: Int64?
     @Option(help: "Why the event is deleted (stored with it).") var reason: String?
     @Argument(help: "What was done.") var description: String?
 
-    func validate() throws {
+    /// The action the flags ask for, or the reason they ask for none.
+    var action: Result<ServiceEventAction, ValidationError> {
         if let at, ISODateTime.normalised(at) == nil {
-            throw ValidationError("--at \(at): not an ISO 8601 date; expected \(ISODateTime.expected)")
+            return .failure(ValidationError("--at \(at): not an ISO 8601 date; expected \(ISODateTime.expected)"))
         }
-        guard baselineSize >= 2 else { throw ValidationError("--baseline-size must be at least 2 scans") }
-        if delete != nil {
-            guard reason.map({ !$0.trimmingCharacters(in: .whitespaces).isEmpty }) == true else {
-                throw ValidationError("--delete needs --reason (why the event is deleted; it is stored with it)")
+        guard baselineSize >= 2 else { return .failure(ValidationError("--baseline-size must be at least 2 scans")) }
+        if let delete {
+            guard let reason, !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
+                return .failure(ValidationError("--delete needs --reason (why the event is deleted; it is stored with it)"))
             }
-            guard description == nil, !list else { throw ValidationError("--delete takes an id and a reason only") }
-        } else if list {
-            guard scanner != nil else { throw ValidationError("--list needs --scanner") }
-        } else {
-            guard scanner != nil, description != nil else {
-                throw ValidationError("an event needs --scanner and what was done (e.g. \"tube replaced\")")
-            }
+            guard description == nil, !list else { return .failure(ValidationError("--delete takes an id and a reason only")) }
+            return .success(.delete(id: delete, reason: reason))
         }
+        guard let scanner else { return .failure(ValidationError(list ? "--list needs --scanner" : Self.needs)) }
+        if list { return .success(.list(scanner: scanner)) }
+        guard let description else { return .failure(ValidationError(Self.needs)) }
+        return .success(.add(scanner: scanner, at: at, description: description, baselineSize: baselineSize))
     }
 
+    static let needs = "an event needs --scanner and what was done (e.g. \"tube replaced\")"
+
+    func validate() throws { _ = try action.get() }
+
     func run() throws {
-        if let id = delete, let reason {
-            let store = try database.open()
-            let (event, withdrawn) = try storeCall { () throws(QCStoreError) in try store.deleteEvent(id: id, reason: reason) }
-            print("deleted event \(id) on \(event.scanner) at \(event.at) (\(event.description)): \(reason); " +
-                  "\(withdrawn) baseline(s) it started withdrawn; judgements already stored are kept")
-            return
-        }
-        guard let scanner else { return }
-        if list {
-            let store = try database.open(readOnly: true)
-            let events = try storeCall { () throws(QCStoreError) in try store.events(scanner: scanner, deleted: true) }
-            print(QCText.events(events, scanner: scanner))
-            return
-        }
-        guard let description else { return }
-        let store = try database.open()
-        let when = at.flatMap(ISODateTime.normalised) ?? String(ISO8601DateFormatter().string(from: Date()).prefix(19))
-        let (event, scopes) = try storeCall { () throws(QCStoreError) in
-            try store.addEvent(scanner: scanner, at: when, description: description, baselineSize: baselineSize)
-        }
-        print("event \(event.id ?? 0) on \(event.scanner) at \(event.at): \(event.description); new baseline of \(baselineSize) scans started for \(scopes) phantom/protocol combination(s)")
+        let action = try action.get()
+        let store = try database.open(readOnly: !action.writes)
+        print(try storeCall { try action.run(on: store, now: isoNow()) })
     }
 }
 
@@ -120,7 +165,6 @@ struct QCChart: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "chart",
         abstract: "Levey–Jennings chart of one metric: mean, ±1/2/3 SD, service events and violations marked (.svg or .html).")
-
     @OptionGroup var database: DatabaseOption
     @Option(help: "Scanner (station name or device serial number).") var scanner: String
     @Option(help: "Metric, e.g. sigmaCT, betaCT, \"rod C\", \"L1 BMD\".") var metric: String
@@ -140,19 +184,11 @@ struct QCChart: ParsableCommand {
     func run() throws {
         let store = try database.open(readOnly: true)
         let chart = try Console.run {
-            do { return try QCChartDocument(store: store, scanner: scanner, metric: metric, paper: print.paper.page, institution: print.institution,
-                                            generated: isoNow()) } catch let e as QCStoreError { throw WorkflowFailure("error: \(e)") }
+            try storeCall { try QCChartDocument(store: store, scanner: scanner, metric: metric, paper: print.paper.page, institution: print.institution, generated: isoNow()) }
         }
-        let summary = chart.summary
-        if let out {
-            let text = out.lowercased().hasSuffix(".svg") ? chart.svg : chart.html
-            try StudyInputs.write(text, to: out, announce: false)
-            Swift.print("wrote \(out): \(summary)")
-        }
-        if let pdf = print.pdf {
-            try OutputFile.write(pdf, announce: false) { try PDFPrinter().print(html: chart.html, to: pdf) }
-            Swift.print("wrote \(pdf): \(summary)")
-        }
+        if let out { try OutputFile.write(out.lowercased().hasSuffix(".svg") ? chart.svg : chart.html, to: out, announce: false) }
+        try print.write(chart.html, announce: false)
+        for path in [out, print.pdf].compactMap({ $0 }) { Swift.print("wrote \(path): \(chart.summary)") }
     }
 }
 
@@ -160,14 +196,13 @@ struct QCExport: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
         abstract: "Export every stored metric with its judgement and provenance as CSV.")
-
     @OptionGroup var database: DatabaseOption
     @Option(help: "CSV file ('-': standard output).") var csv: String = "-"
     @Option(help: "Only this scanner.") var scanner: String?
 
     func run() throws {
         let store = try database.open(readOnly: true)
-        let points = try storeCall { () throws(QCStoreError) in try store.points(scanner: scanner) }
-        try StudyInputs.write(QCText.csv(points), to: csv)
+        let points = try storeCall { try store.points(scanner: scanner) }
+        try OutputFile.write(QCText.csv(points), to: csv)
     }
 }
