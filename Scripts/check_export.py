@@ -59,6 +59,7 @@ def main():
     volume = np.transpose(data, (2, 1, 0)).astype(np.float64)
     out = {
         "space": space,
+        "dtype": str(data.dtype),
         "shape": list(data.shape),
         "expected_shape": [hu.shape[2], hu.shape[1], hu.shape[0]],
         "affine_max_diff_mm": float(np.abs(affine - expected).max()),

@@ -44,8 +44,8 @@ R qct_guard(qct_error *err, R failure, F &&body) noexcept {
 
 /// Decodes one JPEG 2000 codestream (J2K or JP2) into `out` (already masked
 /// and sign-extended per `layout`). Implemented with OpenJPEG.
-int qct_decode_j2k(const std::vector<uint8_t> &stream, const qct_pixel_layout &layout,
-                   int32_t *out, size_t count, qct_error *err);
+int qct_decode_j2k(const std::vector<uint8_t> &stream, const qct_pixel_layout &layout, qct_sample_type type,
+                   void *out, size_t count, qct_error *err);
 
 /// Masks raw samples to Bits Stored and sign-extends them per Pixel Representation.
 static inline int32_t qct_stored_value(uint32_t raw, const qct_pixel_layout &l) {
@@ -59,6 +59,41 @@ static inline int32_t qct_stored_value(uint32_t raw, const qct_pixel_layout &l) 
         }
     }
     return static_cast<int32_t>(v);
+}
+
+/* Whether `type` holds every stored value `l` allows. */
+static inline bool qct_type_holds(const qct_pixel_layout &l, qct_sample_type type) {
+    switch (type) {
+    case QCT_SAMPLES_INT16: return l.pixel_representation == 1 ? l.bits_stored <= 16 : l.bits_stored <= 15;
+    case QCT_SAMPLES_UINT16: return l.pixel_representation == 0 && l.bits_stored <= 16;
+    default: return true;
+    }
+}
+
+/* Stores `n` raw samples as stored values (masked to Bits Stored, sign-extended) of `Out` at
+ * `out`. The shift, mask and sign bit are fixed before the loop, which then has no branch and
+ * vectorises. */
+template <typename In, typename Out>
+static inline void qct_store_as(const In *src, size_t n, const qct_pixel_layout &l, Out *out) {
+    const unsigned wanted = (l.high_bit + 1u >= l.bits_stored) ? (l.high_bit + 1u - l.bits_stored) : 0u;
+    // A High Bit beyond the sample leaves nothing: shift by 31 and mask it away.
+    const unsigned shift = wanted > 31u ? 31u : wanted;
+    const uint32_t mask = wanted > 31u ? 0u : l.bits_stored >= 32 ? 0xFFFFFFFFu : (1u << l.bits_stored) - 1u;
+    const uint32_t sign = (l.pixel_representation == 1 && l.bits_stored >= 1 && l.bits_stored < 32) ? (1u << (l.bits_stored - 1)) : 0u;
+    for (size_t i = 0; i < n; ++i) {
+        const uint32_t v = (static_cast<uint32_t>(src[i]) >> shift) & mask;
+        out[i] = static_cast<Out>(static_cast<int32_t>((v ^ sign) - sign));
+    }
+}
+
+/* Stores `n` raw samples as stored values of `type` at `out`. */
+template <typename In>
+static inline void qct_store_samples(const In *src, size_t n, const qct_pixel_layout &l, void *out, qct_sample_type type) {
+    switch (type) {
+    case QCT_SAMPLES_INT16: qct_store_as(src, n, l, static_cast<int16_t *>(out)); break;
+    case QCT_SAMPLES_UINT16: qct_store_as(src, n, l, static_cast<uint16_t *>(out)); break;
+    default: qct_store_as(src, n, l, static_cast<int32_t *>(out)); break;
+    }
 }
 
 #endif

@@ -34,8 +34,8 @@ OPJ_BOOL seekBytes(OPJ_OFF_T n, void *user) {
 void quiet(const char *, void *) {}
 }  // namespace
 
-int qct_decode_j2k(const std::vector<uint8_t> &stream, const qct_pixel_layout &layout,
-                   int32_t *out, size_t count, qct_error *err) {
+int qct_decode_j2k(const std::vector<uint8_t> &stream, const qct_pixel_layout &layout, qct_sample_type type,
+                   void *out, size_t count, qct_error *err) {
     static const uint8_t jp2Signature[] = {0x00, 0x00, 0x00, 0x0C, 0x6A, 0x50, 0x20, 0x20};
     // Some writers pad the codestream; find its start (SOC marker FF4F).
     size_t offset = 0;
@@ -102,7 +102,7 @@ int qct_decode_j2k(const std::vector<uint8_t> &stream, const qct_pixel_layout &l
         // the DICOM attributes win: samples are reinterpreted as stored bits.
         qct_pixel_layout l = layout;
         l.high_bit = static_cast<uint16_t>(l.bits_stored - 1);
-        for (size_t i = 0; i < n; ++i) out[i] = qct_stored_value(static_cast<uint32_t>(data[i]), l);
+        qct_store_samples(data, n, l, out, type);
         result = 0;
     }
     if (image) opj_image_destroy(image);

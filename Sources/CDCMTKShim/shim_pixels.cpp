@@ -131,13 +131,11 @@ static int collectFrame(DcmPixelSequence *seq, uint32_t frame, uint32_t frames,
     return 0;
 }
 
-template <typename T>
-static void convert(const uint8_t *raw, const qct_pixel_layout &l, int32_t *out, size_t count) {
-    const T *src = reinterpret_cast<const T *>(raw);
-    for (size_t i = 0; i < count; ++i) out[i] = qct_stored_value(static_cast<uint32_t>(src[i]), l);
+int qct_decode_frame(qct_file *file, uint32_t frame, int32_t *out, size_t count, qct_error *err) {
+    return qct_decode_frame_as(file, frame, out, count, QCT_SAMPLES_INT32, err);
 }
 
-int qct_decode_frame(qct_file *file, uint32_t frame, int32_t *out, size_t count, qct_error *err) {
+int qct_decode_frame_as(qct_file *file, uint32_t frame, void *out, size_t count, qct_sample_type type, qct_error *err) {
     return qct_guard(err, -1, [&]() -> int {
         qct_pixel_layout layout;
         if (qct_pixel_layout_of(file, &layout, err) != 0) return -1;
@@ -152,6 +150,11 @@ int qct_decode_frame(qct_file *file, uint32_t frame, int32_t *out, size_t count,
         if (count < pixels) { qct_set_error(err, QCT_ERROR_ARGUMENT, 9, "qct", "output buffer too small"); return -1; }
         if (layout.bits_allocated != 8 && layout.bits_allocated != 16 && layout.bits_allocated != 32) {
             qct_set_error(err, QCT_ERROR_UNSUPPORTED, 10, "qct", "unsupported Bits Allocated " + std::to_string(layout.bits_allocated));
+            return -1;
+        }
+        if (!qct_type_holds(layout, type)) {
+            qct_set_error(err, QCT_ERROR_ARGUMENT, 15, "qct", "output width cannot hold " + std::to_string(layout.bits_stored) + "-bit " +
+                                                  (layout.pixel_representation ? "signed" : "unsigned") + " samples");
             return -1;
         }
 
@@ -170,7 +173,7 @@ int qct_decode_frame(qct_file *file, uint32_t frame, int32_t *out, size_t count,
             if (cond.bad() || seq == nullptr) { qct_set_condition(err, QCT_ERROR_DECODE, cond, "cannot access encapsulated pixel data"); return -1; }
             std::vector<uint8_t> stream;
             if (collectFrame(seq, frame, layout.frames, stream, err) != 0) return -1;
-            return qct_decode_j2k(stream, layout, out, count, err);
+            return qct_decode_j2k(stream, layout, type, out, count, err);
         }
 
         if (xfer.getXfer() == EXS_RLELossless) {
@@ -193,9 +196,13 @@ int qct_decode_frame(qct_file *file, uint32_t frame, int32_t *out, size_t count,
         if (cond.bad()) { qct_set_condition(err, QCT_ERROR_DECODE, cond, "cannot size frame"); return -1; }
         const size_t needed = pixels * (layout.bits_allocated / 8);
         if (frameBytes < needed) frameBytes = static_cast<Uint32>(needed);
-        // DCMTK wants an even buffer size.
+        // 16-bit samples into a 16-bit output are decoded in place (DCMTK wants an even buffer
+        // size, which a 16-bit frame has); anything else goes through a buffer.
+        const bool inPlace = layout.bits_allocated == 16 && type != QCT_SAMPLES_INT32 && frameBytes == needed;
         thread_local std::vector<uint8_t> buffer;
-        buffer.assign(frameBytes + (frameBytes & 1u), 0);
+        if (!inPlace) buffer.assign(frameBytes + (frameBytes & 1u), 0);
+        uint8_t *target = inPlace ? static_cast<uint8_t *>(out) : buffer.data();
+        const Uint32 targetBytes = inPlace ? frameBytes : static_cast<Uint32>(buffer.size());
         if (!xfer.isEncapsulated()) {
             // Uncompressed: the element must hold every frame, or the file is truncated.
             const Uint32 length = pixelData->getLength();
@@ -208,8 +215,7 @@ int qct_decode_frame(qct_file *file, uint32_t frame, int32_t *out, size_t count,
         }
         Uint32 start = 0;
         OFString colorModel;
-        cond = pixelData->getUncompressedFrame(ds, frame, start, buffer.data(),
-                                               static_cast<Uint32>(buffer.size()), colorModel, &file->cache);
+        cond = pixelData->getUncompressedFrame(ds, frame, start, target, targetBytes, colorModel, &file->cache);
         if (cond.bad()) { qct_set_condition(err, qct_read_kind(cond) == QCT_ERROR_TRUNCATED ? QCT_ERROR_TRUNCATED : QCT_ERROR_DECODE, cond, "cannot decode frame " + std::to_string(frame)); return -1; }
 
         // DCMTK swaps OW pixel data of a big-endian file in 16-bit words; 32-bit
@@ -220,10 +226,18 @@ int qct_decode_frame(qct_file *file, uint32_t frame, int32_t *out, size_t count,
             for (size_t i = 0; i < pixels; ++i) std::swap(words[2 * i], words[2 * i + 1]);
         }
 
+        if (inPlace) {
+            // Mask and sign-extend where Bits Stored leaves bits over (a no-op when all 16 are stored
+            // and the output's signedness is the data's).
+            const bool exact = layout.bits_stored == 16 && layout.high_bit == 15 &&
+                               (type == QCT_SAMPLES_INT16) == (layout.pixel_representation == 1);
+            if (!exact) qct_store_samples(static_cast<const uint16_t *>(out), pixels, layout, out, type);
+            return 0;
+        }
         switch (layout.bits_allocated) {
-        case 8: convert<uint8_t>(buffer.data(), layout, out, pixels); break;
-        case 16: convert<uint16_t>(buffer.data(), layout, out, pixels); break;
-        default: convert<uint32_t>(buffer.data(), layout, out, pixels); break;
+        case 8: qct_store_samples(buffer.data(), pixels, layout, out, type); break;
+        case 16: qct_store_samples(reinterpret_cast<const uint16_t *>(buffer.data()), pixels, layout, out, type); break;
+        default: qct_store_samples(reinterpret_cast<const uint32_t *>(buffer.data()), pixels, layout, out, type); break;
         }
         return 0;
     });

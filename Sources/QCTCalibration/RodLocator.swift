@@ -88,23 +88,25 @@ public enum RodLocator {
         let slabMM = Double(slabs.first?.count ?? 1) * g.sliceSpacing
         let bin = max(1, Int(layout.radiusRange.lowerBound / ps / 3))
         let pixelMM = ps * Double(bin)
-        let images = SlabImage.build(v, slabs: slabs, bin: bin)
-        // Whole-HU storage alone leaves ±0.5 HU: a noise-free image is judged as if it had 1 HU of noise.
-        var noiseList = [Double](repeating: 1, count: images.count)
+        // Each slab image is made, used and dropped by one worker, twice: once for its noise (the
+        // median over slabs sets the candidate threshold), once for its candidates. No slab image
+        // outlives its pass, so the search holds two at a time, not one per slab.
+        var noiseList = [Double](repeating: 1, count: slabs.count)
         noiseList.withUnsafeMutableBufferPointer { buffer in
             let out = SharedBuffer(buffer)
-            DispatchQueue.concurrentPerform(iterations: images.count) { out.buffer[$0] = max(1, images[$0].noiseSD()) }
+            // Whole-HU storage alone leaves ±0.5 HU: a noise-free image is judged as if it had 1 HU of noise.
+            DispatchQueue.concurrentPerform(iterations: slabs.count) { out.buffer[$0] = max(1, SlabImage(volume: v, slices: slabs[$0], bin: bin).noiseSD()) }
         }
         let noises = noiseList
         let noise = noises.sorted()[noises.count / 2]
         // 2. Candidates in every slab, verified by shape.
         let radiusPx = (layout.radiusRange.lowerBound / pixelMM)...(layout.radiusRange.upperBound / pixelMM)
         // Slabs in parallel; sightings kept in slab order.
-        var perSlab = [[RodTrack.Sighting]](repeating: [], count: images.count)
+        var perSlab = [[RodTrack.Sighting]](repeating: [], count: slabs.count)
         perSlab.withUnsafeMutableBufferPointer { out in
             let shared = SharedBuffer(out)
-            DispatchQueue.concurrentPerform(iterations: images.count) { s in
-                let image = images[s]
+            DispatchQueue.concurrentPerform(iterations: slabs.count) { s in
+                let image = SlabImage(volume: v, slices: slabs[s], bin: bin)
                 var seen: [RodTrack.Sighting] = []
                 for c in RodCandidateFinder.find(image, radiusPixels: radiusPx, noise: noise) {
                     guard let shape = RodShape.measure(image, i: c.i, j: c.j, scale: c.scale, noise: noises[s]),
@@ -116,7 +118,9 @@ public enum RodLocator {
                 shared.buffer[s] = seen
             }
         }
+        let points = SlabPoints(volume: v, slabs: slabs, bin: bin)
         let sightings = perSlab.flatMap { $0 }
+
         // 3. Tracks along z: a rod is seen in two slabs unless a slab is already half as long as the shortest rod.
         let needed = min(slabs.count, slabMM >= layout.minLengthMM / 2 ? 1 : 2)
         var tracks = RodTrack.build(sightings).filter { $0.slabs.count >= needed }
@@ -135,12 +139,12 @@ public enum RodLocator {
             together: { tracks[$0].overlaps(tracks[$1]) },
             inOneBody: { a, b in
                 let common = max(tracks[a].firstSlab, tracks[b].firstSlab)...min(tracks[a].lastSlab, tracks[b].lastSlab)
-                return body(images: images, slabs: common, geometry: g, bin: bin,
+                return body(points: points, slabs: common, geometry: g, bin: bin,
                             from: (tracks[a].x, tracks[a].y, tracks[a].radiusMM), to: (tracks[b].x, tracks[b].y, tracks[b].radiusMM))
             },
             inBodyAt: { x, y in
                 let q = pixel(g, x: x, y: y, bin: bin)
-                let values = images.compactMap { $0.bilinear(q.0, q.1) }
+                let values = slabs.indices.compactMap { points.bilinear(slab: $0, q.0, q.1) }
                 return !values.isEmpty && median(values) > -400
             })
         let subsets = grouping.subsets(sizes: sizes)
@@ -301,7 +305,7 @@ public enum RodLocator {
     }
 
     /// Fraction of the segment between two rods (outside both) that is phantom material (> −400 HU) is at least 90 %.
-    static func body(images: [SlabImage], slabs: ClosedRange<Int>, geometry g: VolumeGeometry, bin: Int,
+    static func body(points: SlabPoints, slabs: ClosedRange<Int>, geometry g: VolumeGeometry, bin: Int,
                      from a: (Double, Double, Double), to b: (Double, Double, Double)) -> Bool {
         guard slabs.lowerBound <= slabs.upperBound else { return false }
         let d = hypot(b.0 - a.0, b.1 - a.1)
@@ -314,7 +318,7 @@ public enum RodLocator {
             let x = a.0 + (b.0 - a.0) * t / d, y = a.1 + (b.1 - a.1) * t / d
             let q = pixel(g, x: x, y: y, bin: bin)
             var sum = 0.0, n = 0
-            for s in slabs { if let v = images[s].bilinear(q.0, q.1) { sum += v; n += 1 } }
+            for s in slabs { if let v = points.bilinear(slab: s, q.0, q.1) { sum += v; n += 1 } }
             if n > 0 {
                 total += 1
                 if sum / Double(n) > -400 { inside += 1 }

@@ -44,65 +44,8 @@ struct SlabImage: Sendable {
         let g = v.geometry
         let f = region == nil ? max(1, bin) : 1
         let columns = region?.columns.count ?? g.columns / f, rows = region?.rows.count ?? g.rows / f
-        let firstColumn = region?.columns.lowerBound ?? 0, firstRow = region?.rows.lowerBound ?? 0
-        let n = g.voxelsPerSlice
-        let count = columns * rows
-        var sum = [Double](repeating: 0, count: count)
-        var raw = [Int64](repeating: 0, count: count)
-        var padded = [Int32](repeating: 0, count: v.padding == nil ? 0 : count)
-        let usedRows = rows * f
-        var run = 0
-        var current = v.rescale[slices.lowerBound]
-        v.stored.withUnsafeBufferPointer { stored in
-            sum.withUnsafeMutableBufferPointer { out in
-                raw.withUnsafeMutableBufferPointer { acc in
-                    padded.withUnsafeMutableBufferPointer { pads in
-                        func flush() {
-                            guard run > 0 else { return }
-                            let perPixel = Double(run * f * f)
-                            for o in 0..<count {
-                                let p = pads.isEmpty ? 0 : Double(pads[o])
-                                out[o] += current.slope * Double(acc[o]) + current.intercept * (perPixel - p) - 1000 * p
-                                acc[o] = 0
-                                if !pads.isEmpty { pads[o] = 0 }
-                            }
-                            run = 0
-                        }
-                        for k in slices {
-                            if v.rescale[k] != current {
-                                flush()
-                                current = v.rescale[k]
-                            }
-                            run += 1
-                            for j in 0..<usedRows {
-                                let row = k * n + (firstRow + j) * g.columns + firstColumn, o = (j / f) * columns
-                                if let pad = v.padding {
-                                    for c in 0..<columns {
-                                        for i in (c * f)..<(c * f + f) {
-                                            let x = stored[row &+ i]
-                                            if pad.contains(x) { pads[o &+ c] &+= 1 } else { acc[o &+ c] &+= Int64(x) }
-                                        }
-                                    }
-                                } else if f == 1 {
-                                    for i in 0..<columns { acc[o &+ i] &+= Int64(stored[row &+ i]) }
-                                } else if f == 2 {
-                                    for c in 0..<columns { acc[o &+ c] &+= Int64(stored[row &+ 2 &* c]) &+ Int64(stored[row &+ 2 &* c &+ 1]) }
-                                } else {
-                                    for c in 0..<columns {
-                                        var a: Int64 = 0
-                                        for i in (c &* f)..<(c &* f &+ f) { a &+= Int64(stored[row &+ i]) }
-                                        acc[o &+ c] &+= a
-                                    }
-                                }
-                            }
-                        }
-                        flush()
-                        let voxels = Double(slices.count * f * f)
-                        for o in 0..<count { out[o] /= voxels }
-                    }
-                }
-            }
-        }
+        let sum = v.samples.visit(SlabSum(volume: v, slices: slices, bin: f, columns: columns, rows: rows,
+                                          firstColumn: region?.columns.lowerBound ?? 0, firstRow: region?.rows.lowerBound ?? 0))
         self.init(columns: columns, rows: rows, pixels: sum)
     }
 
@@ -165,5 +108,75 @@ extension SlabImage {
             }
         }
         return out.map { $0! }
+    }
+}
+
+/// The summing loop of `SlabImage`, compiled for each stored width.
+private struct SlabSum: VoxelSampleVisitor {
+    let volume: Volume
+    let slices: ClosedRange<Int>
+    let bin: Int
+    let columns: Int, rows: Int
+    let firstColumn: Int, firstRow: Int
+
+    func visit<T: FixedWidthInteger & Sendable>(_ stored: UnsafeBufferPointer<T>) -> [Double] {
+        let v = volume, g = v.geometry, f = bin
+        let n = g.voxelsPerSlice
+        let count = columns * rows
+        var sum = [Double](repeating: 0, count: count)
+        var raw = [Int64](repeating: 0, count: count)
+        var padded = [Int32](repeating: 0, count: v.padding == nil ? 0 : count)
+        let usedRows = rows * f
+        var run = 0
+        var current = v.rescale[slices.lowerBound]
+        sum.withUnsafeMutableBufferPointer { out in
+            raw.withUnsafeMutableBufferPointer { acc in
+                padded.withUnsafeMutableBufferPointer { pads in
+                    func flush() {
+                        guard run > 0 else { return }
+                        let perPixel = Double(run * f * f)
+                        for o in 0..<count {
+                            let p = pads.isEmpty ? 0 : Double(pads[o])
+                            out[o] += current.slope * Double(acc[o]) + current.intercept * (perPixel - p) - 1000 * p
+                            acc[o] = 0
+                            if !pads.isEmpty { pads[o] = 0 }
+                        }
+                        run = 0
+                    }
+                    for k in slices {
+                        if v.rescale[k] != current {
+                            flush()
+                            current = v.rescale[k]
+                        }
+                        run += 1
+                        for j in 0..<usedRows {
+                            let row = k * n + (firstRow + j) * g.columns + firstColumn, o = (j / f) * columns
+                            if let pad = v.padding {
+                                for c in 0..<columns {
+                                    for i in (c * f)..<(c * f + f) {
+                                        let x = Int32(stored[row &+ i])
+                                        if pad.contains(x) { pads[o &+ c] &+= 1 } else { acc[o &+ c] &+= Int64(x) }
+                                    }
+                                }
+                            } else if f == 1 {
+                                for i in 0..<columns { acc[o &+ i] &+= Int64(stored[row &+ i]) }
+                            } else if f == 2 {
+                                for c in 0..<columns { acc[o &+ c] &+= Int64(stored[row &+ 2 &* c]) &+ Int64(stored[row &+ 2 &* c &+ 1]) }
+                            } else {
+                                for c in 0..<columns {
+                                    var a: Int64 = 0
+                                    for i in (c &* f)..<(c &* f &+ f) { a &+= Int64(stored[row &+ i]) }
+                                    acc[o &+ c] &+= a
+                                }
+                            }
+                        }
+                    }
+                    flush()
+                    let voxels = Double(slices.count * f * f)
+                    for o in 0..<count { out[o] /= voxels }
+                }
+            }
+        }
+        return sum
     }
 }

@@ -1,5 +1,4 @@
 import Foundation
-import QCTCore
 
 /// DICOM DA + TM / DT strings ("20260101080000.000") as ISO 8601 local time
 /// ("2026-01-01T08:00:00", no zone: DICOM times are the scanner's local time).

@@ -1,5 +1,4 @@
 import Foundation
-import QCTCore
 
 /// Number for tables: up to 3 decimals, no trailing zeros.
 public func num(_ v: Double) -> String {

@@ -1,5 +1,6 @@
 import CDCMTKShim
 import Foundation
+import QCTCore
 
 /// One opened DICOM file. Every call into the C shim goes through this type.
 ///
@@ -37,20 +38,40 @@ public final class DicomFile: @unchecked Sendable {
     /// into sequences. Trailing and leading spaces and NULs are trimmed;
     /// nil when absent or empty.
     public func string(_ tag: DicomTag, in path: [(DicomTag, Int)] = []) -> String? {
-        var codes: [UInt32] = []
-        for (seq, item) in path { codes.append(seq.code); codes.append(UInt32(item)) }
-        codes.append(tag.code)
-        let raw: String? = codes.withUnsafeBufferPointer { p in
-            withBuffer(capacity: 1024) { qct_get_string(handle, p.baseAddress, p.count, $0, $1) }
-        }
-        guard let raw else { return nil }
-        let trimmed = raw.trimmingSpaces
-        return trimmed.isEmpty ? nil : trimmed
+        valueBytes(tag, in: path).map { String(decoding: $0, as: UTF8.self) }
     }
 
     /// Values of a multi-valued attribute, split at backslashes.
     public func strings(_ tag: DicomTag, in path: [(DicomTag, Int)] = []) -> [String]? {
-        string(tag, in: path)?.split(separator: "\\", omittingEmptySubsequences: false).map { String($0).trimmingSpaces }
+        guard let bytes = valueBytes(tag, in: path) else { return nil }
+        // Split and trimmed as bytes: the backslash (5C) delimits values in every character set
+        // CT uses (PS3.5 6.1.2.5.3), and no String is made for a part until it is known.
+        return bytes.split(separator: 0x5C, omittingEmptySubsequences: false).map { String(decoding: Self.trimmed($0), as: UTF8.self) }
+    }
+
+    /// The value's bytes at `path`, leading and trailing spaces and NULs trimmed; nil when absent or empty.
+    private func valueBytes(_ tag: DicomTag, in path: [(DicomTag, Int)]) -> ArraySlice<UInt8>? {
+        var codes: [UInt32] = []
+        codes.reserveCapacity(2 * path.count + 1)
+        for (seq, item) in path { codes.append(seq.code); codes.append(UInt32(item)) }
+        codes.append(tag.code)
+        let raw: [UInt8]? = codes.withUnsafeBufferPointer { p in
+            withUnsafeTemporaryAllocation(of: CChar.self, capacity: 1024) { buffer in
+                let n = Int(qct_get_string(handle, p.baseAddress, p.count, buffer.baseAddress!, buffer.count))
+                guard n >= 0 else { return nil }
+                return Array(UnsafeRawBufferPointer(start: buffer.baseAddress, count: min(n, buffer.count)))
+            }
+        }
+        guard let raw else { return nil }
+        let trimmed = Self.trimmed(raw[...])
+        return trimmed.isEmpty ? nil : trimmed
+    }
+
+    /// `bytes` without leading and trailing spaces and NULs.
+    static func trimmed(_ bytes: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+        guard let first = bytes.firstIndex(where: { $0 != 0x20 && $0 != 0 }) else { return [] }
+        let last = bytes.lastIndex(where: { $0 != 0x20 && $0 != 0 })!
+        return bytes[first...last]
     }
 
     /// Numeric values (DS, IS, US, SS, FL, FD…); nil when absent or when any
@@ -98,6 +119,18 @@ public final class DicomFile: @unchecked Sendable {
     public func decodeFrame(_ index: Int, into out: UnsafeMutableBufferPointer<Int32>) throws(DicomReadError) {
         var err = qct_error()
         guard qct_decode_frame(handle, UInt32(index), out.baseAddress, out.count, &err) == 0 else { throw Self.failure(path, err) }
+    }
+
+    /// Decodes frame `index` into `out` as stored values of `width` (which must hold the layout's
+    /// range; `VoxelSamples.Width.holding`).
+    public func decodeFrame(_ index: Int, into out: UnsafeMutableRawBufferPointer, width: VoxelSamples.Width) throws(DicomReadError) {
+        var err = qct_error()
+        let type: qct_sample_type = switch width {
+        case .int16: QCT_SAMPLES_INT16
+        case .uint16: QCT_SAMPLES_UINT16
+        case .int32: QCT_SAMPLES_INT32
+        }
+        guard qct_decode_frame_as(handle, UInt32(index), out.baseAddress, out.count / width.size, type, &err) == 0 else { throw Self.failure(path, err) }
     }
 
     /// Decodes frame `index` into a new array.

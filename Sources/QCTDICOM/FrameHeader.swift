@@ -22,6 +22,9 @@ public struct FrameHeader: Sendable {
     public var rowDirection: Vector3?
     public var columnDirection: Vector3?
     public var rescale: Rescale
+    /// Bits Stored (0028,0101) and Pixel Representation (0028,0103): the stored values' range.
+    public var bitsStored: Int
+    public var signed: Bool
     public var padding: PaddingRange?
     /// Image Type (or Frame Type) values, upper-cased.
     public var imageType: [String]

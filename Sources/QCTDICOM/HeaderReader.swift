@@ -85,6 +85,7 @@ enum HeaderReader {
                 position: ipp.flatMap { $0.count == 3 ? Vector3($0[0], $0[1], $0[2]) : nil },
                 rowDirection: rowDir, columnDirection: colDir,
                 rescale: Rescale(slope: slope, intercept: intercept, type: rescaleType),
+                bitsStored: Int(layout.bitsStored), signed: layout.signed,
                 padding: padding, imageType: type,
                 frameOfReferenceUID: file.string(.frameOfReferenceUID),
                 transferSyntaxUID: syntax, scanner: scanner, acquisition: acquisition))

@@ -61,22 +61,11 @@ public enum SeriesReader {
         excluded += moreExcluded
         var volumes: [Volume] = []
         if decodePixels {
-            var failedPaths = Set<String>()
             var loaded: [(Series, Volume)] = []
             for s in series {
-                switch VolumeLoader.load(s, progress: { counter.step() }) {
-                case .success(let v): loaded.append((s, v))
-                case .failure(let failures):
-                    for e in failures.errors where failedPaths.insert(e.path).inserted {
-                        rejected.append(RejectedFile(path: e.path, reason: e.reason))
-                    }
-                    let remaining = s.frames.filter { !failedPaths.contains($0.file.path) }
-                    if remaining.isEmpty { continue }
-                    let (again, _) = SeriesAssembler.assemble(remaining)
-                    for s2 in again {
-                        if case .success(let v) = VolumeLoader.load(s2) { loaded.append((s2, v)) }
-                    }
-                }
+                let l = load(s, progress: { counter.step() })
+                loaded += l.parts
+                rejected += l.rejected
             }
             series = loaded.map(\.0)
             volumes = loaded.map(\.1)
@@ -84,6 +73,34 @@ public enum SeriesReader {
         counter.finish()
         rejected.sort { $0.path < $1.path }
         return ReadResult(series: series, volumes: volumes, rejected: rejected, excluded: excluded)
+    }
+
+    /// One series decoded: its volume, or, when some files' pixels cannot be decoded, those files
+    /// refused and the series assembled again from the rest (which may make several parts).
+    public struct Loaded: Sendable {
+        public var parts: [(series: Series, volume: Volume)]
+        public var rejected: [RejectedFile]
+    }
+
+    /// Decodes `s` (read with headers only) into its volume: what a command does with the one
+    /// series it chose, so a folder of many series never holds more than one volume at a time.
+    public static func load(_ s: Series, progress: (@Sendable () -> Void)? = nil) -> Loaded {
+        switch VolumeLoader.load(s, progress: progress) {
+        case .success(let v): return Loaded(parts: [(s, v)], rejected: [])
+        case .failure(let failures):
+            var failedPaths = Set<String>(), rejected: [RejectedFile] = []
+            for e in failures.errors where failedPaths.insert(e.path).inserted {
+                rejected.append(RejectedFile(path: e.path, reason: e.reason))
+            }
+            let remaining = s.frames.filter { !failedPaths.contains($0.file.path) }
+            var parts: [(series: Series, volume: Volume)] = []
+            if !remaining.isEmpty {
+                for s2 in SeriesAssembler.assemble(remaining).0 {
+                    if case .success(let v) = VolumeLoader.load(s2) { parts.append((s2, v)) }
+                }
+            }
+            return Loaded(parts: parts, rejected: rejected.sorted { $0.path < $1.path })
+        }
     }
 
     /// Valid DICOM that is not an image at all (no Rows/Columns, no pixels):

@@ -11,12 +11,9 @@ public enum VolumeLoader {
     {
         let g = series.geometry
         let perSlice = g.voxelsPerSlice
-        // Uninitialised: every voxel is written by exactly one decode task, so
-        // pages are first touched (and faulted in) by the worker that fills them.
-        var stored = [Int32](unsafeUninitializedCapacity: g.voxelCount) { buffer, count in
-            LargeBuffer.adviseHugePages(UnsafeMutableRawBufferPointer(buffer))
-            count = g.voxelCount
-        }
+        // The width the slices' Bits Stored and Pixel Representation need (16 bits for nearly every CT).
+        let width = VoxelSamples.Width.holding(series.frames.map { ($0.bitsStored, $0.signed) })
+        let sliceBytes = perSlice * width.size
         // Frames grouped by file: a DicomFile handle is used by one thread at a time.
         var tasks: [[(slice: Int, frame: FrameHeader)]] = []
         var taskOf: [ObjectIdentifier: Int] = [:]
@@ -40,23 +37,25 @@ public enum VolumeLoader {
             }
         }
         let failures = FailureList()
-        stored.withUnsafeMutableBufferPointer { buffer in
-            let box = UnsafeSendable(buffer)
+        // Uninitialised: every voxel is written by exactly one decode task, so pages are first
+        // touched (and faulted in) by the worker that fills them.
+        let samples = VoxelSamples.make(width, count: g.voxelCount) { raw in
+            let box = UnsafeSendable(raw)
             let taskBox = UnsafeSendable(tasks)
             DispatchQueue.concurrentPerform(iterations: tasks.count) { t in
                 // Chunks after the first of a file get a handle of their own.
                 let firstOfFile = t == 0 || taskBox.value[t - 1].first?.frame.file !== taskBox.value[t].first?.frame.file
                 var own: DicomFile?
                 for (k, f) in taskBox.value[t] {
-                    let slice = UnsafeMutableBufferPointer(rebasing: box.value[(k * perSlice)..<((k + 1) * perSlice)])
+                    let slice = UnsafeMutableRawBufferPointer(rebasing: box.value[(k * sliceBytes)..<((k + 1) * sliceBytes)])
                     do throws(DicomReadError) {
                         if !firstOfFile, own == nil { own = try DicomFile(path: f.file.path) }
-                        try (own ?? f.file).decodeFrame(f.frameIndex, into: slice)
+                        try (own ?? f.file).decodeFrame(f.frameIndex, into: slice, width: width)
                     } catch {
                         failures.append(error)
                         // Leave no uninitialised memory behind in a volume that fails.
                         for (k2, _) in taskBox.value[t] {
-                            UnsafeMutableBufferPointer(rebasing: box.value[(k2 * perSlice)..<((k2 + 1) * perSlice)]).update(repeating: 0)
+                            UnsafeMutableRawBufferPointer(rebasing: box.value[(k2 * sliceBytes)..<((k2 + 1) * sliceBytes)]).initializeMemory(as: UInt8.self, repeating: 0)
                         }
                         break
                     }
@@ -66,8 +65,7 @@ public enum VolumeLoader {
         }
         let errors = failures.all
         if !errors.isEmpty { return .failure(DecodeFailures(errors: errors)) }
-        return .success(Volume(geometry: g, stored: stored, rescale: series.frames.map(\.rescale),
-                               padding: series.padding))
+        return .success(Volume(geometry: g, samples: samples, rescale: series.frames.map(\.rescale), padding: series.padding))
     }
 }
 

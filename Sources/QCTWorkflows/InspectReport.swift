@@ -82,10 +82,31 @@ public struct InspectReport: Codable, Sendable {
     public var rejected: [RejectedFile]
     public var excluded: [ExcludedItem]
 
-    public init(_ r: ReadResult) {
-        series = zip(r.series, r.volumes.isEmpty ? r.series.map { _ in nil } : r.volumes.map { Optional($0) })
-            .map { s, v in
-                let stats = v?.statistics()
+    /// Reads `paths`: headers only, or with `huRange` every series decoded (one at a time, each
+    /// volume let go once its statistics are taken), files whose pixels fail refused.
+    public static func read(_ paths: [String], huRange: Bool, progress: SeriesReader.Progress? = nil) -> InspectReport {
+        let r = SeriesReader.read(paths: paths, decodePixels: false, progress: huRange ? nil : progress)
+        guard huRange else { return InspectReport(r, statistics: r.series.map { _ in nil }) }
+        var series: [Series] = [], statistics: [VoxelStatistics?] = [], rejected = r.rejected
+        let total = r.series.reduce(0) { $0 + $1.frames.count }
+        let done = Locked(0)
+        for s in r.series {
+            let loaded = SeriesReader.load(s, progress: progress.map { p in { @Sendable in p(done.withLock { (k: inout Int) -> Int in k += 1; return k }, total) } })
+            rejected += loaded.rejected
+            for part in loaded.parts {
+                series.append(part.series)
+                statistics.append(part.volume.statistics())
+            }
+        }
+        var read = r
+        (read.series, read.rejected) = (series, rejected.sorted { $0.path < $1.path })
+        return InspectReport(read, statistics: statistics)
+    }
+
+    /// The report of series read, with each one's HU statistics where its pixels were decoded.
+    public init(_ r: ReadResult, statistics: [VoxelStatistics?]) {
+        series = zip(r.series, statistics)
+            .map { s, stats in
                 let g = s.geometry
                 return SeriesRow(
                     seriesInstanceUID: s.seriesInstanceUID, part: s.part, modality: s.modality,

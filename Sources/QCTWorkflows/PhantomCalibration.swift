@@ -40,8 +40,9 @@ public struct PhantomCalibration: Sendable {
     /// Reads `path` and calibrates the CT series that holds the phantom (or the one `selection` names).
     public func calibrate(path: String, selection: SeriesSelection = SeriesSelection(), report: DiagnosticSink,
                           progress: SeriesReader.Progress? = nil) throws -> Calibrated {
-        let (read, candidates) = try SeriesInput.read(path, selection: selection, report: report, progress: progress)
-        let (info, volume, result) = try SeriesInput.firstHolding(candidates, path: path, what: "the \(definition.name)", report: report, analyse: { _, volume in
+        let (read, candidates) = try SeriesInput.read(path, selection: selection, report: report)
+        let (info, volume, result, refused) = try SeriesInput.firstHolding(candidates, refused: read.rejected, path: path, what: "the \(definition.name)",
+                                                                           report: report, progress: progress, analyse: { _, volume, _ in
             do {
                 return try Calibrator.calibrate(volume, phantom: definition, certificate: certificate, settings: settings,
                                                 manual: manual, manualSource: manualSource)
@@ -50,7 +51,7 @@ public struct PhantomCalibration: Sendable {
             }
         }, found: { $0.notFound == nil })
         var checked = result
-        SliceGapCheck.apply(to: &checked, info, refused: read.rejected)
+        SliceGapCheck.apply(to: &checked, info, refused: refused)
         return Calibrated(series: info, volume: volume, result: checked)
     }
 

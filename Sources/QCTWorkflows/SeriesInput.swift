@@ -26,11 +26,11 @@ public enum SeriesInput {
         return joined.isEmpty ? "/" : joined
     }
 
-    /// Reads `path` (refused files go to `report`) and returns what was read with its CT series in
-    /// the order to try them (`candidates`).
-    public static func read(_ path: String, selection: SeriesSelection, report: DiagnosticSink,
-                            progress: SeriesReader.Progress?) throws(WorkflowFailure) -> (ReadResult, [(series: Series, volume: Volume)]) {
-        let read = SeriesReader.read(paths: [path], progress: progress)
+    /// Reads the headers under `path` (refused files go to `report`) and returns what was read with its
+    /// CT series in the order to try them (`candidates`). No pixels are decoded yet: `firstHolding`
+    /// decodes one candidate at a time.
+    public static func read(_ path: String, selection: SeriesSelection, report: DiagnosticSink) throws(WorkflowFailure) -> (ReadResult, [Series]) {
+        let read = SeriesReader.read(paths: [path], decodePixels: false)
         for r in read.rejected { report(Diagnostic(.refused, path: r.path, r.reason)) }
         return (read, try candidates(read, path: path, selection: selection, report: report))
     }
@@ -39,52 +39,77 @@ public enum SeriesInput {
     /// every CT series, largest first. A series of another modality is reported as ignored; no CT series
     /// left, or a selection that names none or several, is a failure.
     public static func candidates(_ read: ReadResult, path: String, selection: SeriesSelection,
-                                  report: DiagnosticSink) throws(WorkflowFailure) -> [(series: Series, volume: Volume)] {
-        let pairs = Array(zip(read.series, read.volumes))
+                                  report: DiagnosticSink) throws(WorkflowFailure) -> [Series] {
         if let uid = selection.uid {
-            let named = pairs.filter { selection.matches($0.0) }
+            let named = read.series.filter { selection.matches($0) }
             guard named.count == 1, let only = named.first else {
-                let known = pairs.map { "\(shortUID($0.0.seriesInstanceUID)) (\($0.0.modality ?? "?"), \($0.1.geometry.slices) slices)" }
+                let known = read.series.map { "\(shortUID($0.seriesInstanceUID)) (\($0.modality ?? "?"), \($0.geometry.slices) slices)" }
                 throw WorkflowFailure(path: path, named.isEmpty ? "no series \(uid); series here: \(known.joined(separator: ", "))"
                                                                : "--series \(uid) names \(named.count) series; give more of the UID")
             }
-            guard isCT(only.0) else { throw WorkflowFailure(.error, notCT(only.0, path: path)) }
+            guard isCT(only) else { throw WorkflowFailure(.error, notCT(only, path: path)) }
             return [only]
         }
-        let ct = pairs.filter { isCT($0.0) }
-        let others = pairs.filter { !isCT($0.0) }
+        let ct = read.series.filter { isCT($0) }
+        let others = read.series.filter { !isCT($0) }
         guard !ct.isEmpty else {
-            var lines = others.map { Diagnostic(.error, notCT($0.0, path: path)) }
+            var lines = others.map { Diagnostic(.error, notCT($0, path: path)) }
             if others.isEmpty { lines.append(Diagnostic(.error, path: path, "no usable CT series")) }
             throw WorkflowFailure(lines)
         }
-        for (s, _) in others { report(Diagnostic(.ignored, notCT(s, path: path))) }
-        return ct.sorted { $0.1.geometry.slices > $1.1.geometry.slices }
+        for s in others { report(Diagnostic(.ignored, notCT(s, path: path))) }
+        return ct.sorted { $0.geometry.slices > $1.geometry.slices }
     }
 
-    /// The first candidate whose analysis finds what it looks for (`found`), else the first; with more than
-    /// one candidate, a note names the series used, why, and how to choose another.
-    public static func firstHolding<R>(_ candidates: [(series: Series, volume: Volume)], path: String, what: String, report: DiagnosticSink,
-                                       analyse: (Series, Volume) throws -> R, found: (R) -> Bool) throws -> (series: Series, volume: Volume, result: R) {
-        let first = candidates[0]
-        let firstResult = try analyse(first.series, first.volume)
-        var chosen = (first.series, first.volume, firstResult)
-        var why = "the largest, and it holds \(what)"
-        if !found(firstResult) {
-            why = "the largest; no series here holds \(what)"
-            for c in candidates.dropFirst() {
-                let r = try analyse(c.series, c.volume)
-                if found(r) {
-                    chosen = (c.series, c.volume, r)
-                    why = "the largest that holds \(what)"
-                    break
+    /// One candidate decoded: the largest part that decodes (files whose pixels fail are refused,
+    /// through `report`, and added to `refused`), or nil when none does.
+    static func load(_ s: Series, refused: inout [RejectedFile], report: DiagnosticSink,
+                     progress: SeriesReader.Progress?) -> (series: Series, volume: Volume)? {
+        let total = s.frames.count
+        let done = Locked(0)
+        var step: (@Sendable () -> Void)?
+        if let progress {
+            step = {
+                let n = done.withLock { (k: inout Int) -> Int in
+                    k += 1
+                    return k
                 }
+                progress(n, total)
             }
         }
+        let loaded = SeriesReader.load(s, progress: step)
+        for r in loaded.rejected { report(Diagnostic(.refused, path: r.path, r.reason)) }
+        refused = (refused + loaded.rejected).sorted { $0.path < $1.path }
+        return loaded.parts.max { $0.volume.geometry.slices < $1.volume.geometry.slices }
+    }
+
+    /// The first candidate whose analysis finds what it looks for (`found`), else the first that
+    /// decodes; with more than one candidate, a note names the series used, why, and how to choose
+    /// another. Candidates are decoded one at a time and a volume not chosen is let go before the
+    /// next is read. `analyse` gets the files refused so far (header and pixel refusals).
+    public static func firstHolding<R>(_ candidates: [Series], refused: [RejectedFile], path: String, what: String, report: DiagnosticSink,
+                                       progress: SeriesReader.Progress? = nil, analyse: (Series, Volume, [RejectedFile]) throws -> R,
+                                       found: (R) -> Bool) throws -> (series: Series, volume: Volume, result: R, refused: [RejectedFile]) {
+        var refused = refused
+        var chosen: (series: Series, volume: Volume, result: R, refused: [RejectedFile])?
+        var firstFound = false
+        for c in candidates {
+            guard let (series, volume) = load(c, refused: &refused, report: report, progress: progress) else { continue }
+            let r = try analyse(series, volume, refused)
+            if found(r) {
+                firstFound = chosen == nil
+                chosen = (series, volume, r, refused)
+                break
+            }
+            if chosen == nil { chosen = (series, volume, r, refused) }
+        }
+        guard let chosen else { throw WorkflowFailure(path: path, "no usable CT series (no candidate's pixels could be decoded)") }
         if candidates.count > 1 {
-            let s = chosen.0
+            let why = firstFound && chosen.series.seriesInstanceUID == candidates[0].seriesInstanceUID ? "the largest, and it holds \(what)"
+                : found(chosen.result) ? "the largest that holds \(what)" : "the largest; no series here holds \(what)"
+            let s = chosen.series
             let description = s.acquisition.seriesDescription.map { ", \"\($0)\"" } ?? ""
-            report(Diagnostic(.note, "\(candidates.count) CT series in \(path); used \(shortUID(s.seriesInstanceUID)) (\(chosen.1.geometry.slices) slices\(description)): \(why); choose with --series UID"))
+            report(Diagnostic(.note, "\(candidates.count) CT series in \(path); used \(shortUID(s.seriesInstanceUID)) (\(chosen.volume.geometry.slices) slices\(description)): \(why); choose with --series UID"))
         }
         return chosen
     }

@@ -163,9 +163,10 @@ public struct SpineMeasurement: Sendable {
     /// the one `selection` names). Refused files and notes go to `report`.
     public func measure(path: String, selection: SeriesSelection = SeriesSelection(), report: DiagnosticSink,
                         progress: SeriesReader.Progress? = nil) throws -> MeasuredSeries {
-        let (read, candidates) = try SeriesInput.read(path, selection: selection, report: report, progress: progress)
-        let (info, volume, result) = try SeriesInput.firstHolding(candidates, path: path, what: "the \(definition.name)", report: report, analyse: { info, volume in
-            do { return try measure(volume, series: info, path: path, refused: read.rejected) } catch {
+        let (read, candidates) = try SeriesInput.read(path, selection: selection, report: report)
+        let (info, volume, result, _) = try SeriesInput.firstHolding(candidates, refused: read.rejected, path: path, what: "the \(definition.name)",
+                                                                     report: report, progress: progress, analyse: { info, volume, refused in
+            do { return try measure(volume, series: info, path: path, refused: refused) } catch {
                 throw WorkflowFailure(.refused, "\(error)")
             }
         }, found: { $0.vertebrae.contains { $0.meanHU != nil } })

@@ -159,6 +159,7 @@ print(String(format: "ratio pydicom/qct      %.1f   (target >= 5)", tPy / tQCT))
 }
 
 // Digital scanner: a 100-slice 512² ESP-on-pad scan, against `cp` writing the same files.
+if options.only == "load" { exit(0) }
 let catalog = PhantomCatalog.load(directories: [options.phantoms])
 guard let profile = catalog.scanners["QCT1"], catalog.errors.isEmpty else {
     FileHandle.standardError.write(Data("qct-bench: phantom catalog at \(options.phantoms) unusable: \(catalog.errors)\n".utf8))

@@ -6,20 +6,21 @@ struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List the CT series found under the given files and folders.",
         discussion: """
-            One row per series and one line per refused file. Every file's pixels are \
-            decoded, so a file listed as read is known to be usable.
+            One row per series and one line per refused file, from the headers alone. With --hu-range every \
+            file's pixels are decoded too (one series at a time): each series' HU range and mean are given, \
+            and a file whose pixels cannot be decoded is refused.
             Exit status: 0 all read; 1 some files refused; 2 nothing usable or bad arguments.
             """)
     @Argument(help: "DICOM files or folders (searched recursively).") var paths: [String]
     @Flag(help: "Print JSON instead of a table.") var json = false
+    @Flag(help: "Decode every file's pixels and give each series' HU minimum, maximum and mean.") var huRange = false
 
     func run() throws {
-        let result = SeriesReader.read(paths: paths, decodePixels: true, progress: ProgressBar().update)
-        let report = InspectReport(result)
+        let report = InspectReport.read(paths, huRange: huRange, progress: ProgressBar().update)
         print(json ? try report.jsonString() : report.text())
-        for r in result.rejected { printError("refused: \(r.path): \(r.reason)") }
-        if result.series.isEmpty { throw ExitCode(ReadExit.nothingUsable) }
-        if !result.rejected.isEmpty { throw ExitCode(ReadExit.someRefused) }
+        for r in report.rejected { printError("refused: \(r.path): \(r.reason)") }
+        if report.series.isEmpty { throw ExitCode(ReadExit.nothingUsable) }
+        if !report.rejected.isEmpty { throw ExitCode(ReadExit.someRefused) }
     }
 }
 
@@ -36,20 +37,13 @@ struct Export: ParsableCommand {
     }
 
     func run() throws {
-        let result = SeriesReader.read(paths: [path], decodePixels: true, progress: ProgressBar().update)
-        for r in result.rejected { printError("refused: \(r.path): \(r.reason)") }
-        guard let (candidates, chosen, volume) = result.largestSeries(seriesInstanceUID: series) else {
-            printError("\(path): no usable series\(series.map { " with UID \($0)" } ?? "")")
-            throw ExitCode(ReadExit.nothingUsable)
+        let written = try Console.run {
+            try SeriesExport.run(path, seriesUID: series, out: out, report: Console.report, progress: ProgressBar().update)
         }
-        if candidates > 1 {
-            printError("note: \(candidates) series found; exporting the largest (\(chosen.seriesInstanceUID)); choose with --series")
-        }
-        try OutputFile.write(out, announce: false) { try VolumeWriter.write(volume, to: out) }
-        let g = volume.geometry
+        let g = written.geometry
         print("wrote \(out): \(g.columns)x\(g.rows)x\(g.slices) voxels, \(num(g.columnSpacing))x\(num(g.rowSpacing))x\(num(g.sliceSpacing)) mm")
-        for p in chosen.problems { print("  \(p)") }
-        if !result.rejected.isEmpty { throw ExitCode(ReadExit.someRefused) }
+        for p in written.problems { print("  \(p)") }
+        if !written.refused.isEmpty { throw ExitCode(ReadExit.someRefused) }
     }
 }
 

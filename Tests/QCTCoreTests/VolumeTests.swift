@@ -58,3 +58,40 @@ final class VolumeTests: XCTestCase {
         XCTAssertEqual(Vector3(1, 0, 0).angleDegrees(to: Vector3(-2, 0, 0)), 180, accuracy: 1e-12)
     }
 }
+
+/// A volume keeps the width its values need: 16 bits for CT, 32 only when they do not fit.
+final class VoxelSamplesTests: XCTestCase {
+    func testTheNarrowestWidthHoldingTheSlicesIsChosen() {
+        typealias W = VoxelSamples.Width
+        XCTAssertEqual(W.holding([(12, false)]), .int16)
+        XCTAssertEqual(W.holding([(16, true), (14, true)]), .int16)
+        XCTAssertEqual(W.holding([(16, false)]), .uint16)
+        XCTAssertEqual(W.holding([(16, false), (12, true)]), .int32, "unsigned 16-bit and signed need 32 bits together")
+        XCTAssertEqual(W.holding([(15, false), (16, true)]), .int16)
+        XCTAssertEqual(W.holding([(20, true)]), .int32)
+    }
+
+    func testNarrowingKeepsEveryValueAndItsWidth() {
+        let cases: [([Int32], VoxelSamples.Width)] = [([-32768, 0, 32767], .int16), ([0, 65535], .uint16), ([-1, 65535], .int32), ([70000], .int32)]
+        for (values, width) in cases {
+            let s = VoxelSamples(narrowing: values)
+            XCTAssertEqual(s.width, width, "\(values)")
+            XCTAssertEqual(s.int32(), values)
+            XCTAssertEqual(s.byteCount, values.count * width.size)
+        }
+    }
+
+    func testAVolumeOfSixteenBitValuesTakesTwoBytesPerVoxelAndGivesTheSameHU() {
+        let g = VolumeGeometry(columns: 3, rows: 2, slices: 2, columnSpacing: 1, rowSpacing: 1, origin: Vector3(0, 0, 0),
+                               rowDirection: Vector3(1, 0, 0), columnDirection: Vector3(0, 1, 0), sliceStep: Vector3(0, 0, 1))
+        let stored: [Int32] = [-2000, 0, 1, 1024, 3071, -1024, 5, 6, 7, 8, 9, 10]
+        let v = Volume(geometry: g, stored: stored, rescale: [Rescale(slope: 1, intercept: -1024), Rescale(slope: 2, intercept: 0.5)], padding: PaddingRange(-2000, -2000))
+        XCTAssertEqual(v.samples.width, .int16)
+        XCTAssertEqual(v.samples.byteCount, 24)
+        for i in 0..<12 {
+            XCTAssertEqual(v.hu(at: i), Double(stored[i]) * (i < 6 ? 1 : 2) + (i < 6 ? -1024 : 0.5))
+        }
+        XCTAssertTrue(v.isPadding(at: 0))
+        XCTAssertFalse(v.isPadding(at: 1))
+    }
+}

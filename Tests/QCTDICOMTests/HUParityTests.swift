@@ -20,14 +20,17 @@ final class HUParityTests: XCTestCase {
         "liver_expb.dcm": "Bits Allocated 1", "liver_expb_1frame.dcm": "Bits Allocated 1",
     ]
 
-    /// Decodes every frame of a file to HU the way the series reader does.
-    func qctHU(_ path: String) throws -> [Double] {
+    /// Decodes every frame of a file to HU the way the series reader does: at the frame's native
+    /// width (16 bits for nearly every image, decoded in place), or with `wide` through 32 bits.
+    func qctHU(_ path: String, wide: Bool = false) throws -> [Double] {
         let file = try DicomFile(path: path)
         let frames = try HeaderReader.frames(of: file)
         var hu: [Double] = []
         for f in frames {
-            let stored = try file.decodeFrame(f.frameIndex)
-            hu.append(contentsOf: stored.map { f.rescale.apply($0) })
+            let width: VoxelSamples.Width = wide ? .int32 : .holding([(f.bitsStored, f.signed)])
+            let n = f.rows * f.columns
+            let samples = try VoxelSamples.make(width, count: n) { raw in try file.decodeFrame(f.frameIndex, into: raw, width: width) }
+            hu.append(contentsOf: (0..<n).map { f.rescale.apply(samples[$0]) })
         }
         return hu
     }
@@ -47,6 +50,9 @@ final class HUParityTests: XCTestCase {
             guard ours.count == reference.count else { continue }
             let mismatches = zip(ours, reference).filter { $0.bitPattern != $1.bitPattern }.count
             XCTAssertEqual(mismatches, 0, "\(e.name) (\(e.transfer_syntax ?? "?")): \(mismatches) voxels differ from pydicom")
+            // The 32-bit path gives the same values bit for bit.
+            let wide = try qctHU(fixtures.path(e), wide: true)
+            XCTAssertEqual(zip(wide, reference).filter { $0.bitPattern != $1.bitPattern }.count, 0, "\(e.name): 32-bit decoding differs")
             checked += 1
         }
         // pydicom-data and pydicom hold 40+ lossless grey images; all must be compared.

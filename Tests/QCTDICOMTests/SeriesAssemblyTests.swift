@@ -106,7 +106,7 @@ final class SeriesAssemblyTests: XCTestCase {
         let reference = try fixtures.referenceHU(original)
         // pydicom's HU used CT_small's own intercept; with slope 1 the new one shifts every voxel exactly.
         let shift = -1000 - (try XCTUnwrap(original.rescale?.first?[1]))
-        XCTAssertEqual((0..<v.stored.count).map { v.hu(at: $0) }, reference.map { $0 + shift })
+        XCTAssertEqual((0..<v.geometry.voxelCount).map { v.hu(at: $0) }, reference.map { $0 + shift })
     }
 
     func testUnreadableSliceIsRefusedAndTheRestIsKept() throws {

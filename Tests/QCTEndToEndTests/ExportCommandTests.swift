@@ -57,6 +57,40 @@ final class ExportCommandTests: XCTestCase {
         }
     }
 
+    /// Integer rescale (every CT here): int16 HU, computed from the stored values in integers.
+    func testIntegerRescaleIsWrittenAsInt16() throws {
+        XCTAssertEqual(try check("v.nii")["dtype"] as? String, "int16")
+    }
+
+    /// A non-integer slope: HU are not integers, so float32, still exact.
+    func testNonIntegerRescaleIsWrittenAsExactFloat32() throws {
+        for file in try FileManager.default.contentsOfDirectory(atPath: series.path) where file.hasSuffix(".dcm") {
+            let r = try QCTRunner.runTool("/usr/bin/dcmodify", ["-nb", "-q", "-i", "RescaleSlope=0.5", series.appendingPathComponent(file).path])
+            XCTAssertEqual(r.status, 0, r.stderr)
+        }
+        for name in ["v.nrrd", "v.nii.gz"] {
+            let r = try check(name)
+            XCTAssertEqual(r["dtype"] as? String, "float32", name)
+            XCTAssertEqual(r["hu_max_diff"] as? Double, 0, name)
+        }
+    }
+
+    /// A volume of several deflate blocks (compressed in parallel): gzip itself tests the file and
+    /// inflates it to exactly the uncompressed export.
+    func testGzipOfManyBlocksInflatesToTheSameBytes() throws {
+        let root = try QCTRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let scan = root.appendingPathComponent("pad").path
+        XCTAssertEqual(try QCTRunner.run(["simulate", "pad", "--out", scan, "--matrix", "256", "--slices", "30"], timeout: 120).status, 0)
+        let plain = root.appendingPathComponent("v.nii").path, packed = root.appendingPathComponent("v.nii.gz").path
+        for out in [plain, packed] { XCTAssertEqual(try QCTRunner.run(["export", scan, "--out", out]).status, 0) }
+        let size = try XCTUnwrap(try FileManager.default.attributesOfItem(atPath: plain)[.size] as? Int)
+        XCTAssertGreaterThan(size, 3 << 20, "at least three 1 MiB blocks")
+        XCTAssertEqual(try QCTRunner.runTool("/bin/gzip", ["-t", packed]).status, 0)
+        let same = try QCTRunner.runTool("/bin/sh", ["-c", "gzip -dc '\(packed)' | cmp - '\(plain)'"])
+        XCTAssertEqual(same.status, 0, same.stdout + same.stderr)
+    }
+
     func testBadOutputNameIsRefusedWithExitTwo() throws {
         let r = try QCTRunner.run(["export", series.path, "--out", "refused-output.vtk"])
         XCTAssertEqual(r.status, 2)

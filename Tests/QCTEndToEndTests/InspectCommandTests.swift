@@ -107,10 +107,35 @@ final class InspectCommandTests: XCTestCase {
         let m = try manifest()
         for e in m.files {
             let full = e.path.hasPrefix("/") ? e.path : QCTRunner.fixtures.deletingLastPathComponent().appendingPathComponent(e.path).path
-            let r = try QCTRunner.run(["inspect", full, "--json"], timeout: 60)
-            XCTAssertFalse(r.crashed, "\(e.path) crashed qct")
-            XCTAssertTrue([0, 1, 2].contains(r.status), "\(e.path): exit \(r.status)")
-            XCTAssertNotNil(try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8)), "\(e.path): JSON output")
+            // Headers alone, then every codec on the pixels too.
+            for extra in [[], ["--hu-range"]] {
+                let r = try QCTRunner.run(["inspect", full, "--json"] + extra, timeout: 60)
+                XCTAssertFalse(r.crashed, "\(e.path) \(extra) crashed qct")
+                XCTAssertTrue([0, 1, 2].contains(r.status), "\(e.path) \(extra): exit \(r.status)")
+                XCTAssertNotNil(try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8)), "\(e.path) \(extra): JSON output")
+            }
         }
+    }
+
+    /// Without --hu-range only headers are read (no HU statistics); with it, every series is decoded
+    /// and its HU range and mean given, and files whose pixels cannot be decoded are refused too.
+    func testHeadersAloneUnlessTheHURangeIsAsked() throws {
+        let dir = QCTRunner.fixtures.appendingPathComponent("dicom").path
+        func series(_ extra: [String]) throws -> ([[String: Any]], [[String: Any]]) {
+            let run = try QCTRunner.run(["inspect", dir, "--json"] + extra, timeout: 120)
+            XCTAssertFalse(run.crashed)
+            let json = try QCTRunner.json(run.stdout)
+            return (try XCTUnwrap(json["series"] as? [[String: Any]]), try XCTUnwrap(json["rejected"] as? [[String: Any]]))
+        }
+        let (headers, refusedByHeaders) = try series([])
+        let (decoded, refusedByPixels) = try series(["--hu-range"])
+        XCTAssertTrue(headers.allSatisfy { $0["huMin"] is NSNull && $0["huMean"] is NSNull }, "headers only: no HU statistics")
+        let ct = decoded.filter { $0["modality"] as? String == "CT" }
+        XCTAssertFalse(ct.isEmpty)
+        for s in ct {
+            let lo = try XCTUnwrap(s["huMin"] as? Double), hi = try XCTUnwrap(s["huMax"] as? Double), mean = try XCTUnwrap(s["huMean"] as? Double)
+            XCTAssertTrue(lo <= mean && mean <= hi, "\(s["seriesInstanceUID"] ?? "?"): \(lo) ≤ \(mean) ≤ \(hi)")
+        }
+        XCTAssertGreaterThanOrEqual(refusedByPixels.count, refusedByHeaders.count)
     }
 }

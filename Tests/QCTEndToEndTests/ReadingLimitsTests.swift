@@ -56,7 +56,7 @@ final class FuzzRegressionTests: XCTestCase {
         let root = try TestRepository.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: root) }
         let bad = try rebuild("rle_bad_offset", from: "MR_small_RLE.dcm", in: root)
-        let run = try QCTRunner.runTool(try QCTRunner.releaseQCT(), ["inspect", bad])
+        let run = try QCTRunner.runTool(try QCTRunner.releaseQCT(), ["inspect", "--hu-range", bad])
         XCTAssertFalse(run.crashed, run.stderr)
         XCTAssertEqual(run.status, 2)
         XCTAssertEqual(run.stderr.trimmingCharacters(in: .whitespacesAndNewlines),
@@ -71,7 +71,7 @@ final class FuzzRegressionTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: root) }
         let bad = try rebuild("j2k_huge_siz", from: "JPEG2000.dcm", in: root)
         let run = try QCTRunner.runTool(QCTRunner.python, [TestRepository.root.appendingPathComponent("Scripts/peak_memory.py").path,
-                                                           try QCTRunner.releaseQCT(), "inspect", bad])
+                                                           try QCTRunner.releaseQCT(), "inspect", "--hu-range", bad])
         let r = try QCTRunner.json(run.stdout)
         XCTAssertEqual(r["status"] as? Int, 2, run.stdout)
         XCTAssertEqual(r["stderr"] as? String, "refused: \(bad): JPEG 2000 image size 2883584x1024 differs from Rows/Columns")

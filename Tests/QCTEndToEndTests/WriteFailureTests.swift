@@ -47,6 +47,16 @@ final class WriteFailureTests: XCTestCase {
             XCTAssertTrue(r.stderr.split(separator: "\n").contains { $0 == line }, "\(line)\n\(r.stderr)")
             XCTAssertFalse(r.stderr.contains("NSCocoaErrorDomain"), r.stderr)
         }
+        // An export refused by the folder, or by a missing one: one line, exit 2, no temporary file left.
+        for (out, line) in [(readOnly.appendingPathComponent("v.nii.gz").path, "cannot write \(readOnly.path)/v.nii.gz: permission denied"),
+                            (root.appendingPathComponent("missing/v.nrrd").path,
+                             "cannot write \(root.path)/missing/v.nrrd: folder \(root.path)/missing does not exist")] {
+            let args = ["export", pad, "--out", out]
+            let r = getuid() == 0 ? try QCTRunner.runTool("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", program] + args)
+                                  : try QCTRunner.runTool(program, args)
+            XCTAssertEqual(r.status, 2, r.stderr)
+            XCTAssertEqual(r.stderr.trimmingCharacters(in: .whitespacesAndNewlines), line)
+        }
         XCTAssertEqual(try fm.contentsOfDirectory(atPath: readOnly.path), [])
         // A write that succeeds is announced.
         let saved = ok.appendingPathComponent("cal.json").path

@@ -111,8 +111,8 @@ final class SimulatorTests: XCTestCase {
         let (_, va) = try load(dir.appendingPathComponent("a").path)
         let (_, vb) = try load(dir.appendingPathComponent("b").path)
         let (_, vc) = try load(dir.appendingPathComponent("c").path)
-        XCTAssertEqual(va.stored, vb.stored, "same seed, same image")
-        XCTAssertNotEqual(va.stored, vc.stored, "another seed, another noise")
+        XCTAssertEqual(va.samples, vb.samples, "same seed, same image")
+        XCTAssertNotEqual(va.samples, vc.samples, "another seed, another noise")
         // SD inside the pad body between rods (x 25…35 mm from a rod, full pad height minus edges).
         let pad = try XCTUnwrap(a.phantoms.first)
         var acc = VoxelStatistics.Accumulator()

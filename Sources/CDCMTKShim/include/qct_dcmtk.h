@@ -127,6 +127,20 @@ int qct_pixel_layout_of(const qct_file *file, qct_pixel_layout *layout, qct_erro
 int qct_decode_frame(qct_file *file, uint32_t frame, int32_t *out, size_t count,
                      qct_error *err);
 
+/** Widths a frame can be decoded to (`qct_decode_frame_as`). */
+typedef enum qct_sample_type {
+    QCT_SAMPLES_INT32 = 0,
+    QCT_SAMPLES_INT16 = 1,
+    QCT_SAMPLES_UINT16 = 2
+} qct_sample_type;
+
+/** `qct_decode_frame` into `count` values of `type` at `out`. The type must hold every value
+ *  the layout allows (INT16: signed with Bits Stored ≤ 16 or unsigned ≤ 15; UINT16: unsigned
+ *  ≤ 16; INT32: any), else -1 with a QCT_ERROR_ARGUMENT error. Native 16-bit data is decoded
+ *  straight into `out` with no intermediate copy. */
+int qct_decode_frame_as(qct_file *file, uint32_t frame, void *out, size_t count, qct_sample_type type,
+                        qct_error *err);
+
 /* ---- Writing (used by tests and the benchmark to build series) ---- */
 
 /** Copies `src` to `dst` with the given attributes replaced (text values,

@@ -1,0 +1,114 @@
+import Dispatch
+import QCTCore
+
+/// A volume's HU as the samples of a file, little-endian in the narrowest exact type, produced on
+/// demand for any range of elements (so a writer streams them in chunks and never holds a second
+/// copy of the volume).
+///
+/// With integer rescale slopes and intercepts (nearly every CT) HU are computed in integers from
+/// the stored values, and int16 is chosen when the stored values' actual range maps inside it; no
+/// floating-point value is formed. Otherwise HU are computed in double and written as float32 when
+/// every one is exact in float32, else as float64.
+struct ExportSamples: Sendable {
+    let volume: Volume
+    let type: SampleType
+    /// Per slice (slope, intercept) as integers, when every slice's are integers.
+    private let integerRescale: [(slope: Int, intercept: Int)]?
+
+    init(_ volume: Volume) {
+        self.volume = volume
+        let ints = volume.rescale.map { r -> (slope: Int, intercept: Int)? in
+            guard r.slope == r.slope.rounded(), r.intercept == r.intercept.rounded(), abs(r.slope) < 1e6, abs(r.intercept) < 1e9 else { return nil }
+            return (Int(r.slope), Int(r.intercept))
+        }
+        if ints.allSatisfy({ $0 != nil }) {
+            let ranges = volume.samples.visit(SliceRanges(slices: volume.geometry.slices, perSlice: volume.geometry.voxelsPerSlice))
+            var fits = true
+            for (k, r) in ranges.enumerated() where r.lo <= r.hi {
+                let (a, b) = ints[k]!
+                let x = r.lo * a + b, y = r.hi * a + b
+                if min(x, y) < Int(Int16.min) || max(x, y) > Int(Int16.max) { fits = false; break }
+            }
+            if fits {
+                (type, integerRescale) = (.int16, ints.map { $0! })
+                return
+            }
+        }
+        integerRescale = nil
+        var type = SampleType.float32
+        for i in 0..<volume.geometry.voxelCount {
+            let h = volume.hu(at: i)
+            if Double(Float(h)) != h { type = .float64; break }
+        }
+        self.type = type
+    }
+
+    /// Number of samples.
+    var count: Int { volume.geometry.voxelCount }
+
+    /// Bytes of all samples.
+    var byteCount: Int { count * type.size }
+
+    /// Writes samples `range` (element indices) little-endian at `out`.
+    func write(_ range: Range<Int>, to out: UnsafeMutableRawPointer) {
+        guard !range.isEmpty else { return }
+        if let integerRescale {
+            volume.samples.visit(IntegerHU(range: range, perSlice: volume.geometry.voxelsPerSlice, rescale: integerRescale, out: out))
+            return
+        }
+        for (o, i) in range.enumerated() {
+            let h = volume.hu(at: i)
+            if type == .float32 {
+                out.storeBytes(of: Float(h).bitPattern.littleEndian, toByteOffset: 4 * o, as: UInt32.self)
+            } else {
+                out.storeBytes(of: h.bitPattern.littleEndian, toByteOffset: 8 * o, as: UInt64.self)
+            }
+        }
+    }
+}
+
+/// The lowest and highest stored value of each slice, slices in parallel.
+private struct SliceRanges: VoxelSampleVisitor {
+    let slices: Int, perSlice: Int
+
+    func visit<T: FixedWidthInteger & Sendable>(_ stored: UnsafeBufferPointer<T>) -> [(lo: Int, hi: Int)] {
+        let out = UnsafeMutableBufferPointer<(lo: Int, hi: Int)>.allocate(capacity: slices)
+        defer { out.deallocate() }
+        let box = SharedBuffer(out), src = SharedConstBuffer(stored)
+        DispatchQueue.concurrentPerform(iterations: slices) { k in
+            var lo = T.max, hi = T.min
+            for i in (k * perSlice)..<((k + 1) * perSlice) {
+                let v = src.buffer[i]
+                lo = Swift.min(lo, v)
+                hi = Swift.max(hi, v)
+            }
+            box.buffer[k] = perSlice == 0 ? (1, 0) : (Int(lo), Int(hi))
+        }
+        return Array(out)
+    }
+}
+
+/// HU = stored × slope + intercept in integers, as int16, for a range of elements.
+private struct IntegerHU: VoxelSampleVisitor {
+    let range: Range<Int>
+    let perSlice: Int
+    let rescale: [(slope: Int, intercept: Int)]
+    let out: UnsafeMutableRawPointer
+
+    func visit<T: FixedWidthInteger & Sendable>(_ stored: UnsafeBufferPointer<T>) {
+        let dst = out.bindMemory(to: Int16.self, capacity: range.count)
+        var i = range.lowerBound
+        while i < range.upperBound {
+            let k = i / perSlice
+            let end = Swift.min(range.upperBound, (k + 1) * perSlice)
+            let (a, b) = rescale[k]
+            let base = i - range.lowerBound
+            if a == 1 {
+                for j in i..<end { dst[base + j - i] = Int16(truncatingIfNeeded: Int(stored[j]) &+ b).littleEndian }
+            } else {
+                for j in i..<end { dst[base + j - i] = Int16(truncatingIfNeeded: Int(stored[j]) &* a &+ b).littleEndian }
+            }
+            i = end
+        }
+    }
+}
