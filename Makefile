@@ -125,7 +125,15 @@ $(FIXTURES)/venv-pylinac/.ready:
 	$(FIXTURES)/venv-pylinac/bin/pip install -q --disable-pip-version-check pylinac
 	touch $@
 
+# The export's peers: dcm2niix, and pigz, which dcm2niix -z y pipes to.
+BENCH_PACKAGES := dcm2niix pigz
+
 bench: release fixtures $(FIXTURES)/venv-pylinac/.ready
+	@missing=""; for p in $(BENCH_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
 	.build/release/qct-bench --fixtures $(FIXTURES) --python $(PY) --phantoms Phantoms --pylinac-python $(FIXTURES)/venv-pylinac/bin/python
 
 VALIDATE_COUNT ?= 200

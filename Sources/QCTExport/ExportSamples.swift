@@ -9,7 +9,7 @@ import QCTCore
 /// the stored values, and int16 is chosen when the stored values' actual range maps inside it; no
 /// floating-point value is formed. Otherwise HU are computed in double and written as float32 when
 /// every one is exact in float32, else as float64.
-struct ExportSamples: Sendable {
+struct ExportSamples: SliceSamples {
     let volume: Volume
     let type: SampleType
     /// Per slice (slope, intercept) as integers, when every slice's are integers.
@@ -43,11 +43,16 @@ struct ExportSamples: Sendable {
         self.type = type
     }
 
-    /// Number of samples.
-    var count: Int { volume.geometry.voxelCount }
+    var geometry: VolumeGeometry { volume.geometry }
 
-    /// Bytes of all samples.
-    var byteCount: Int { count * type.size }
+    func write(slices: Range<Int>, to out: UnsafeMutableRawPointer) {
+        let n = volume.geometry.voxelsPerSlice
+        let box = UnsafeSendablePointer(out)
+        DispatchQueue.concurrentPerform(iterations: slices.count) { s in
+            let k = slices.lowerBound + s
+            write((k * n)..<((k + 1) * n), to: box.pointer + s * n * type.size)
+        }
+    }
 
     /// Writes samples `range` (element indices) little-endian at `out`.
     func write(_ range: Range<Int>, to out: UnsafeMutableRawPointer) {

@@ -9,43 +9,64 @@ import Glibc
 import Darwin
 #endif
 
-/// gzip (RFC 1952) of an export stream, deflated (RFC 1951, zlib level 6, the level gzip, pigz
-/// and dcm2niix use by default) in 1 MiB blocks on every core at once, as pigz does: each block
-/// is compressed with the 32 KiB before it as its dictionary and ends on a sync flush (byte
-/// aligned, not final) except the last, so the blocks concatenate into one deflate stream that
-/// any gzip reader inflates. CRC-32s of the blocks are combined (`crc32_combine`). Blocks are
-/// produced and compressed a wave at a time and written in order, so memory stays a few blocks.
+/// gzip (RFC 1952) of a volume file, deflated (RFC 1951, zlib level 6, the level gzip, pigz and
+/// dcm2niix use by default) in 1 MiB blocks on every core at once, as pigz does: each block is
+/// compressed with the 32 KiB before it as its dictionary and ends on a sync flush (byte aligned,
+/// not final) except the last, so the blocks concatenate into one deflate stream that any gzip
+/// reader inflates. CRC-32s of the blocks are combined (`crc32_combine`). The input (header, then
+/// samples) is produced a batch of whole slices at a time, with the last 32 KiB of the batch before
+/// kept for the dictionary, and each batch's blocks are written in order.
 enum ParallelGzip {
     static let blockBytes = 1 << 20
     static let window = 32 << 10
     static let level: Int32 = 6
 
-    static func write(_ stream: ExportStream, to fd: Int32) throws {
+    static func write(header: [UInt8], samples: some SliceSamples, to fd: Int32) throws {
         try [UInt8]([0x1F, 0x8B, 8, 0, 0, 0, 0, 0, 0, 3]).withUnsafeBytes { try writeAll(fd, $0) }
-        let blocks = max(1, (stream.count + blockBytes - 1) / blockBytes)
-        let wave = 2 * ProcessInfo.processInfo.activeProcessorCount
-        var crc = crc32(0, nil, 0)
-        for first in stride(from: 0, to: blocks, by: wave) {
-            let n = min(wave, blocks - first)
-            let results = Locked<[Int: Compressed]>([:])
-            DispatchQueue.concurrentPerform(iterations: n) { i in
-                let b = first + i
-                let r = compress(stream, block: b, last: b == blocks - 1)
-                results.withLock { $0[b] = r }
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let slices = samples.geometry.slices, sliceBytes = max(1, samples.sliceBytes)
+        let per = max(1, 8 * cores * blockBytes / sliceBytes)
+        let capacity = window + header.count + per * sliceBytes
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 64)
+        defer { buffer.deallocate() }
+        var crc = crc32(0, nil, 0), total = 0, tail = 0
+        var first = 0
+        repeat {
+            // [tail of the previous batch][header, first batch only][slices]
+            var at = tail
+            if first == 0 {
+                header.withUnsafeBytes { buffer.baseAddress!.advanced(by: at).copyMemory(from: $0.baseAddress!, byteCount: header.count) }
+                at += header.count
             }
-            let done = results.current
-            for b in first..<(first + n) {
-                guard let r = done[b], let bytes = r.bytes else {
-                    throw VolumeWriteError(description: "zlib compression failed (\(done[b]?.status ?? -1))")
+            let range = first..<min(slices, first + per)
+            try samples.write(slices: range, to: buffer.baseAddress! + at)
+            let end = at + range.count * sliceBytes
+            let last = range.upperBound >= slices
+            let starts = Array(stride(from: tail, to: end, by: blockBytes))
+            var results = [Compressed?](repeating: nil, count: starts.count)
+            results.withUnsafeMutableBufferPointer { out in
+                let box = UnsafeSendable(out), input = UnsafeSendable(UnsafeRawBufferPointer(buffer))
+                DispatchQueue.concurrentPerform(iterations: starts.count) { i in
+                    let start = starts[i], stop = min(end, start + blockBytes)
+                    box.value[i] = compress(input.value, dictionaryFrom: max(0, start - window), start: start, end: stop,
+                                            final: last && i == starts.count - 1)
                 }
+            }
+            for r in results {
+                guard let r, let bytes = r.bytes else { throw VolumeWriteError(description: "zlib compression failed") }
                 try bytes.withUnsafeBytes { try writeAll(fd, $0) }
                 crc = crc32_combine(crc, r.crc, off_t(r.inputCount))
+                total += r.inputCount
             }
-        }
+            // Keep the last 32 KiB as the next batch's dictionary.
+            tail = min(window, end)
+            (buffer.baseAddress!).copyMemory(from: buffer.baseAddress! + (end - tail), byteCount: tail)
+            first = range.upperBound
+        } while first < slices
         var trailer = [UInt8](repeating: 0, count: 8)
         for i in 0..<4 {
             trailer[i] = UInt8(truncatingIfNeeded: UInt32(truncatingIfNeeded: crc) >> (8 * i))
-            trailer[4 + i] = UInt8(truncatingIfNeeded: UInt32(truncatingIfNeeded: stream.count) >> (8 * i))
+            trailer[4 + i] = UInt8(truncatingIfNeeded: UInt32(truncatingIfNeeded: total) >> (8 * i))
         }
         try trailer.withUnsafeBytes { try writeAll(fd, $0) }
     }
@@ -55,36 +76,29 @@ enum ParallelGzip {
         var bytes: [UInt8]?
         var crc: uLong
         var inputCount: Int
-        var status: Int32
     }
 
-    static func compress(_ stream: ExportStream, block b: Int, last: Bool) -> Compressed {
-        let start = b * blockBytes, end = min(stream.count, start + blockBytes)
-        let dictionaryStart = max(0, start - window)
-        let input = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, end - dictionaryStart), alignment: 16)
-        defer { input.deallocate() }
-        stream.fill(offset: dictionaryStart, into: UnsafeMutableRawBufferPointer(rebasing: input[0..<(end - dictionaryStart)]))
-        let dictionary = start - dictionaryStart, count = end - start
-        let source = input.baseAddress!.assumingMemoryBound(to: Bytef.self)
+    /// Deflates `input[start..<end]` with `input[dictionary..<start]` as the preset dictionary.
+    static func compress(_ input: UnsafeRawBufferPointer, dictionaryFrom dictionary: Int, start: Int, end: Int, final: Bool) -> Compressed {
+        let count = end - start
+        let source = UnsafeMutablePointer(mutating: input.baseAddress!.assumingMemoryBound(to: Bytef.self))
         var z = z_stream()
         guard deflateInit2_(&z, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
-            return Compressed(bytes: nil, crc: 0, inputCount: count, status: Z_STREAM_ERROR)
+            return Compressed(bytes: nil, crc: 0, inputCount: count)
         }
         defer { deflateEnd(&z) }
-        if dictionary > 0 { deflateSetDictionary(&z, source, uInt(dictionary)) }
+        if start > dictionary { deflateSetDictionary(&z, source + dictionary, uInt(start - dictionary)) }
         var out = [UInt8](repeating: 0, count: Int(deflateBound(&z, uLong(count))) + 64)
         let status: Int32 = out.withUnsafeMutableBufferPointer { dst in
-            z.next_in = source + dictionary
+            z.next_in = source + start
             z.avail_in = uInt(count)
             z.next_out = dst.baseAddress
             z.avail_out = uInt(dst.count)
-            return deflate(&z, last ? Z_FINISH : Z_SYNC_FLUSH)
+            return deflate(&z, final ? Z_FINISH : Z_SYNC_FLUSH)
         }
-        guard status == (last ? Z_STREAM_END : Z_OK), z.avail_in == 0 else {
-            return Compressed(bytes: nil, crc: 0, inputCount: count, status: status)
-        }
+        guard status == (final ? Z_STREAM_END : Z_OK), z.avail_in == 0 else { return Compressed(bytes: nil, crc: 0, inputCount: count) }
         out.removeSubrange(Int(z.total_out)...)
-        return Compressed(bytes: out, crc: crc32(0, source + dictionary, uInt(count)), inputCount: count, status: status)
+        return Compressed(bytes: out, crc: crc32(0, source + start, uInt(count)), inputCount: count)
     }
 
     /// Writes all of `bytes` at the file's position.
@@ -103,4 +117,10 @@ enum ParallelGzip {
             }
         }
     }
+}
+
+/// A value handed to concurrent workers that use disjoint parts of it.
+struct UnsafeSendable<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
 }

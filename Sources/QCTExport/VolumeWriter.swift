@@ -20,45 +20,70 @@ public struct VolumeWriteError: Error, CustomStringConvertible {
 
 /// Writes HU volumes that 3D Slicer and ITK place correctly in patient space.
 ///
-/// The file is the header followed by the samples (`ExportSamples`), produced chunk by chunk
-/// straight from the volume's stored values: raw files are written with `pwrite` by every core at
-/// once, `.nii.gz` is deflated in parallel blocks (`ParallelGzip`). Everything goes to a temporary
-/// file beside the target, renamed into place when complete, so an interrupted export never leaves
-/// a half-written volume.
+/// The file is the header followed by the samples, produced a batch of slices at a time (every core
+/// on its own slices) and written in order: raw straight to the file, `.nii.gz` deflated in parallel
+/// blocks (`ParallelGzip`). Everything goes to a temporary file beside the target, renamed into
+/// place when complete, so an interrupted export never leaves a half-written volume.
 public enum VolumeWriter {
-    /// Bytes produced and written per task.
-    static let chunkBytes = 4 << 20
+    /// Bytes of samples produced per batch (raw files).
+    static let batchBytes = 8 << 20
 
+    /// Writes `volume`'s HU, in the narrowest exact type (`ExportSamples`).
     public static func write(_ volume: Volume, to path: String) throws {
+        try write(ExportSamples(volume), to: path)
+    }
+
+    /// Writes `samples` as the format `path`'s extension names.
+    public static func write(_ samples: some SliceSamples, to path: String) throws {
         guard let format = VolumeFormat(path: path) else {
             throw VolumeWriteError(description: "unsupported output extension (use .nrrd, .nii or .nii.gz)")
         }
-        let samples = ExportSamples(volume)
-        let header = format == .nrrd ? Array(NRRDHeader.text(volume.geometry, samples.type).utf8) : NIfTIHeader.bytes(volume.geometry, samples.type)
-        let stream = ExportStream(header: header, samples: samples)
+        let header = format == .nrrd ? Array(NRRDHeader.text(samples.geometry, samples.type).utf8) : NIfTIHeader.bytes(samples.geometry, samples.type)
         try writeAtomically(to: path) { fd in
             if format == .niftiGzip {
-                try ParallelGzip.write(stream, to: fd)
+                try ParallelGzip.write(header: header, samples: samples, to: fd)
             } else {
-                try writeRaw(stream, to: fd)
+                try writeRaw(header: header, samples: samples, to: fd)
             }
         }
     }
 
-    /// The whole stream, chunk by chunk, in order. One writer: parallel writes to one file
-    /// contend on its inode lock and gain nothing; producing a chunk costs far less than copying
-    /// it into the page cache.
-    static func writeRaw(_ stream: ExportStream, to fd: Int32) throws {
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkBytes, alignment: 64)
-        defer { buffer.deallocate() }
-        var start = 0
-        while start < stream.count {
-            let count = min(chunkBytes, stream.count - start)
-            let chunk = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<count])
-            stream.fill(offset: start, into: chunk)
-            try ParallelGzip.writeAll(fd, UnsafeRawBufferPointer(chunk))
-            start += count
+    /// The header, then the samples a batch at a time: while one batch is written (a thread of its
+    /// own), the next is produced, into two buffers used in turn.
+    static func writeRaw(header: [UInt8], samples: some SliceSamples, to fd: Int32) throws {
+        try header.withUnsafeBytes { try ParallelGzip.writeAll(fd, $0) }
+        let slices = samples.geometry.slices, per = max(1, batchBytes / max(1, samples.sliceBytes))
+        let size = per * samples.sliceBytes
+        let buffers = [UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 64),
+                       UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 64)]
+        let writer = DispatchQueue(label: "qct.export.writer")
+        let free = [DispatchSemaphore(value: 1), DispatchSemaphore(value: 1)]
+        let failure = Locked<Error?>(nil)
+        defer {
+            writer.sync {}
+            buffers.forEach { $0.deallocate() }
         }
+        var b = 0
+        for first in stride(from: 0, to: slices, by: per) {
+            free[b].wait()
+            if let e = failure.current { throw e }
+            let range = first..<min(slices, first + per)
+            do { try samples.write(slices: range, to: buffers[b].baseAddress!) } catch {
+                free[b].signal()
+                throw error
+            }
+            let chunk = UnsafeSendable(UnsafeRawBufferPointer(rebasing: buffers[b][0..<(range.count * samples.sliceBytes)]))
+            let done = free[b]
+            writer.async {
+                if failure.current == nil {
+                    do { try ParallelGzip.writeAll(fd, chunk.value) } catch { failure.withLock { $0 = $0 ?? error } }
+                }
+                done.signal()
+            }
+            b = 1 - b
+        }
+        writer.sync {}
+        if let e = failure.current { throw e }
     }
 
     /// Runs `body` on a new temporary file beside `path`, then renames it to `path`; on failure the
@@ -85,36 +110,5 @@ public enum VolumeWriter {
             unlink(temporary)
             throw error
         }
-    }
-}
-
-/// A file's bytes: a header, then the samples, producible for any byte range.
-struct ExportStream: Sendable {
-    let header: [UInt8]
-    let samples: ExportSamples
-
-    var count: Int { header.count + samples.byteCount }
-
-    /// Writes bytes `offset ..< offset + out.count` of the stream into `out`.
-    func fill(offset: Int, into out: UnsafeMutableRawBufferPointer) {
-        var at = offset, written = 0
-        if at < header.count {
-            let n = min(header.count - at, out.count)
-            header.withUnsafeBytes { h in out.baseAddress!.copyMemory(from: h.baseAddress! + at, byteCount: n) }
-            (at, written) = (at + n, n)
-        }
-        guard written < out.count else { return }
-        let size = samples.type.size
-        let byteStart = at - header.count, byteEnd = byteStart + (out.count - written)
-        let first = byteStart / size, last = (byteEnd + size - 1) / size
-        if byteStart % size == 0, byteEnd % size == 0 {
-            samples.write(first..<last, to: out.baseAddress! + written)
-            return
-        }
-        // A chunk boundary inside a sample: produce whole samples, copy the bytes asked for.
-        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: (last - first) * size, alignment: 16)
-        defer { scratch.deallocate() }
-        samples.write(first..<last, to: scratch.baseAddress!)
-        (out.baseAddress! + written).copyMemory(from: scratch.baseAddress! + (byteStart - first * size), byteCount: byteEnd - byteStart)
     }
 }

@@ -9,6 +9,18 @@ public struct QCChartDocument: Sendable {
     /// `N values, K out of control, E service event(s)`.
     public var summary: String
 
+    /// The chart's outputs checked before anything is read: at least one, and a chart file is .svg,
+    /// .html or .htm.
+    public static func problems(out: String?, pdf: String?) -> [SettingProblem] {
+        guard out != nil || pdf != nil else { return [SettingProblem("out", "FILE (.svg or .html), --pdf FILE, or both are needed")] }
+        guard let out else { return [] }
+        let ext = (out as NSString).pathExtension.lowercased()
+        return ["svg", "html", "htm"].contains(ext) ? [] : [SettingProblem("out", "\(out): a chart is written as .svg or .html (not .\(ext.isEmpty ? "<none>" : ext))")]
+    }
+
+    /// The chart as `path`'s extension asks: SVG for .svg, else the HTML page.
+    public func text(forPath path: String) -> String { path.lowercased().hasSuffix(".svg") ? svg : html }
+
     /// Reads the metric's values and the scanner's events from `store`; a metric with no values is a
     /// failure naming the metrics stored.
     public init(store: any QCHistoryStore, scanner: String, metric: String, paper: PrintPage.Paper = .a4, institution: String? = nil,

@@ -26,10 +26,21 @@ public enum SeriesExport {
         let pool = read.series.filter { seriesUID == nil || $0.seriesInstanceUID == seriesUID }.sorted { $0.geometry.slices > $1.geometry.slices }
         var refused = read.rejected
         for s in pool {
-            guard let (series, volume) = SeriesInput.load(s, refused: &refused, report: report, progress: progress) else { continue }
-            if pool.count > 1 {
-                report(Diagnostic(.note, "\(pool.count) series found; exporting the largest (\(series.seriesInstanceUID)); choose with --series"))
+            let note = Diagnostic(.note, "\(pool.count) series found; exporting the largest (\(s.seriesInstanceUID)); choose with --series")
+            // Straight from the files when the headers allow it; a file that fails to decode sends the
+            // series through loading, which refuses that file and exports the rest.
+            if let slices = DecodedSlices(s) {
+                do {
+                    try VolumeWriter.write(slices, to: out)
+                    if pool.count > 1 { report(note) }
+                    return Written(geometry: s.geometry, problems: s.problems.map(\.description), refused: refused)
+                } catch is DecodedSlices.Failure {
+                } catch {
+                    throw WorkflowFailure(.error, WriteFailure.describe(out, error))
+                }
             }
+            guard let (series, volume) = SeriesInput.load(s, refused: &refused, report: report, progress: progress) else { continue }
+            if pool.count > 1 { report(Diagnostic(.note, "\(pool.count) series found; exporting the largest (\(series.seriesInstanceUID)); choose with --series")) }
             do { try VolumeWriter.write(volume, to: out) } catch { throw WorkflowFailure(.error, WriteFailure.describe(out, error)) }
             return Written(geometry: volume.geometry, problems: series.problems.map(\.description), refused: refused)
         }

@@ -11,6 +11,31 @@ public enum ServiceEventAction: Sendable {
     case list(scanner: String)
     case delete(id: Int64, reason: String)
 
+    /// The action a front end's fields ask for (CLI flags, a form's fields, named alike), or the first
+    /// setting that makes none: a time that is not ISO 8601, a baseline under 2 scans, a deletion
+    /// without its reason (it is stored with the deletion), a list without a scanner, an event
+    /// without a scanner and what was done.
+    public init(scanner: String?, at: String?, baselineSize: Int, list: Bool, delete: Int64?, reason: String?,
+                description: String?) throws(SettingProblem) {
+        if let at, ISODateTime.normalised(at) == nil { throw SettingProblem("at", "\(at): not an ISO 8601 date; expected \(ISODateTime.expected)") }
+        guard baselineSize >= 2 else { throw SettingProblem("baseline-size", "must be at least 2 scans") }
+        if let delete {
+            guard let reason, !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw SettingProblem("delete", "needs --reason (why the event is deleted; it is stored with it)")
+            }
+            guard description == nil, !list else { throw SettingProblem("delete", "takes an id and a reason only") }
+            self = .delete(id: delete, reason: reason)
+            return
+        }
+        guard let scanner else { throw SettingProblem(list ? "list" : "scanner", list ? "needs --scanner" : "is needed, with what was done (e.g. \"tube replaced\")") }
+        if list {
+            self = .list(scanner: scanner)
+            return
+        }
+        guard let description else { throw SettingProblem("scanner", "is given; what was done is needed too (e.g. \"tube replaced\")") }
+        self = .add(scanner: scanner, at: at, description: description, baselineSize: baselineSize)
+    }
+
     /// Whether the action writes to the history.
     public var writes: Bool {
         if case .list = self { return false }

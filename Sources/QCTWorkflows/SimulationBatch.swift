@@ -126,6 +126,13 @@ public struct SimulationBatch: Sendable {
         return lines
     }
 
+    /// Three numbers written "x,y,z" (a translation in mm), or nil.
+    public static func triple(_ text: String) -> [Double]? {
+        let parts = text.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard parts.count == 3, parts.allSatisfy({ $0 != nil }) else { return nil }
+        return parts.map { $0! }
+    }
+
     /// `NAME=VALUE` arguments as a dictionary (a later name wins), or nil when one is malformed.
     public static func assignments(_ items: [String]) -> [String: String]? {
         var out: [String: String] = [:]

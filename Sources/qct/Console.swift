@@ -22,10 +22,7 @@ enum Console {
 enum OutputFile {
     /// Runs `write`; a failure becomes one line and exit 2.
     static func write(_ path: String, announce: Bool = true, _ write: () throws -> Void) throws {
-        do { try write() } catch {
-            printError(WriteFailure.describe(path, error))
-            throw ExitCode(ReadExit.nothingUsable)
-        }
+        do { try write() } catch { try fail(WriteFailure.describe(path, error)) }
         if announce { printError("wrote \(path)") }
     }
 
@@ -65,27 +62,24 @@ final class ProgressBar: Sendable {
 }
 
 /// Writes one line to standard error.
-func printError(_ line: String) {
-    FileHandle.standardError.write(Data((line + "\n").utf8))
+func printError(_ line: String) { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+
+/// Says why nothing could be done, on standard error, and exits 2.
+func fail(_ line: String) throws -> Never {
+    printError(line)
+    throw ExitCode(ReadExit.nothingUsable)
 }
 
 /// A result line written now, not when the buffer fills: a log under cron keeps every line even if
 /// the run is killed.
-func printNow(_ line: String) {
-    print(line)
-    fflush(nil)
-}
+func printNow(_ line: String) { print(line); fflush(nil) }
 
 /// Now, ISO 8601 UTC.
 func isoNow() -> String { ISO8601DateFormatter().string(from: Date()) }
 
 /// Exit status of a check status: 0 pass, 3 warn, 4 fail.
 func exitIfNotPassed(_ status: CalibrationCheck.Status) throws {
-    switch status {
-    case .pass: return
-    case .warn: throw ExitCode(3)
-    case .fail: throw ExitCode(4)
-    }
+    if status != .pass { throw ExitCode(status == .warn ? 3 : 4) }
 }
 
 /// On SIGINT or SIGTERM: says how far the batch got on standard error and exits 130. What was

@@ -82,10 +82,7 @@ struct DatabaseOption: ParsableArguments {
 
 /// Runs a database call; a store failure gets one line and exit 2 (other errors pass through).
 func storeCall<T, E: Error>(_ body: () throws(E) -> T) throws -> T {
-    do { return try body() } catch let error as QCStoreError {
-        printError("error: \(error)")
-        throw ExitCode(ReadExit.nothingUsable)
-    }
+    do { return try body() } catch let error as QCStoreError { try fail("error: \(error)") }
 }
 
 /// A report printed to PDF: where, on what paper, under which institution's name.

@@ -10,13 +10,7 @@ struct QC: ParsableCommand {
 }
 
 /// Exit status of a QC state: 0 in control (or collecting a baseline), 3 warning, 4 out of control.
-func exitStatus(_ worst: ControlState?) -> Int32 {
-    switch worst {
-    case .outOfControl: return 4
-    case .warning: return 3
-    default: return 0
-    }
-}
+func exitStatus(_ worst: ControlState?) -> Int32 { worst == .outOfControl ? 4 : worst == .warning ? 3 : 0 }
 
 struct QCRecord: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -57,10 +51,7 @@ struct QCRecord: ParsableCommand {
             case .stored(let r): printNow(json ? try jsonString(r) : QCText.recorded(r, folder: folder))
             }
         } }
-        guard !batch.outcomes.isEmpty else {
-            printError("nothing recorded: no usable series in \(inputs.joined(separator: " "))")
-            throw ExitCode(ReadExit.nothingUsable)
-        }
+        if batch.outcomes.isEmpty { try fail("nothing recorded: no usable series in \(inputs.joined(separator: " "))") }
         for w in batch.warnings { printError("warning: " + w) }
         // A result stored from incomplete input warns (3) even when it is in control.
         let code = max(exitStatus(batch.worst), batch.warnings.isEmpty ? 0 : 3)
@@ -81,10 +72,7 @@ struct QCStatus: ParsableCommand {
     func run() throws {
         let store = try database.open(readOnly: true)
         let latest = try storeCall { try store.latestResults() }
-        guard !latest.isEmpty else {
-            printError("\(store.path): no results recorded yet")
-            throw ExitCode(ReadExit.nothingUsable)
-        }
+        if latest.isEmpty { try fail("\(store.path): no results recorded yet") }
         print(json ? try jsonString(latest) : QCText.status(latest, verbose: verbose))
         let code = exitStatus(latest.map(\.state).max())
         if code != 0 { throw ExitCode(code) }
@@ -131,31 +119,17 @@ struct QCEventCommand: ParsableCommand {
     @Option(help: "Why the event is deleted (stored with it).") var reason: String?
     @Argument(help: "What was done.") var description: String?
 
-    /// The action the flags ask for, or the reason they ask for none.
-    var action: Result<ServiceEventAction, ValidationError> {
-        if let at, ISODateTime.normalised(at) == nil {
-            return .failure(ValidationError("--at \(at): not an ISO 8601 date; expected \(ISODateTime.expected)"))
+    var action: ServiceEventAction {
+        get throws {
+            do { return try ServiceEventAction(scanner: scanner, at: at, baselineSize: baselineSize, list: list, delete: delete, reason: reason,
+                                               description: description) } catch { throw ValidationError("--\(error)") }
         }
-        guard baselineSize >= 2 else { return .failure(ValidationError("--baseline-size must be at least 2 scans")) }
-        if let delete {
-            guard let reason, !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
-                return .failure(ValidationError("--delete needs --reason (why the event is deleted; it is stored with it)"))
-            }
-            guard description == nil, !list else { return .failure(ValidationError("--delete takes an id and a reason only")) }
-            return .success(.delete(id: delete, reason: reason))
-        }
-        guard let scanner else { return .failure(ValidationError(list ? "--list needs --scanner" : Self.needs)) }
-        if list { return .success(.list(scanner: scanner)) }
-        guard let description else { return .failure(ValidationError(Self.needs)) }
-        return .success(.add(scanner: scanner, at: at, description: description, baselineSize: baselineSize))
     }
 
-    static let needs = "an event needs --scanner and what was done (e.g. \"tube replaced\")"
-
-    func validate() throws { _ = try action.get() }
+    func validate() throws { _ = try action }
 
     func run() throws {
-        let action = try action.get()
+        let action = try action
         let store = try database.open(readOnly: !action.writes)
         print(try storeCall { try action.run(on: store, now: isoNow()) })
     }
@@ -171,22 +145,14 @@ struct QCChart: ParsableCommand {
     @Option(help: "Output file (.svg or .html).") var out: String?
     @OptionGroup var print: PrintOptions
 
-    func validate() throws {
-        guard out != nil || print.pdf != nil else { throw ValidationError("give --out FILE (.svg or .html), --pdf FILE, or both") }
-        if let out {
-            let ext = (out as NSString).pathExtension.lowercased()
-            guard ext == "svg" || ext == "html" || ext == "htm" else {
-                throw ValidationError("--out \(out): a chart is written as .svg or .html (not .\(ext.isEmpty ? "<none>" : ext))")
-            }
-        }
-    }
+    func validate() throws { try reject(QCChartDocument.problems(out: out, pdf: print.pdf)) }
 
     func run() throws {
         let store = try database.open(readOnly: true)
         let chart = try Console.run {
             try storeCall { try QCChartDocument(store: store, scanner: scanner, metric: metric, paper: print.paper.page, institution: print.institution, generated: isoNow()) }
         }
-        if let out { try OutputFile.write(out.lowercased().hasSuffix(".svg") ? chart.svg : chart.html, to: out, announce: false) }
+        if let out { try OutputFile.write(chart.text(forPath: out), to: out, announce: false) }
         try print.write(chart.html, announce: false)
         for path in [out, print.pdf].compactMap({ $0 }) { Swift.print("wrote \(path): \(chart.summary)") }
     }

@@ -1,27 +1,8 @@
 import ArgumentParser
 import Foundation
-import QCTCore
+import QCTWorkflows
 
 @main
-enum Main {
-    /// Parses and runs; bad arguments exit 2 (not ArgumentParser's 64), as
-    /// documented for every reading command.
-    static func main() {
-        do {
-            var command = try QCT.parseAsRoot()
-            try command.run()
-        } catch {
-            let code = QCT.exitCode(for: error)
-            if code == .success || error is ExitCode {
-                QCT.exit(withError: error)
-            }
-            let message = QCT.fullMessage(for: error)
-            if !message.isEmpty { printError(message) }
-            exit(ReadExit.nothingUsable)
-        }
-    }
-}
-
 struct QCT: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "qct",
@@ -29,14 +10,23 @@ struct QCT: ParsableCommand {
         version: QCTVersion.string,
         subcommands: [Inspect.self, Export.self, Phantoms.self, Simulate.self, Calibrate.self, Measure.self, Precision.self, Compare.self, QC.self]
     )
+
+    /// Parses and runs; bad arguments exit 2 (not ArgumentParser's 64), as documented for every reading command.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            if exitCode(for: error) == .success || error is ExitCode { exit(withError: error) }
+            let message = fullMessage(for: error)
+            if !message.isEmpty { printError(message) }
+            Foundation.exit(ReadExit.nothingUsable)
+        }
+    }
 }
 
-/// Exit statuses shared by the reading commands.
+/// Exit statuses shared by the reading commands: every file read; some refused, the rest used;
+/// nothing usable, or bad arguments.
 enum ReadExit {
-    /// Every file was read.
-    static let allRead: Int32 = 0
-    /// Some files were refused; the rest was used.
-    static let someRefused: Int32 = 1
-    /// Nothing usable, or bad arguments.
-    static let nothingUsable: Int32 = 2
+    static let allRead: Int32 = 0, someRefused: Int32 = 1, nothingUsable: Int32 = 2
 }

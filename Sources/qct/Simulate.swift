@@ -49,18 +49,10 @@ struct Simulate: ParsableCommand {
 
     func validate() throws {
         try reject(SimulationBatch.problems(matrix: matrix, slices: slices, thicknessMM: thickness, spacingMM: spacing, count: `repeat`))
-        guard translation != nil else { throw ValidationError("--translate needs x,y,z in mm, e.g. 10,-5,0") }
+        guard SimulationBatch.triple(translate) != nil else { throw ValidationError("--translate needs x,y,z in mm, e.g. 10,-5,0") }
         guard acquired.count == 14, acquired.allSatisfy(\.isNumber) else { throw ValidationError("--acquired needs YYYYMMDDHHMMSS") }
         guard SimulationBatch.assignments(serial) != nil else { throw ValidationError("--serial needs PHANTOM=SERIAL, got \(serial)") }
-        guard let scales = SimulationBatch.assignments(insertScale), scales.values.allSatisfy({ Double($0) != nil }) else {
-            throw ValidationError("--insert-scale needs INSERT=FACTOR, got \(insertScale)")
-        }
-    }
-
-    var translation: [Double]? {
-        let parts = translate.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
-        guard parts.count == 3, parts.allSatisfy({ $0 != nil }) else { return nil }
-        return parts.map { $0! }
+        guard SimulationBatch.assignments(insertScale)?.values.allSatisfy({ Double($0) != nil }) == true else { throw ValidationError("--insert-scale needs INSERT=FACTOR, got \(insertScale)") }
     }
 
     func run() throws {
@@ -80,7 +72,7 @@ struct Simulate: ParsableCommand {
         request.acquisitionDate = String(acquired.prefix(8))
         var batch = SimulationBatch(request: request, seed: seed)
         (batch.count, batch.reposition, batch.dayVariation) = (`repeat`, reposition, dayVariation)
-        (batch.firstTime, batch.translationMM, batch.rotationDegrees) = (String(acquired.suffix(6)), translation ?? [0, 0, 0], rotate)
+        (batch.firstTime, batch.translationMM, batch.rotationDegrees) = (String(acquired.suffix(6)), SimulationBatch.triple(translate) ?? [0, 0, 0], rotate)
         try Console.run {
             try batch.run(catalog: catalog, out: out) { dir, truth in
                 SimulationBatch.summary(dir, truth, profile: profile).forEach { print($0) }
