@@ -125,8 +125,8 @@ $(FIXTURES)/venv-pylinac/.ready:
 	$(FIXTURES)/venv-pylinac/bin/pip install -q --disable-pip-version-check pylinac
 	touch $@
 
-# The export's peers: dcm2niix, and pigz, which dcm2niix -z y pipes to.
-BENCH_PACKAGES := dcm2niix pigz
+# The export's peers: dcm2niix, and pigz, which dcm2niix -z y pipes to; GNU time for peak memory.
+BENCH_PACKAGES := dcm2niix pigz time
 
 bench: release fixtures $(FIXTURES)/venv-pylinac/.ready
 	@missing=""; for p in $(BENCH_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \

@@ -30,6 +30,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (qct_pixel_layout_of(file, &layout, &err) == 0 && layout.rows <= 1024 && layout.columns <= 1024 && layout.frames <= 64) {
         std::vector<int32_t> out(static_cast<size_t>(layout.rows) * layout.columns);
         for (uint32_t k = 0; k < layout.frames && k < 4; ++k) qct_decode_frame(file, k, out.data(), out.size(), &err);
+        // The 16-bit paths a volume uses (decoded in place when the data are 16-bit), into a buffer of
+        // exactly the frame's size so that any overrun is caught.
+        std::vector<int16_t> narrow(static_cast<size_t>(layout.rows) * layout.columns);
+        for (qct_sample_type type : {QCT_SAMPLES_INT16, QCT_SAMPLES_UINT16})
+            if (layout.frames > 0) qct_decode_frame_as(file, 0, narrow.data(), narrow.size(), type, &err);
     }
     qct_close(file);
     return 0;

@@ -139,7 +139,12 @@ func parallelMap<T, R>(_ items: [T], _ body: @Sendable (T) -> R) -> [R] where T:
     if items.isEmpty { return [] }
     let results = UnsafeMutableBufferPointer<R?>.allocate(capacity: items.count)
     results.initialize(repeating: nil)
-    defer { results.deallocate() }
+    // The results are released before the memory is freed: freeing alone would leak every value
+    // (each file's headers and its open DCMTK data set).
+    defer {
+        _ = results.deinitialize()
+        results.deallocate()
+    }
     let box = UnsafeSendable(results)
     items.withUnsafeBufferPointer { input in
         let inBox = UnsafeSendable(input)

@@ -28,9 +28,23 @@ public struct QCRecorder: Sendable {
     }
 
     /// The series to record, oldest first, with the files refused while reading their headers.
-    public struct Plan: @unchecked Sendable {
-        public var series: [Series]
+    public struct Plan: Sendable {
+        public var series: [PlannedSeries]
         public var refused: [RejectedFile]
+    }
+
+    /// A series to record, as its headers describe it. The open files the headers were read from are
+    /// not kept: a batch of hundreds of series holds no DCMTK data set while it waits, and each
+    /// series is read again, whole, when its turn comes.
+    public struct PlannedSeries: Sendable {
+        public var seriesInstanceUID: String
+        public var modality: String?
+        public var acquisitionDateTime: String?
+        public var filePaths: [String]
+
+        init(_ s: Series) {
+            (seriesInstanceUID, modality, acquisitionDateTime, filePaths) = (s.seriesInstanceUID, s.modality, s.acquisition.acquisitionDateTime, s.filePaths)
+        }
     }
 
     /// Reads the headers under `inputs` and orders the series to record; refused files go to `report`.
@@ -46,15 +60,15 @@ public struct QCRecorder: Sendable {
             throw WorkflowFailure(chosen.isEmpty ? "no series \(uid) in \(inputs.joined(separator: " "))"
                                                  : "--series \(uid) names \(chosen.count) series; give more of the UID")
         }
-        return Plan(series: chosen, refused: headers.rejected)
+        return Plan(series: chosen.map(PlannedSeries.init), refused: headers.rejected)
     }
 
     /// One series analysed into a QC result, or nil (the reason sent to `report`). Input problems that
     /// still allow a result (a slice gap) are added to `warnings`.
-    public func analyse(_ s: Series, refused: [RejectedFile], warnings: inout [String], report: DiagnosticSink) -> QCResultInput? {
+    public func analyse(_ s: PlannedSeries, refused: [RejectedFile], warnings: inout [String], report: DiagnosticSink) -> QCResultInput? {
         let folder = SeriesInput.commonFolder(s.filePaths)
-        guard SeriesInput.isCT(s) else {
-            report(Diagnostic(.refused, SeriesInput.notCT(s, path: folder)))
+        guard SeriesInput.isCT(modality: s.modality) else {
+            report(Diagnostic(.refused, SeriesInput.notCT(modality: s.modality, firstFile: s.filePaths.first, path: folder)))
             return nil
         }
         let read = SeriesReader.read(paths: s.filePaths)
@@ -81,7 +95,7 @@ public struct QCRecorder: Sendable {
 
     /// Plans, analyses and stores every series under `inputs`; `stored` sees each outcome as it is stored.
     public func record(_ inputs: [String], selection: SeriesSelection = SeriesSelection(), report: DiagnosticSink,
-                       stored: (Series, QCRecordOutcome) throws -> Void = { _, _ in }) throws -> Batch {
+                       stored: (PlannedSeries, QCRecordOutcome) throws -> Void = { _, _ in }) throws -> Batch {
         try record(plan(inputs, selection: selection, report: report), report: report, stored: stored)
     }
 
@@ -89,7 +103,7 @@ public struct QCRecorder: Sendable {
     /// inside `progress.storing`, so a front end that stops the batch stops it between a stored
     /// result and its announcement, never inside; each result stored is a step of `progress`.
     public func record(_ plan: Plan, report: DiagnosticSink, progress: BatchProgress? = nil,
-                       stored: (Series, QCRecordOutcome) throws -> Void = { _, _ in }) throws -> Batch {
+                       stored: (PlannedSeries, QCRecordOutcome) throws -> Void = { _, _ in }) throws -> Batch {
         let progress = progress ?? BatchProgress(total: plan.series.count, verb: "recorded")
         return try withoutActuallyEscaping(stored) { stored in
             var batch = Batch()

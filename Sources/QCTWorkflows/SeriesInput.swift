@@ -5,10 +5,16 @@ import QCTDICOM
 /// Which CT series of what was read a command uses, and how series are named to a person.
 public enum SeriesInput {
     /// Whether `s` is CT: its Modality says so (a file that does not say is read as CT).
-    public static func isCT(_ s: Series) -> Bool { (s.modality ?? "CT").trimmingCharacters(in: .whitespaces).uppercased() == "CT" }
+    public static func isCT(_ s: Series) -> Bool { isCT(modality: s.modality) }
+
+    /// Whether a Modality value is CT (none is read as CT).
+    public static func isCT(modality: String?) -> Bool { (modality ?? "CT").trimmingCharacters(in: .whitespaces).uppercased() == "CT" }
 
     /// Why a series of another modality is not used: its first file, the modality, and that CT is needed.
-    public static func notCT(_ s: Series, path: String) -> String { "\(s.filePaths.first ?? path): modality \(s.modality ?? "?"), not CT" }
+    public static func notCT(_ s: Series, path: String) -> String { notCT(modality: s.modality, firstFile: s.filePaths.first, path: path) }
+
+    /// `notCT` from the modality and the series' first file.
+    public static func notCT(modality: String?, firstFile: String?, path: String) -> String { "\(firstFile ?? path): modality \(modality ?? "?"), not CT" }
 
     /// A Series Instance UID as a person reads it: its last 27 characters after "…" when long.
     public static func shortUID(_ uid: String) -> String { uid.count > 28 ? "…" + uid.suffix(27) : uid }

@@ -12,14 +12,19 @@ struct ChildRun {
     var status: Int32
 }
 
-/// Runs `tool args` with standard output and error discarded (or standard output to `stdoutPath`).
+/// Runs `tool args` with standard output and error discarded (or standard output to `stdoutPath`),
+/// under GNU time, which reports the child's peak (`%M`). Spawned from this process directly, the
+/// kernel would count this process's own resident memory into the child's peak (posix_spawn shares
+/// the address space until exec, and exec records its high-water mark).
 func runChild(_ tool: String, _ args: [String], stdoutPath: String = "/dev/null", environment: [String: String] = [:]) -> ChildRun {
+    let report = NSTemporaryDirectory() + "qct-bench-time-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
+    defer { try? FileManager.default.removeItem(atPath: report) }
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
     posix_spawn_file_actions_addopen(&actions, 1, stdoutPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
     posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-    let argv = ([tool] + args).map { strdup($0) } + [nil]
+    let argv = (["/usr/bin/time", "-f", "%M", "-o", report, tool] + args).map { strdup($0) } + [nil]
     defer { argv.forEach { free($0) } }
     var env = ProcessInfo.processInfo.environment
     for (k, v) in environment { env[k] = v }
@@ -27,13 +32,14 @@ func runChild(_ tool: String, _ args: [String], stdoutPath: String = "/dev/null"
     defer { envp.forEach { free($0) } }
     var pid: pid_t = 0
     let start = now()
-    guard posix_spawn(&pid, tool, &actions, nil, argv, envp) == 0 else { return ChildRun(seconds: .nan, peakKB: 0, status: -1) }
+    guard posix_spawn(&pid, "/usr/bin/time", &actions, nil, argv, envp) == 0 else { return ChildRun(seconds: .nan, peakKB: 0, status: -1) }
     var status: Int32 = 0
-    var usage = rusage()
-    _ = wait4(pid, &status, 0, &usage)
+    _ = waitpid(pid, &status, 0)
     let elapsed = now() - start
     let code: Int32 = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
-    return ChildRun(seconds: elapsed, peakKB: Int(usage.ru_maxrss), status: code)
+    let text = (try? String(contentsOfFile: report, encoding: .utf8)) ?? ""
+    let peak = text.split(whereSeparator: \.isNewline).compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }.last ?? 0
+    return ChildRun(seconds: elapsed, peakKB: peak, status: code)
 }
 
 /// The median of `values`.

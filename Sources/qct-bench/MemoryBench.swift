@@ -22,7 +22,7 @@ func memoryBench(qct: String, phantoms: String, bigSeries: String, scan: String,
         ("qc record", ["qc", "record", scan, "--db", db, "--phantoms", phantoms], small),
     ]
     print("")
-    print(String(format: "peak memory, whole process (wait4 ru_maxrss), limit 1.5 x stored pixel bytes + 50 MB; %.0f MB and %.0f MB stored",
+    print(String(format: "peak memory, whole process (GNU time %%M), MB = 2^20 bytes; limit 1.5 x stored pixel bytes + 50 MB; %.0f MB and %.0f MB stored",
                  Double(big) / 1_048_576, Double(small) / 1_048_576))
     for (name, args, bytes) in cases {
         let r = runChild(qct, args)

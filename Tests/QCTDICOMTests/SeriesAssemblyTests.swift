@@ -1,6 +1,7 @@
 import Foundation
 import QCTCore
 import XCTest
+import QCTTestSupport
 
 @testable import QCTDICOM
 
@@ -146,5 +147,26 @@ final class ShimBarrierTests: XCTestCase {
         XCTAssertThrowsError(try DicomFile(path: dir.appendingPathComponent("missing.dcm").path)) {
             XCTAssertNotEqual(($0 as? DicomReadError)?.kind, DicomReadError.Kind.none, "\($0)")
         }
+    }
+}
+
+/// What a read holds is let go with it: every file's DCMTK data set is released when the result
+/// is (a batch of hundreds of series read one after another must not keep them all).
+final class ReadReleaseTests: XCTestCase {
+    func testAFileReadIsReleasedWithTheResult() throws {
+        let ct = TestRepository.fixtures.appendingPathComponent("dicom/pydicom/CT_small.dcm").path
+        weak var headerFile: DicomFile?
+        weak var decodedFile: DicomFile?
+        do {
+            let headers = SeriesReader.read(paths: [ct], decodePixels: false)
+            headerFile = headers.series.first?.frames.first?.file
+            let decoded = SeriesReader.read(paths: [ct])
+            decodedFile = decoded.series.first?.frames.first?.file
+            XCTAssertNotNil(headerFile)
+            XCTAssertNotNil(decodedFile)
+            XCTAssertEqual(decoded.volumes.count, 1)
+        }
+        XCTAssertNil(headerFile, "the headers' file is released with the result")
+        XCTAssertNil(decodedFile, "the decoded series' file is released with the result")
     }
 }
