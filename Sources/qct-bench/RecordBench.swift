@@ -15,7 +15,7 @@ func recordBench(qct: String, phantoms: String, dir: String, count: Int, work: S
             request.acquisitionDate = String(format: "2026%02d%02d", 1 + r / 28 % 12, 1 + r % 28)
             _ = try Simulator.run(request, catalog: catalog, directory: String(format: "%@/scan-%03d", dir, r + 1))
         }
-        FileManager.default.createFile(atPath: dir + "/.complete-\(count)", contents: nil)
+        _ = FileManager.default.createFile(atPath: dir + "/.complete-\(count)", contents: nil)
     }
     let db = work + "/record.sqlite"
     try? FileManager.default.removeItem(atPath: db)

@@ -11,7 +11,7 @@ func simulatedScan(_ dir: String, slices: Int, catalog: PhantomCatalog) throws {
     var request = SimulationRequest(scene: "esp-on-pad", profile: profile)
     (request.slices, request.sliceSpacingMM, request.sliceThicknessMM) = (slices, 0.5, 0.5)
     _ = try Simulator.run(request, catalog: catalog, directory: dir)
-    FileManager.default.createFile(atPath: dir + "/.complete", contents: nil)
+    _ = FileManager.default.createFile(atPath: dir + "/.complete", contents: nil)
 }
 
 /// Cost against size: 300 and 1,000 slices of 512² (0.16 and 0.52 GB) loaded and exported, and

@@ -6,16 +6,21 @@ import QCTDICOM
 import QCTPhantoms
 import QCTSimulator
 
-// qct-bench: load throughput against peers run side by side in the same run.
+// qct-bench: qct's figures beside a peer or a physical floor, run in the same run.
 //
 //   qct-bench --fixtures DIR --python PY [--slices N] [--runs N] [--qct PATH]
 //             [--only load|export|memory|simulate|calibrate|scale|record]
 //
 // Builds an N-slice 512² uncompressed series from one real CT slice
 // (pydicom-data's 693_UNCR, re-positioned N times), warms the page cache,
-// then times (best of --runs): `cat` reading the same bytes; qct loading the
-// series to a Volume (exact HU through each slice's rescale) and to a
-// materialised float32 HU array; pydicom + numpy loading it to float64 HU.
+// then times (best of --runs): `cat` reading the same bytes; qct reading the
+// headers, loading the series to a Volume (exact HU through each slice's
+// rescale) and to a materialised float32 HU array; pydicom + numpy loading it
+// to float64 HU. Then: `qct export` against dcm2niix (ExportBench), peak
+// memory of whole qct processes against the stored bytes (MemoryBench),
+// simulation against cp, calibration and measurement against the load and
+// pylinac, cost from 300 to 1,000 slices (ScaleBench), and qc record of 200
+// series (RecordBench). Docs/benchmarks.md says what each part measures.
 
 struct Options {
     var fixtures = ".fixtures"
@@ -97,7 +102,7 @@ func buildSeries(template: String, into dir: String, count: Int) throws {
             exit(1)
         }
     }
-    fm.createFile(atPath: marker, contents: nil)
+    _ = fm.createFile(atPath: marker, contents: nil)
 }
 
 let options = Options(CommandLine.arguments)
@@ -196,7 +201,7 @@ let tSim = try best(3) {
     try? FileManager.default.removeItem(atPath: simDir)
     try Simulator.run(simRequest, catalog: catalog, directory: simDir)
 }
-FileManager.default.createFile(atPath: simDir + "/.complete", contents: nil)
+_ = FileManager.default.createFile(atPath: simDir + "/.complete", contents: nil)
 let simFiles = try FileManager.default.contentsOfDirectory(atPath: simDir).filter { $0.hasSuffix(".dcm") }.map { simDir + "/" + $0 }
 let simBytes = try simFiles.reduce(0) { $0 + ((try FileManager.default.attributesOfItem(atPath: $1)[.size] as? Int) ?? 0) }
 let copyDir = options.fixtures + "/bench/sim100-copy"
