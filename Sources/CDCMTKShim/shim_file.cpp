@@ -41,6 +41,13 @@ static bool hasDicomPrefix(const char *path) {
 qct_file *qct_open(const char *path, qct_error *err) {
     return qct_guard(err, static_cast<qct_file *>(nullptr), [&]() -> qct_file * {
         qct_init();
+        // DCMTK parses nested sequences by recursion with no limit: refuse deep nesting first.
+        const int depth = qct_file_sequence_depth(path, QCT_MAX_SEQUENCE_DEPTH);
+        if (depth > QCT_MAX_SEQUENCE_DEPTH) {
+            qct_set_error(err, QCT_ERROR_UNSUPPORTED, 16, "qct", "sequences nested more than " + std::to_string(QCT_MAX_SEQUENCE_DEPTH) +
+                                                      " deep (refused before parsing; no CT needs more than a few levels)");
+            return static_cast<qct_file *>(nullptr);
+        }
         std::unique_ptr<qct_file> file(new qct_file());
         // Values longer than 4 KiB (pixel data) stay on disk until a frame is decoded.
         OFCondition cond = file->format.loadFile(OFFilename(path), EXS_Unknown, EGL_noChange,

@@ -96,4 +96,11 @@ static inline void qct_store_samples(const In *src, size_t n, const qct_pixel_la
     }
 }
 
+/* The deepest nesting of sequences in the data set held in `data` (a DICOM file's bytes), read
+ * without DCMTK; counting stops once it passes `limit`. 0 when the encoding cannot be scanned
+ * (deflated). Never recursive, never reads outside `data`. */
+int qct_sequence_depth(const uint8_t *data, size_t size, int limit);
+/* `qct_sequence_depth` of the file at `path` (0 when it cannot be read). */
+int qct_file_sequence_depth(const char *path, int limit);
+
 #endif

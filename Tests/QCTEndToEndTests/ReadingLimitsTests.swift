@@ -77,4 +77,27 @@ final class FuzzRegressionTests: XCTestCase {
         XCTAssertEqual(r["stderr"] as? String, "refused: \(bad): JPEG 2000 image size 2883584x1024 differs from Rows/Columns")
         XCTAssertLessThan(try XCTUnwrap(r["maxrss_kb"] as? Int), 64 * 1024)
     }
+
+    /// Sequences nested 6,000 deep (a 216 KB file) overflowed the stack inside DCMTK, which parses
+    /// nesting by recursion (signal 11). Nesting is now read from the raw bytes first: 16 levels are
+    /// read, 17 or more refused before DCMTK sees the file.
+    func testSequencesNestedDeeperThanSixteenAreRefusedBeforeParsing() throws {
+        let root = try TestRepository.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let ct = TestRepository.fixtures.appendingPathComponent("dicom/pydicom/CT_small.dcm").path
+        let script = TestRepository.root.appendingPathComponent("Scripts/deep_sequences.py").path
+        for depth in [16, 17, 6000, 50000] {
+            let file = root.appendingPathComponent("deep\(depth).dcm").path
+            XCTAssertEqual(try QCTRunner.runTool(QCTRunner.python, [script, ct, "\(depth)", file]).status, 0)
+            let run = try QCTRunner.runTool(try QCTRunner.releaseQCT(), ["inspect", file])
+            XCTAssertFalse(run.crashed, "depth \(depth): \(run.stderr)")
+            let refused = "refused: \(file): sequences nested more than 16 deep (refused before parsing; no CT needs more than a few levels)"
+            if depth <= 16 {
+                XCTAssertFalse(run.stderr.contains("nested"), "depth \(depth) is read: \(run.stderr)")
+            } else {
+                XCTAssertEqual(run.status, 2, "depth \(depth)")
+                XCTAssertEqual(run.stderr.trimmingCharacters(in: .whitespacesAndNewlines), refused)
+            }
+        }
+    }
 }

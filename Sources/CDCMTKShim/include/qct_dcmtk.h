@@ -127,6 +127,10 @@ int qct_pixel_layout_of(const qct_file *file, qct_pixel_layout *layout, qct_erro
 int qct_decode_frame(qct_file *file, uint32_t frame, int32_t *out, size_t count,
                      qct_error *err);
 
+/** Sequences nested deeper than this are refused when a file is opened, before DCMTK parses
+ *  it (DCMTK recurses once per level, without limit). */
+#define QCT_MAX_SEQUENCE_DEPTH 16
+
 /** Widths a frame can be decoded to (`qct_decode_frame_as`). */
 typedef enum qct_sample_type {
     QCT_SAMPLES_INT32 = 0,
