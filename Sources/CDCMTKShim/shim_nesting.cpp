@@ -90,6 +90,9 @@ int qct_sequence_depth(const uint8_t *data, size_t size, int limit) {
                     pos += length;  // a compressed fragment: bytes, not a data set
                 } else {
                     open.push_back({Frame::item, length == kUndefined ? UINT64_MAX : uint64_t(pos) + length});
+                    // Items nest only inside sequences: more open containers than `limit` sequences
+                    // with their items allow is nesting too deep, whatever the tags say.
+                    if (open.size() > size_t(2 * limit + 4)) return limit + 1;
                 }
             } else if (element == 0xE00D) {
                 pop(Frame::item);
