@@ -47,20 +47,6 @@ R qct_guard(qct_error *err, R failure, F &&body) noexcept {
 int qct_decode_j2k(const std::vector<uint8_t> &stream, const qct_pixel_layout &layout, qct_sample_type type,
                    void *out, size_t count, qct_error *err);
 
-/// Masks raw samples to Bits Stored and sign-extends them per Pixel Representation.
-static inline int32_t qct_stored_value(uint32_t raw, const qct_pixel_layout &l) {
-    const unsigned shift = (l.high_bit + 1u >= l.bits_stored) ? (l.high_bit + 1u - l.bits_stored) : 0u;
-    uint32_t v = raw >> shift;
-    if (l.bits_stored < 32) {
-        const uint32_t mask = (1u << l.bits_stored) - 1u;
-        v &= mask;
-        if (l.pixel_representation == 1 && (v & (1u << (l.bits_stored - 1)))) {
-            v |= ~mask;
-        }
-    }
-    return static_cast<int32_t>(v);
-}
-
 /* Whether `type` holds every stored value `l` allows. */
 static inline bool qct_type_holds(const qct_pixel_layout &l, qct_sample_type type) {
     switch (type) {

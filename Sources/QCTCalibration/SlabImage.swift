@@ -111,6 +111,16 @@ extension SlabImage {
     }
 }
 
+extension SlabImage {
+    /// A run of slices sharing one rescale, as summed HU: `sum` of the stored values of its
+    /// `voxels` − `padded` voxels, the padded ones counted as air (−1000 HU). One formula for the
+    /// slab images and for the points read from the volume (`SlabPoints`), so both agree bit for bit.
+    @inline(__always)
+    static func runHU(sum: Int64, padded: Double, voxels: Double, rescale: Rescale) -> Double {
+        rescale.slope * Double(sum) + rescale.intercept * (voxels - padded) - 1000 * padded
+    }
+}
+
 /// The summing loop of `SlabImage`, compiled for each stored width.
 private struct SlabSum: VoxelSampleVisitor {
     let volume: Volume
@@ -136,8 +146,7 @@ private struct SlabSum: VoxelSampleVisitor {
                         guard run > 0 else { return }
                         let perPixel = Double(run * f * f)
                         for o in 0..<count {
-                            let p = pads.isEmpty ? 0 : Double(pads[o])
-                            out[o] += current.slope * Double(acc[o]) + current.intercept * (perPixel - p) - 1000 * p
+                            out[o] += SlabImage.runHU(sum: acc[o], padded: pads.isEmpty ? 0 : Double(pads[o]), voxels: perPixel, rescale: current)
                             acc[o] = 0
                             if !pads.isEmpty { pads[o] = 0 }
                         }

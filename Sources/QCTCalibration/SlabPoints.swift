@@ -24,9 +24,7 @@ struct SlabPoints: Sendable {
         var current = v.rescale[slices.lowerBound]
         func flush() {
             guard run > 0 else { return }
-            let perPixel = Double(run * f * f)
-            let p = v.padding == nil ? 0 : Double(pads)
-            out += current.slope * Double(acc) + current.intercept * (perPixel - p) - 1000 * p
+            out += SlabImage.runHU(sum: acc, padded: v.padding == nil ? 0 : Double(pads), voxels: Double(run * f * f), rescale: current)
             (acc, pads, run) = (0, 0, 0)
         }
         for k in slices {

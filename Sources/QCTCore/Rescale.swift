@@ -19,6 +19,13 @@ public struct Rescale: Hashable, Codable, Sendable {
 
     public static let identity = Rescale()
 
+    /// Slope and intercept as integers, when both are whole numbers of a sane size: HU are then
+    /// computed exactly in integers (exports, int16 output).
+    public var integerParts: (slope: Int, intercept: Int)? {
+        guard slope == slope.rounded(), intercept == intercept.rounded(), abs(slope) < 1e6, abs(intercept) < 1e9 else { return nil }
+        return (Int(slope), Int(intercept))
+    }
+
     /// HU for a stored value, computed in double precision.
     @inline(__always)
     public func apply(_ stored: Int32) -> Double { Double(stored) * slope + intercept }

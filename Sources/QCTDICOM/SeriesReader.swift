@@ -111,18 +111,18 @@ public enum SeriesReader {
     }
 }
 
-/// Thread-safe progress counter.
-final class ProgressCounter: Sendable {
+/// Thread-safe progress counter: `step` from any worker, `callback` told (done, total).
+public final class ProgressCounter: Sendable {
     private let done = Locked(0)
     private let total: Int
     private let callback: SeriesReader.Progress?
 
-    init(total: Int, callback: SeriesReader.Progress?) {
+    public init(total: Int, callback: SeriesReader.Progress?) {
         self.total = total
         self.callback = callback
     }
 
-    func step() {
+    @Sendable public func step() {
         guard let callback else { return }
         let d = done.withLock { n -> Int in
             n += 1
@@ -131,7 +131,7 @@ final class ProgressCounter: Sendable {
         callback(min(d, total), total)
     }
 
-    func finish() { callback?(total, total) }
+    public func finish() { callback?(total, total) }
 }
 
 /// Maps `items` on all cores, keeping order.

@@ -17,10 +17,7 @@ struct ExportSamples: SliceSamples {
 
     init(_ volume: Volume) {
         self.volume = volume
-        let ints = volume.rescale.map { r -> (slope: Int, intercept: Int)? in
-            guard r.slope == r.slope.rounded(), r.intercept == r.intercept.rounded(), abs(r.slope) < 1e6, abs(r.intercept) < 1e9 else { return nil }
-            return (Int(r.slope), Int(r.intercept))
-        }
+        let ints = volume.rescale.map(\.integerParts)
         if ints.allSatisfy({ $0 != nil }) {
             let ranges = volume.samples.visit(SliceRanges(slices: volume.geometry.slices, perSlice: volume.geometry.voxelsPerSlice))
             var fits = true
@@ -47,10 +44,11 @@ struct ExportSamples: SliceSamples {
 
     func write(slices: Range<Int>, to out: UnsafeMutableRawPointer) {
         let n = volume.geometry.voxelsPerSlice
-        let box = UnsafeSendablePointer(out)
+        let bytes = n * type.size
+        let box = SharedBuffer(UnsafeMutableBufferPointer(start: out.assumingMemoryBound(to: UInt8.self), count: slices.count * bytes))
         DispatchQueue.concurrentPerform(iterations: slices.count) { s in
             let k = slices.lowerBound + s
-            write((k * n)..<((k + 1) * n), to: box.pointer + s * n * type.size)
+            write((k * n)..<((k + 1) * n), to: UnsafeMutableRawPointer(box.buffer.baseAddress! + s * bytes))
         }
     }
 
@@ -106,14 +104,22 @@ private struct IntegerHU: VoxelSampleVisitor {
         while i < range.upperBound {
             let k = i / perSlice
             let end = Swift.min(range.upperBound, (k + 1) * perSlice)
-            let (a, b) = rescale[k]
-            let base = i - range.lowerBound
-            if a == 1 {
-                for j in i..<end { dst[base + j - i] = Int16(truncatingIfNeeded: Int(stored[j]) &+ b).littleEndian }
-            } else {
-                for j in i..<end { dst[base + j - i] = Int16(truncatingIfNeeded: Int(stored[j]) &* a &+ b).littleEndian }
-            }
+            integerHU(stored.baseAddress! + i, count: end - i, rescale: rescale[k], to: dst + (i - range.lowerBound))
             i = end
         }
+    }
+}
+
+/// HU = stored × slope + intercept in integers, written as little-endian int16 (the caller has
+/// checked that every value fits). `out` may be `stored` itself: each value is read before its
+/// place is written.
+@inlinable
+public func integerHU<T: FixedWidthInteger>(_ stored: UnsafePointer<T>, count: Int, rescale: (slope: Int, intercept: Int),
+                                            to out: UnsafeMutablePointer<Int16>) {
+    let (a, b) = rescale
+    if a == 1 {
+        for i in 0..<count { out[i] = Int16(truncatingIfNeeded: Int(stored[i]) &+ b).littleEndian }
+    } else {
+        for i in 0..<count { out[i] = Int16(truncatingIfNeeded: Int(stored[i]) &* a &+ b).littleEndian }
     }
 }

@@ -45,10 +45,11 @@ enum ParallelGzip {
             let starts = Array(stride(from: tail, to: end, by: blockBytes))
             var results = [Compressed?](repeating: nil, count: starts.count)
             results.withUnsafeMutableBufferPointer { out in
-                let box = UnsafeSendable(out), input = UnsafeSendable(UnsafeRawBufferPointer(buffer))
+                let box = SharedBuffer(out)
+                let input = SharedConstBuffer(UnsafeBufferPointer(start: buffer.baseAddress!.assumingMemoryBound(to: UInt8.self), count: buffer.count))
                 DispatchQueue.concurrentPerform(iterations: starts.count) { i in
                     let start = starts[i], stop = min(end, start + blockBytes)
-                    box.value[i] = compress(input.value, dictionaryFrom: max(0, start - window), start: start, end: stop,
+                    box.buffer[i] = compress(input.buffer, dictionaryFrom: max(0, start - window), start: start, end: stop,
                                             final: last && i == starts.count - 1)
                 }
             }
@@ -79,9 +80,9 @@ enum ParallelGzip {
     }
 
     /// Deflates `input[start..<end]` with `input[dictionary..<start]` as the preset dictionary.
-    static func compress(_ input: UnsafeRawBufferPointer, dictionaryFrom dictionary: Int, start: Int, end: Int, final: Bool) -> Compressed {
+    static func compress(_ input: UnsafeBufferPointer<UInt8>, dictionaryFrom dictionary: Int, start: Int, end: Int, final: Bool) -> Compressed {
         let count = end - start
-        let source = UnsafeMutablePointer(mutating: input.baseAddress!.assumingMemoryBound(to: Bytef.self))
+        let source = UnsafeMutablePointer(mutating: input.baseAddress!)
         var z = z_stream()
         guard deflateInit2_(&z, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
             return Compressed(bytes: nil, crc: 0, inputCount: count)
@@ -100,27 +101,4 @@ enum ParallelGzip {
         out.removeSubrange(Int(z.total_out)...)
         return Compressed(bytes: out, crc: crc32(0, source + start, uInt(count)), inputCount: count)
     }
-
-    /// Writes all of `bytes` at the file's position.
-    static func writeAll(_ fd: Int32, _ raw: UnsafeRawBufferPointer) throws {
-        do {
-            var done = 0
-            while done < raw.count {
-                #if canImport(Glibc)
-                let n = Glibc.write(fd, raw.baseAddress! + done, raw.count - done)
-                #else
-                let n = Darwin.write(fd, raw.baseAddress! + done, raw.count - done)
-                #endif
-                if n < 0, errno == EINTR { continue }
-                guard n > 0 else { throw VolumeWriteError.posix(n == 0 ? EIO : errno) }
-                done += n
-            }
-        }
-    }
-}
-
-/// A value handed to concurrent workers that use disjoint parts of it.
-struct UnsafeSendable<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
 }

@@ -13,9 +13,3 @@ extension SliceSamples {
     /// Bytes of one slice's samples.
     var sliceBytes: Int { geometry.voxelsPerSlice * type.size }
 }
-
-/// A pointer handed to concurrent workers that write disjoint parts of it.
-public struct UnsafeSendablePointer: @unchecked Sendable {
-    public let pointer: UnsafeMutableRawPointer
-    public init(_ pointer: UnsafeMutableRawPointer) { self.pointer = pointer }
-}

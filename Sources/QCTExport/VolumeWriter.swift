@@ -51,7 +51,7 @@ public enum VolumeWriter {
     /// The header, then the samples a batch at a time: while one batch is written (a thread of its
     /// own), the next is produced, into two buffers used in turn.
     static func writeRaw(header: [UInt8], samples: some SliceSamples, to fd: Int32) throws {
-        try header.withUnsafeBytes { try ParallelGzip.writeAll(fd, $0) }
+        try header.withUnsafeBytes { try writeAll(fd, $0) }
         let slices = samples.geometry.slices, per = max(1, batchBytes / max(1, samples.sliceBytes))
         let size = per * samples.sliceBytes
         let buffers = [UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 64),
@@ -72,11 +72,12 @@ public enum VolumeWriter {
                 free[b].signal()
                 throw error
             }
-            let chunk = UnsafeSendable(UnsafeRawBufferPointer(rebasing: buffers[b][0..<(range.count * samples.sliceBytes)]))
+            let chunk = SharedConstBuffer(UnsafeBufferPointer(start: buffers[b].baseAddress!.assumingMemoryBound(to: UInt8.self),
+                                                              count: range.count * samples.sliceBytes))
             let done = free[b]
             writer.async {
                 if failure.current == nil {
-                    do { try ParallelGzip.writeAll(fd, chunk.value) } catch { failure.withLock { $0 = $0 ?? error } }
+                    do { try writeAll(fd, UnsafeRawBufferPointer(chunk.buffer)) } catch { failure.withLock { $0 = $0 ?? error } }
                 }
                 done.signal()
             }
@@ -110,5 +111,20 @@ public enum VolumeWriter {
             unlink(temporary)
             throw error
         }
+    }
+}
+
+/// Writes all of `raw` at the file's position (a short write is continued, an interrupted one retried).
+func writeAll(_ fd: Int32, _ raw: UnsafeRawBufferPointer) throws {
+    var done = 0
+    while done < raw.count {
+        #if canImport(Glibc)
+        let n = Glibc.write(fd, raw.baseAddress! + done, raw.count - done)
+        #else
+        let n = Darwin.write(fd, raw.baseAddress! + done, raw.count - done)
+        #endif
+        if n < 0, errno == EINTR { continue }
+        guard n > 0 else { throw VolumeWriteError.posix(n == 0 ? EIO : errno) }
+        done += n
     }
 }

@@ -25,37 +25,34 @@ struct DecodedSlices: SliceSamples {
         guard width != .int32 else { return nil }
         var rescale: [(slope: Int, intercept: Int)] = []
         for f in s.frames {
-            let (a, b) = (f.rescale.slope, f.rescale.intercept)
-            guard a == a.rounded(), b == b.rounded(), abs(a) < 1e4, abs(b) < 1e5 else { return nil }
+            guard let (a, b) = f.rescale.integerParts else { return nil }
             let lo = f.signed ? -(1 << (f.bitsStored - 1)) : 0, hi = f.signed ? (1 << (f.bitsStored - 1)) - 1 : (1 << f.bitsStored) - 1
-            let (x, y) = (lo * Int(a) + Int(b), hi * Int(a) + Int(b))
+            let (x, y) = (lo * a + b, hi * a + b)
             guard min(x, y) >= Int(Int16.min), max(x, y) <= Int(Int16.max) else { return nil }
-            rescale.append((Int(a), Int(b)))
+            rescale.append((a, b))
         }
         (frames, geometry, self.width, self.rescale) = (s.frames, s.geometry, width, rescale)
     }
 
     func write(slices: Range<Int>, to out: UnsafeMutableRawPointer) throws {
         let n = geometry.voxelsPerSlice
-        let box = UnsafeSendablePointer(out)
+        let box = SharedBuffer(UnsafeMutableBufferPointer(start: out.assumingMemoryBound(to: UInt8.self), count: slices.count * n * 2))
         let failure = Locked<DicomReadError?>(nil)
         DispatchQueue.concurrentPerform(iterations: slices.count) { s in
             let k = slices.lowerBound + s, f = frames[k]
-            let slice = box.pointer + s * n * 2
+            let slice = UnsafeMutableRawPointer(box.buffer.baseAddress! + s * n * 2)
             do throws(DicomReadError) {
                 try f.file.decodeFrame(f.frameIndex, into: UnsafeMutableRawBufferPointer(start: slice, count: n * 2), width: width)
             } catch {
                 failure.withLock { $0 = $0 ?? error }
                 return
             }
-            // HU = stored × slope + intercept in integers, in place (every value fits int16: checked from the header).
-            let (a, b) = rescale[k]
+            // HU in place (every value fits int16: checked from the header).
             let hu = slice.assumingMemoryBound(to: Int16.self)
             if width == .int16 {
-                for i in 0..<n { hu[i] = Int16(truncatingIfNeeded: Int(hu[i]) &* a &+ b).littleEndian }
+                integerHU(UnsafePointer(hu), count: n, rescale: rescale[k], to: hu)
             } else {
-                let stored = slice.assumingMemoryBound(to: UInt16.self)
-                for i in 0..<n { hu[i] = Int16(truncatingIfNeeded: Int(stored[i]) &* a &+ b).littleEndian }
+                integerHU(UnsafePointer(slice.assumingMemoryBound(to: UInt16.self)), count: n, rescale: rescale[k], to: hu)
             }
         }
         if let e = failure.current { throw Failure(error: e) }

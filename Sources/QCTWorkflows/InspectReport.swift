@@ -88,10 +88,9 @@ public struct InspectReport: Codable, Sendable {
         let r = SeriesReader.read(paths: paths, decodePixels: false, progress: huRange ? nil : progress)
         guard huRange else { return InspectReport(r, statistics: r.series.map { _ in nil }) }
         var series: [Series] = [], statistics: [VoxelStatistics?] = [], rejected = r.rejected
-        let total = r.series.reduce(0) { $0 + $1.frames.count }
-        let done = Locked(0)
+        let counter = ProgressCounter(total: r.series.reduce(0) { $0 + $1.frames.count }, callback: progress)
         for s in r.series {
-            let loaded = SeriesReader.load(s, progress: progress.map { p in { @Sendable in p(done.withLock { (k: inout Int) -> Int in k += 1; return k }, total) } })
+            let loaded = SeriesReader.load(s, progress: counter.step)
             rejected += loaded.rejected
             for part in loaded.parts {
                 series.append(part.series)

@@ -40,7 +40,7 @@ public enum SeriesExport {
                 }
             }
             guard let (series, volume) = SeriesInput.load(s, refused: &refused, report: report, progress: progress) else { continue }
-            if pool.count > 1 { report(Diagnostic(.note, "\(pool.count) series found; exporting the largest (\(series.seriesInstanceUID)); choose with --series")) }
+            if pool.count > 1 { report(note) }
             do { try VolumeWriter.write(volume, to: out) } catch { throw WorkflowFailure(.error, WriteFailure.describe(out, error)) }
             return Written(geometry: volume.geometry, problems: series.problems.map(\.description), refused: refused)
         }

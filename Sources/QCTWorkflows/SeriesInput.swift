@@ -71,19 +71,8 @@ public enum SeriesInput {
     /// through `report`, and added to `refused`), or nil when none does.
     static func load(_ s: Series, refused: inout [RejectedFile], report: DiagnosticSink,
                      progress: SeriesReader.Progress?) -> (series: Series, volume: Volume)? {
-        let total = s.frames.count
-        let done = Locked(0)
-        var step: (@Sendable () -> Void)?
-        if let progress {
-            step = {
-                let n = done.withLock { (k: inout Int) -> Int in
-                    k += 1
-                    return k
-                }
-                progress(n, total)
-            }
-        }
-        let loaded = SeriesReader.load(s, progress: step)
+        let counter = ProgressCounter(total: s.frames.count, callback: progress)
+        let loaded = SeriesReader.load(s, progress: counter.step)
         for r in loaded.rejected { report(Diagnostic(.refused, path: r.path, r.reason)) }
         refused = (refused + loaded.rejected).sorted { $0.path < $1.path }
         return loaded.parts.max { $0.volume.geometry.slices < $1.volume.geometry.slices }
