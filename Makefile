@@ -20,9 +20,13 @@
 #   make install   release build + install under PREFIX (default ~/.local): bin/qct, share/qct/Phantoms,
 #                  the man page (share/man/man1/qct.1) and bash, zsh and fish completions;
 #                  DESTDIR=… stages the install elsewhere
-#   make fuzz      libFuzzer (with AddressSanitizer and UBSan) on the DICOM shim: open, header parse,
-#                  pixel layout and frame decoding through every codec, seeded from the fixtures'
-#                  DICOM files, for SECONDS=N (default 60); findings land in out/fuzz/
+#   make fuzz      libFuzzer harnesses, SECONDS=N each (default 60): the DICOM shim (open, header
+#                  parse, every codec; AddressSanitizer + UBSan), series assembly, enhanced
+#                  multi-frame splitting and the JSON loaders (AddressSanitizer); seeded from the
+#                  fixtures, simulated series and the phantom folder; findings land in out/fuzz/
+#   make mutate    whole-series mutation: MUTANTS=N (default 10000) damaged copies of simulated and
+#                  real series through inspect, calibrate, measure and qc record; no crash, no hang,
+#                  every refusal names its file, no NaN, databases intact (out/mutate/summary.json)
 #   make demo-clean remove the demo's output (out/demo)
 #   make clean     remove build products and the fixture cache
 
@@ -33,7 +37,7 @@ PY := $(VENV)/bin/python
 APT_PACKAGES := pkg-config libdcmtk-dev dcmtk libopenjp2-7-dev libsndfile1-dev zlib1g-dev libsqlite3-dev sqlite3 python3-venv chromium poppler-utils
 PIP_REFERENCE := pydicom==3.0.2 numpy pylibjpeg==2.1.0 pylibjpeg-libjpeg==2.5.0 pylibjpeg-openjpeg==2.6.0 pylibjpeg-rle==2.2.0 nibabel==5.4.2 pynrrd==1.1.3 xraydb==4.5.8 pillow==11.3.0
 
-.PHONY: deps build release fixtures test demo demo-clean bench validate fuzz install clean
+.PHONY: deps build release fixtures test demo demo-clean bench validate fuzz mutate install clean
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do \
@@ -142,14 +146,23 @@ VALIDATE_SPINES ?= 150
 
 SECONDS ?= 60
 FUZZ := out/fuzz
-fuzz: deps fixtures
-	@mkdir -p $(FUZZ)/corpus $(FUZZ)/findings
+FUZZ_SWIFT := -Xswiftc -sanitize=fuzzer,address -Xswiftc -DQCT_FUZZ -Xcc -fsanitize=fuzzer-no-link,address -Xcxx -fsanitize=fuzzer-no-link,address
+fuzz: deps fixtures release
+	@mkdir -p $(FUZZ)
 	clang++ -std=c++17 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	  -I Sources/CDCMTKShim $$(pkg-config --cflags libopenjp2) Sources/CDCMTKShim/*.cpp Fuzz/shim_read.cpp -o $(FUZZ)/shim_read \
 	  -ldcmjpls -ldcmtkcharls -ldcmjpeg -lijg8 -lijg12 -lijg16 -ldcmimgle -ldcmdata -loflog -lofstd -lopenjp2 -lz 2>&1 | grep -v "Cannot export local symbol" || true
-	@find $(FIXTURES)/dicom -name '*.dcm' -size -200k | while read f; do cp "$$f" $(FUZZ)/corpus/$$(md5sum "$$f" | cut -c1-16).dcm; done
-	cd $(FUZZ)/findings && ../shim_read -max_total_time=$(SECONDS) -rss_limit_mb=2048 -malloc_limit_mb=8192 -timeout=10 -max_len=262144 \
-	  -dict=../../../Fuzz/dicom.dict ../corpus
+	swift build -c release --product qct-fuzz --scratch-path .build/fuzz $(FUZZ_SWIFT) 2>&1 | grep -v "Cannot export local symbol" | tail -1
+	@[ -f $(FUZZ)/seeds/.ready ] || { rm -rf $(FUZZ)/seeds && $(PY) -W ignore Scripts/fuzz_seeds.py $(QCT) Phantoms $(FIXTURES) $(FUZZ)/seeds && touch $(FUZZ)/seeds/.ready; }
+	Scripts/fuzz.sh $(FUZZ) $(SECONDS)
+
+MUTANTS ?= 10000
+mutate: release fixtures
+	@rm -rf out/mutate && mkdir -p out/mutate
+	$(PY) Scripts/mutate_series.py $(QCT) Phantoms $(FIXTURES) out/mutate --count $(MUTANTS) > out/mutate/summary.json; \
+	  status=$$?; python3 -c 'import json; d = json.load(open("out/mutate/summary.json")); \
+	  print(d["mutants"], "mutants,", d["runs"], "runs in", d["seconds"], "s;", len(d["failures"]), "failures; databases:", set(d["databases"].values()))'; \
+	  exit $$status
 
 validate: release
 	@rm -rf out/validate && mkdir -p out/validate/rods out/validate/spines

@@ -46,7 +46,7 @@ let package = Package(
         .target(name: "QCTCore"),
         .target(name: "QCTDICOM", dependencies: ["QCTCore", "CDCMTKShim"]),
         .target(name: "QCTPhysics"),
-        .target(name: "QCTPhantoms", dependencies: ["QCTPhysics"]),
+        .target(name: "QCTPhantoms", dependencies: ["QCTCore", "QCTPhysics"]),
         .target(name: "QCTCalibration", dependencies: ["QCTCore", "QCTPhantoms", "QCTStatistics"]),
         .target(name: "QCTSimulator", dependencies: ["QCTCore", "QCTPhysics", "QCTPhantoms", "QCTCalibration", "QCTDICOM", "QCTStatistics"]),
         .target(name: "QCTExport", dependencies: ["QCTCore", "CZlib"]),
@@ -63,6 +63,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // libFuzzer harnesses above the shim (make fuzz); without -DQCT_FUZZ, a replay tool.
+        .executableTarget(name: "qct-fuzz", dependencies: ["QCTWorkflows"], path: "Fuzz/Targets"),
         .executableTarget(name: "qct-bench", dependencies: ["QCTCore", "QCTDICOM", "QCTPhantoms", "QCTSimulator", "QCTCalibration"]),
         // Repository root, fixture cache and the tool runner, shared by the test targets.
         .target(name: "QCTTestSupport", path: "Tests/QCTTestSupport"),

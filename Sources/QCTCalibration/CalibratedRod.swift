@@ -11,6 +11,8 @@ public struct CalibratedRod: Codable, Hashable, Sendable {
     public var centerMM: [Double]
     /// ROI radius, mm.
     public var roiRadiusMM: Double
+    /// Mean, median and SD of the ROI, HU; NaN when the ROI holds no voxel (a rod placed from the
+    /// template outside the image), written as null in JSON and "—" in text (`voxels` says why).
     public var meanHU: Double
     public var medianHU: Double
     /// Sample SD (n − 1), HU.
@@ -29,6 +31,58 @@ public struct CalibratedRod: Codable, Hashable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case name, nominal, centerMM, roiRadiusMM, meanHU, medianHU, sdHU, voxels, sliceRange, located, identifiedBy, residualHU
+    }
+
+    public init(name: String, nominal: [String: Double] = [:], centerMM: [Double], roiRadiusMM: Double, meanHU: Double,
+                medianHU: Double, sdHU: Double, voxels: Int, sliceRange: [Int], located: RodLocation,
+                identifiedBy: String? = nil, residualHU: Double? = nil, sliceMeanHU: [Double] = []) {
+        self.name = name
+        self.nominal = nominal
+        self.centerMM = centerMM
+        self.roiRadiusMM = roiRadiusMM
+        self.meanHU = meanHU
+        self.medianHU = medianHU
+        self.sdHU = sdHU
+        self.voxels = voxels
+        self.sliceRange = sliceRange
+        self.located = located
+        self.identifiedBy = identifiedBy
+        self.residualHU = residualHU
+        self.sliceMeanHU = sliceMeanHU
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        nominal = try c.decodeIfPresent([String: Double].self, forKey: .nominal) ?? [:]
+        centerMM = try c.decode([Double].self, forKey: .centerMM)
+        roiRadiusMM = try c.decode(Double.self, forKey: .roiRadiusMM)
+        meanHU = try c.decodeIfPresent(Double.self, forKey: .meanHU) ?? .nan
+        medianHU = try c.decodeIfPresent(Double.self, forKey: .medianHU) ?? .nan
+        sdHU = try c.decodeIfPresent(Double.self, forKey: .sdHU) ?? .nan
+        voxels = try c.decode(Int.self, forKey: .voxels)
+        sliceRange = try c.decode([Int].self, forKey: .sliceRange)
+        located = try c.decode(RodLocation.self, forKey: .located)
+        identifiedBy = try c.decodeIfPresent(String.self, forKey: .identifiedBy)
+        residualHU = try c.decodeIfPresent(Double.self, forKey: .residualHU)
+    }
+
+    /// Statistics of an empty ROI are null, never NaN.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        func finite(_ v: Double?) -> Double? { v.flatMap { $0.isFinite ? $0 : nil } }
+        try c.encode(name, forKey: .name)
+        try c.encode(nominal, forKey: .nominal)
+        try c.encode(centerMM, forKey: .centerMM)
+        try c.encode(roiRadiusMM, forKey: .roiRadiusMM)
+        try c.encode(finite(meanHU), forKey: .meanHU)
+        try c.encode(finite(medianHU), forKey: .medianHU)
+        try c.encode(finite(sdHU), forKey: .sdHU)
+        try c.encode(voxels, forKey: .voxels)
+        try c.encode(sliceRange, forKey: .sliceRange)
+        try c.encode(located, forKey: .located)
+        try c.encodeIfPresent(identifiedBy, forKey: .identifiedBy)
+        try c.encodeIfPresent(finite(residualHU), forKey: .residualHU)
     }
 
     static func measure(_ v: Volume, rod: LocatedRod, roiRadius: Double, located: RodLocation) -> CalibratedRod {

@@ -58,8 +58,19 @@ enum HeaderReader {
             let ipp = lookup(.planePositionSequence, .imagePositionPatient)
             let iop = lookup(.planeOrientationSequence, .imageOrientationPatient)
             let spacing = lookup(.pixelMeasuresSequence, .pixelSpacing)
-            let slope = lookup(.pixelValueTransformationSequence, .rescaleSlope)?.first ?? 1
-            let intercept = lookup(.pixelValueTransformationSequence, .rescaleIntercept)?.first ?? 0
+            // Absent: identity. Present but not a finite number, or a zero slope: refused, since no
+            // HU can come from it.
+            func rescaleValue(_ tag: DicomTag, _ name: String, absent: Double) throws(DicomReadError) -> Double {
+                if let v = lookup(.pixelValueTransformationSequence, tag)?.first { return v }
+                if let raw = lookupString(.pixelValueTransformationSequence, tag) {
+                    let shown = String(raw.prefix(40).unicodeScalars.map { (0x20..<0x7F).contains($0.value) ? Character($0) : "?" })
+                    throw refuse("\(name) \"\(shown)\" is not a finite number")
+                }
+                return absent
+            }
+            let slope = try rescaleValue(.rescaleSlope, "Rescale Slope", absent: 1)
+            let intercept = try rescaleValue(.rescaleIntercept, "Rescale Intercept", absent: 0)
+            guard slope != 0 else { throw refuse("Rescale Slope 0 maps every pixel to one value") }
             let rescaleType = lookupString(.pixelValueTransformationSequence, .rescaleType)
             var type = topType
             if perFrame > 0, let ft = lookupString(.ctImageFrameTypeSequence, .frameType) {

@@ -1,4 +1,5 @@
 import Foundation
+import QCTCore
 import QCTPhysics
 
 /// Every phantom model, certificate and material found in the phantom
@@ -72,7 +73,7 @@ public struct PhantomCatalog: Sendable {
     }
 
     static func read(_ file: String) -> Result<Document, PhantomError> {
-        guard let data = FileManager.default.contents(atPath: file) else {
+        guard let data = FileBytes.read(atPath: file) else {
             return .failure(PhantomError(file: file, field: "", problem: "cannot read file"))
         }
         struct Header: Decodable { var schema: String? }

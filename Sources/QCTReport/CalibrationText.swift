@@ -2,6 +2,9 @@ import Foundation
 import QCTCalibration
 import QCTCore
 
+/// A value formatted, or "—" when it is not a finite number (an empty ROI).
+func known(_ format: String, _ v: Double) -> String { v.isFinite ? String(format: format, v) : "—" }
+
 extension CalibrationReport {
     /// The calibration as text: rods, fit, fits along z, checks and status.
     public func text() -> String {
@@ -11,7 +14,7 @@ extension CalibrationReport {
         for r in rods {
             rows.append([r.name, r.nominal.sorted { $0.key < $1.key }.map { "\($0.key) \(num($0.value))" }.joined(separator: ", "),
                          r.centerMM.map { String(format: "%.1f", $0) }.joined(separator: ","),
-                         String(format: "%.2f", r.meanHU), String(format: "%.1f", r.medianHU), String(format: "%.2f", r.sdHU),
+                         known("%.2f", r.meanHU), known("%.1f", r.medianHU), known("%.2f", r.sdHU),
                          "\(r.voxels)", "\(r.sliceRange[0])–\(r.sliceRange[1])",
                          r.residualHU.map { String(format: "%+.2f", $0) } ?? "-", r.located.rawValue])
         }

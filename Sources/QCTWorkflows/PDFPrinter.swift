@@ -50,7 +50,7 @@ public struct PDFPrinter: Sendable {
             _ = done.wait(timeout: .now() + 5)
             throw Failure(description: "\(browser) did not finish printing within \(Int(timeout)) s")
         }
-        guard let data = try? Data(contentsOf: pdf), data.starts(with: Array("%PDF-".utf8)) else {
+        guard let data = FileBytes.read(atPath: pdf.path), data.starts(with: Array("%PDF-".utf8)) else {
             throw Failure(description: "\(browser) wrote no PDF (exit status \(process.terminationStatus))")
         }
         try data.write(to: URL(fileURLWithPath: path), options: .atomic)

@@ -98,7 +98,7 @@ public struct PhantomRecognition: Sendable {
             out += [("slope", fit.slope), ("intercept", fit.intercept)]
         }
         out.append(("R2", fit.r2))
-        for r in rods { out.append(("rod \(r.name)", r.meanHU)) }
+        for r in rods where r.meanHU.isFinite { out.append(("rod \(r.name)", r.meanHU)) }
         return out
     }
 

@@ -103,7 +103,7 @@ public struct StudyCollection: Sendable {
 
     /// A measurement report, or nil (with a line to `report` unless `quiet`).
     public static func load(_ path: String, quiet: Bool, report: DiagnosticSink) -> MeasurementReport? {
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let data = FileBytes.read(atPath: path) else {
             if !quiet { report(Diagnostic(.refused, path: path, "cannot read file")) }
             return nil
         }

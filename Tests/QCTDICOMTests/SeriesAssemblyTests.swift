@@ -110,6 +110,23 @@ final class SeriesAssemblyTests: XCTestCase {
         XCTAssertEqual((0..<v.geometry.voxelCount).map { v.hu(at: $0) }, reference.map { $0 + shift })
     }
 
+    /// A rescale that is present but not a number, or a zero slope, gives no HU: the file is refused
+    /// by name (a "nan" slope was read as absent, slope 1, and an "inf" intercept as 0, found by the
+    /// whole-series mutation test), and the rest of the series is kept.
+    func testARescaleThatIsNotAFiniteNumberRefusesTheFile() throws {
+        try builder.axialSeries(z: [0, 2.5, 5, 7.5])
+        let cases = [("s001.dcm", "RescaleSlope", "nan", "Rescale Slope \"nan\" is not a finite number"),
+                     ("s002.dcm", "RescaleIntercept", "inf", "Rescale Intercept \"inf\" is not a finite number"),
+                     ("s003.dcm", "RescaleSlope", "0", "Rescale Slope 0 maps every pixel to one value")]
+        for (name, key, value, _) in cases {
+            try SeriesBuilder.run("/usr/bin/dcmodify", ["-nb", "-q", "-m", "\(key)=\(value)", builder.directory.appendingPathComponent(name).path])
+        }
+        let r = read()
+        XCTAssertEqual(r.rejected.map(\.path), cases.map { builder.directory.appendingPathComponent($0.0).path })
+        XCTAssertEqual(r.rejected.map(\.reason), cases.map(\.3))
+        XCTAssertEqual(r.series.first?.geometry.slices, 1)
+    }
+
     func testUnreadableSliceIsRefusedAndTheRestIsKept() throws {
         try builder.axialSeries(z: [0, 2.5, 5, 7.5, 10])
         // Truncate one slice inside its pixel data.
