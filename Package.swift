@@ -18,10 +18,12 @@ let package = Package(
         .library(name: "QCTReport", targets: ["QCTReport"]),
         .library(name: "QCTStorage", targets: ["QCTStorage"]),
         .library(name: "QCTWorkflows", targets: ["QCTWorkflows"]),
+        .library(name: "QCTNode", targets: ["QCTNode"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // DCMTK and OpenJPEG, found through pkg-config; the only place their headers appear.
@@ -37,7 +39,7 @@ let package = Package(
             cxxSettings: [.unsafeFlags(["-std=c++17", "-O2"])],
             linkerSettings: [
                 .linkedLibrary("dcmdata"), .linkedLibrary("oflog"), .linkedLibrary("ofstd"),
-                .linkedLibrary("dcmimgle"), .linkedLibrary("dcmjpeg"), .linkedLibrary("dcmjpls"),
+                .linkedLibrary("dcmimgle"), .linkedLibrary("dcmjpeg"), .linkedLibrary("dcmjpls"), .linkedLibrary("dcmnet"),
                 .linkedLibrary("stdc++"),
             ]
         ),
@@ -56,10 +58,14 @@ let package = Package(
         .target(name: "QCTStorage", dependencies: ["QCTQualityControl", "QCTStatistics", .product(name: "GRDB", package: "GRDB.swift")]),
         // The application layer: workflows every front end calls.
         .target(name: "QCTWorkflows", dependencies: ["QCTCore", "QCTDICOM", "QCTPhantoms", "QCTCalibration", "QCTStatistics", "QCTReport", "QCTQualityControl", "QCTStorage", "QCTSimulator", "QCTExport"]),
+        // The QC node: DICOM reception, the inbox and its analysis, on the application layer.
+        .target(name: "QCTNode", dependencies: ["QCTWorkflows", .product(name: "Logging", package: "swift-log")]),
         .executableTarget(
             name: "qct",
             dependencies: [
                 "QCTWorkflows",
+                "QCTNode",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

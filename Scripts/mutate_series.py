@@ -54,7 +54,8 @@ pydicom.config.settings.writing_validation_mode = pydicom.config.IGNORE
 
 TIMEOUT = 120
 EXIT_CODES = {0, 1, 2, 3, 4}
-NUMBER = re.compile(rb"\b(NaN|nan|-?Infinity|-?inf)\b")
+# A number printed as NaN or infinite; a word quoted from a file ("nan" as a header held it) is not one.
+NUMBER = re.compile(rb'(?<![\w"])(NaN|nan|-?Infinity|-?inf)(?![\w"])')
 
 HEADER_EDITS = {
     "Rows": [0, 1, 7, 65535, 257],
@@ -287,6 +288,8 @@ def worker(args):
         if problems:
             kept = os.path.join(out, "failures", f"w{index}-m{m:05d}")
             shutil.copytree(mutant, kept, dirs_exist_ok=True)
+            with open(kept + ".json", "w") as f:
+                json.dump({"source": source, "operators": ops, "problems": problems}, f, indent=1)
             stats["failures"].append({"mutant": kept, "source": os.path.basename(source), "operators": ops,
                                       "problems": problems})
         shutil.rmtree(mutant, ignore_errors=True)

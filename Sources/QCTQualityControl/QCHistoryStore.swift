@@ -22,4 +22,8 @@ public protocol QCHistoryStore: Sendable {
     func points(scanner: String?, metric: String?) throws(QCStoreError) -> [QCPoint]
     func metricNames(scanner: String) throws(QCStoreError) -> [String]
     func events(scanner: String, deleted: Bool) throws(QCStoreError) -> [QCEvent]
+    /// Keeps what became of a series a node received; returns it with its id.
+    func recordInput(_ input: QCInputRecord) throws(QCStoreError) -> QCInputRecord
+    /// The inputs a node received, newest first, optionally only some outcomes.
+    func inputs(outcomes: Set<QCInputRecord.Outcome>?, limit: Int) throws(QCStoreError) -> [QCInputRecord]
 }

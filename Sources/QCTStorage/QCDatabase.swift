@@ -178,6 +178,23 @@ public final class QCDatabase: QCHistoryStore {
                   WHERE reason LIKE 'after service event %';
                 """)
         }
+        // v3: what a QC node made of each series it received (no patient identifier is kept).
+        m.registerMigration("v3") { db in
+            try db.execute(sql: """
+                CREATE TABLE input (
+                  id INTEGER PRIMARY KEY,
+                  seriesInstanceUID TEXT NOT NULL,
+                  source TEXT NOT NULL,
+                  firstReceived TEXT NOT NULL,
+                  lastReceived TEXT NOT NULL,
+                  finishedAt TEXT NOT NULL,
+                  files INTEGER NOT NULL,
+                  outcome TEXT NOT NULL,
+                  reason TEXT NOT NULL,
+                  resultId INTEGER REFERENCES result(id));
+                CREATE INDEX input_finished ON input(finishedAt);
+                """)
+        }
         return m
     }
 

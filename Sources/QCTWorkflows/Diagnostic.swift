@@ -24,11 +24,15 @@ public struct Diagnostic: Sendable, Hashable, Codable, CustomStringConvertible {
     /// The file or folder concerned, when there is one.
     public var path: String?
     public var message: String
+    /// Set on the refusal that says an input is not a phantom scan at all (no phantom recognised,
+    /// or not CT): a QC node refuses such a series instead of keeping it as a failure.
+    public var notAPhantomScan = false
 
-    public init(_ severity: Severity, path: String? = nil, _ message: String) {
+    public init(_ severity: Severity, path: String? = nil, _ message: String, notAPhantomScan: Bool = false) {
         self.severity = severity
         self.path = path
         self.message = message
+        self.notAPhantomScan = notAPhantomScan
     }
 
     /// One console line: `refused: PATH: why`, `note: …`, or for info and error just `PATH: why`.

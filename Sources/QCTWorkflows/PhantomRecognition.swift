@@ -85,7 +85,8 @@ public struct PhantomRecognition: Sendable {
                                  analysisVersion: QCTVersion.string, source: folder, calibrationStatus: result.status.rawValue,
                                  provenance: (try? calibration.jsonString()) ?? "{}", metrics: metrics(calibrationValues(fit: fit, rods: result.rods)))
         }
-        report(Diagnostic(.refused, path: folder, "no calibration phantom or ESP recognised (tried \(ids.joined(separator: ", ")))"))
+        report(Diagnostic(.refused, path: folder, "no calibration phantom or ESP recognised (tried \(ids.joined(separator: ", ")))",
+                          notAPhantomScan: true))
         return nil
     }
 

@@ -68,7 +68,9 @@ public struct QCRecorder: Sendable {
     public func analyse(_ s: PlannedSeries, refused: [RejectedFile], warnings: inout [String], report: DiagnosticSink) -> QCResultInput? {
         let folder = SeriesInput.commonFolder(s.filePaths)
         guard SeriesInput.isCT(modality: s.modality) else {
-            report(Diagnostic(.refused, SeriesInput.notCT(modality: s.modality, firstFile: s.filePaths.first, path: folder)))
+            var refusal = Diagnostic(.refused, SeriesInput.notCT(modality: s.modality, firstFile: s.filePaths.first, path: folder))
+            refusal.notAPhantomScan = true
+            report(refusal)
             return nil
         }
         let read = SeriesReader.read(paths: s.filePaths)

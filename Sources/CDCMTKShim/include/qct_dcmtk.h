@@ -168,6 +168,50 @@ int qct_write_image16(const char *path, const uint32_t *tags, const char *const 
  *  any other `which`. */
 int qct_barrier_selftest(int which, qct_error *err);
 
+
+/* ---- DICOM Storage SCP (dcmnet) ---- */
+
+/** A running Storage SCP: C-ECHO, and C-STORE of the SOP classes configured, over DCMTK's dcmnet,
+ *  one thread per association. */
+typedef struct qct_scp qct_scp;
+
+/** Called on an association's thread for each instance received, before the C-STORE response:
+ *  the data set is complete, exactly as sent, in the file at `path` (a temporary name in the
+ *  incoming folder). Return 0 (Success) when the node kept it (it must then have moved or copied
+ *  the file), or the DIMSE status to answer instead (0xA700 out of resources, 0xC000 cannot
+ *  understand); the file is then deleted. */
+typedef uint16_t (*qct_scp_stored)(void *context, const char *path, const char *sop_class_uid,
+                                   const char *sop_instance_uid, const char *calling_ae, const char *peer_ip);
+/** Called for association events, for the log: 1 accepted, 2 refused (`detail` gives the DICOM
+ *  reason), 3 ended, 4 an error inside the association. */
+typedef void (*qct_scp_event)(void *context, int event, const char *calling_ae, const char *peer_ip, const char *detail);
+
+typedef struct qct_scp_config {
+    const char *ae_title;              /**< the called AE title answered; others are refused */
+    uint16_t port;                     /**< 0: any free port (see qct_scp_port) */
+    const char *bind_address;          /**< an IPv4 address; "0.0.0.0" for every interface */
+    const char *incoming_dir;          /**< where instances are received (same file system as the inbox) */
+    const char *const *sop_classes;    /**< Storage SOP classes accepted */
+    size_t sop_class_count;
+    const char *const *transfer_syntaxes; /**< transfer syntaxes accepted for them */
+    size_t transfer_syntax_count;
+    const char *const *allowed_ae;     /**< calling AE titles allowed… */
+    const char *const *allowed_host;   /**< …each from this IP (NULL or "" for any host) */
+    size_t allowed_count;              /**< 0: callers on the loopback interface only, any AE title */
+    uint16_t max_associations;         /**< at once (default 8); more are rejected as a local limit */
+    uint32_t acse_timeout_s, dimse_timeout_s;
+    void *context;
+    qct_scp_stored stored;
+    qct_scp_event event;
+} qct_scp_config;
+
+/** Starts listening (on its own thread); NULL with `err` when the port cannot be bound. */
+qct_scp *qct_scp_start(const qct_scp_config *config, qct_error *err);
+/** The TCP port listened on. */
+uint16_t qct_scp_port(const qct_scp *scp);
+/** Stops accepting, waits (up to 2 minutes) for the associations in progress to end, and frees. */
+void qct_scp_stop(qct_scp *scp);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,72 @@
+import ArgumentParser
+import Foundation
+import Logging
+import QCTNode
+import QCTWorkflows
+
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a QC node: receive phantom scans over DICOM (or from a folder), analyse and record them.",
+        discussion: """
+            A DICOM Storage SCP (C-ECHO; C-STORE of CT and Enhanced CT in every transfer syntax qct reads) writes each \
+            instance into the inbox by study and series. A series with no new file for --stable-after seconds is analysed \
+            as by `qct qc record` and stored; a failure is stored with its reason (files kept in INBOX/.failed), a series \
+            with no phantom in it is refused (deleted, or moved to --quarantine). What a restart finds in the inbox is \
+            analysed. Listens on 127.0.0.1 unless --bind says otherwise; without --allow, only callers on this machine are \
+            let in. Stops on SIGINT or SIGTERM. See Docs/server.md.
+            """)
+    @OptionGroup var database: DatabaseOption
+    @Option(help: "Inbox folder (default: beside the database, inbox/).") var inbox: String?
+    @Option(help: "DICOM port (0: any free port, printed at start).") var dicomPort: UInt16 = 11112
+    @Option(help: "Called AE title answered.") var aeTitle = "QCT"
+    @Option(help: "Calling AE title allowed, optionally from one IPv4 address (AE or AE@IP; repeatable).") var allow: [String] = []
+    @Option(help: "Address the DICOM port listens on (0.0.0.0: every interface).") var bind = "127.0.0.1"
+    @Flag(help: "No DICOM listener (with --watch).") var noDicom = false
+    @Option(help: "Folder a scanner exports to; its files are taken into the inbox.") var watch: String?
+    @Option(help: "Seconds without a new file after which a series is complete.") var stableAfter: Double = 30
+    @Option(help: "Folder for series with no phantom in them (default: they are deleted).") var quarantine: String?
+    @Option(help: "Scans forming a new baseline.") var baselineSize: Int = 15
+    @Option(help: "CUSUM decision interval h, in baseline SDs.") var cusumH: Double = 5
+    @OptionGroup var measure: MeasureOptions
+
+    func run() throws {
+        LoggingSystem.bootstrap(StreamLogHandler.standardError)
+        let store = try database.open()
+        let recorder = try Console.run {
+            QCRecorder(recognition: try PhantomRecognition(measurement: try measure.measurement()), store: store,
+                       baselineSize: baselineSize, cusumH: cusumH)
+        }
+        var settings = NodeSettings(inbox: inbox ?? ((store.path as NSString).deletingLastPathComponent as NSString).appendingPathComponent("inbox"))
+        settings.watch = watch
+        settings.stableAfter = stableAfter
+        settings.quarantine = quarantine
+        if !noDicom {
+            var dicom = StorageSCPSettings(incomingFolder: "")
+            dicom.port = dicomPort
+            dicom.aeTitle = aeTitle
+            dicom.bindAddress = bind
+            dicom.allowed = try Console.run { try allow.map { text throws(WorkflowFailure) in try NodeSettings.allowEntry(text) } }
+            settings.dicom = dicom
+        }
+        try reject(settings.problems + QCRecorder.problems(baselineSize: baselineSize, cusumH: cusumH))
+        let node = QCNode(settings: settings, recorder: recorder, logger: Logger(label: "qct.node"))
+        try Console.run { try node.start() }
+        if let port = node.dicomPort { printNow("qct serve: DICOM \(bind):\(port) AE \(aeTitle), inbox \(settings.inbox)") }
+        waitForTermination()
+        node.stop()
+    }
+}
+
+/// Blocks until SIGINT or SIGTERM.
+private func waitForTermination() {
+    let done = DispatchSemaphore(value: 0)
+    let sources = [SIGINT, SIGTERM].map { sig -> DispatchSourceSignal in
+        signal(sig, SIG_IGN)
+        let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+        s.setEventHandler { done.signal() }
+        s.resume()
+        return s
+    }
+    done.wait()
+    sources.forEach { $0.cancel() }
+}

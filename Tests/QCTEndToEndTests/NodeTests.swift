@@ -1,0 +1,162 @@
+import Foundation
+import QCTTestSupport
+import XCTest
+
+/// `qct serve` as a scanner meets it: DCMTK's echoscu and storescu send simulated pad and ESP
+/// series; each is analysed and its result stored; strangers are refused; a truncated file does
+/// not stop the node; a SIGKILL in the middle of a transfer loses nothing that was received.
+final class NodeTests: XCTestCase {
+    /// A running `qct serve`, its output in files.
+    final class Node {
+        let process = Process()
+        let out: URL, err: URL
+        var port = 0
+
+        init(_ qct: String, _ args: [String], in dir: URL) throws {
+            out = dir.appendingPathComponent("serve-\(UUID().uuidString).out")
+            err = dir.appendingPathComponent("serve-\(UUID().uuidString).err")
+            FileManager.default.createFile(atPath: out.path, contents: nil)
+            FileManager.default.createFile(atPath: err.path, contents: nil)
+            process.executableURL = URL(fileURLWithPath: qct)
+            process.arguments = ["serve"] + args
+            process.standardOutput = try FileHandle(forWritingTo: out)
+            process.standardError = try FileHandle(forWritingTo: err)
+            try process.run()
+            let deadline = Date().addingTimeInterval(60)
+            while Date() < deadline, process.isRunning {
+                let text = (try? String(contentsOf: out, encoding: .utf8)) ?? ""
+                if let r = text.range(of: #":(\d+) AE"#, options: .regularExpression) {
+                    port = Int(text[r].dropFirst().dropLast(3)) ?? 0
+                    return
+                }
+                usleep(50_000)
+            }
+            throw NSError(domain: "qct serve did not start: \(log)", code: 1)
+        }
+
+        var log: String { (try? String(contentsOf: err, encoding: .utf8)) ?? "" }
+
+        func stop(signal: Int32 = SIGTERM) {
+            kill(process.processIdentifier, signal)
+            process.waitUntilExit()
+        }
+    }
+
+    /// Rows of the node's input table: outcome, files, reason.
+    func inputs(_ db: URL) throws -> [[String]] {
+        let r = try QCTRunner.runTool("/usr/bin/sqlite3", ["-separator", "|", db.path, "SELECT outcome, files, reason FROM input ORDER BY id"])
+        return r.stdout.split(separator: "\n").map { $0.split(separator: "|", omittingEmptySubsequences: false).map(String.init) }
+    }
+
+    func waitForInputs(_ db: URL, count: Int, timeout: TimeInterval = 180) throws -> [[String]] {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if FileManager.default.fileExists(atPath: db.path), let rows = try? inputs(db), rows.count >= count { return rows }
+            usleep(200_000)
+        }
+        return (try? inputs(db)) ?? []
+    }
+
+    func dcmtk(_ tool: String, _ args: [String]) throws -> ToolRun { try QCTRunner.runTool("/usr/bin/\(tool)", args, timeout: 300) }
+
+    func testScansSentByStorescuAreAnalysedAndStrangersRefused() throws {
+        let work = try QCTRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: work) }
+        let qct = try QCTRunner.releaseQCT(), phantoms = TestRepository.phantoms.path
+        let scans: [(String, [String])] = [
+            ("pad", ["--matrix", "256", "--pixel-spacing", "1.6", "--slices", "8"]),
+            ("esp-on-pad", ["--matrix", "400", "--pixel-spacing", "0.9", "--slices", "45"]),
+        ]
+        for (k, (scene, args)) in scans.enumerated() {
+            let sim = try QCTRunner.runTool(qct, ["simulate", scene, "--out", work.appendingPathComponent(scene).path, "--phantoms", phantoms,
+                                                  "--thickness", "3", "--spacing", "3", "--seed", "\(k + 3)", "--acquired", "2026050\(k + 1)080000"] + args)
+            XCTAssertEqual(sim.status, 0, sim.stderr)
+            try FileManager.default.removeItem(at: work.appendingPathComponent("\(scene)/truth.json"))
+        }
+        let db = work.appendingPathComponent("qc.sqlite"), inbox = work.appendingPathComponent("inbox")
+        let node = try Node(qct, ["--db", db.path, "--inbox", inbox.path, "--dicom-port", "0", "--ae-title", "QCTNODE",
+                                  "--allow", "SCANNER1@127.0.0.1", "--stable-after", "1", "--phantoms", phantoms], in: work)
+        defer { node.stop() }
+        let port = "\(node.port)"
+
+        XCTAssertEqual(try dcmtk("echoscu", ["-aet", "SCANNER1", "-aec", "QCTNODE", "127.0.0.1", port]).status, 0, node.log)
+        // A calling AE not on the allow-list, and a wrong called AE: refused at association, with the DICOM reason.
+        let stranger = try dcmtk("storescu", ["-aet", "STRANGER", "-aec", "QCTNODE", "+sd", "127.0.0.1", port, work.appendingPathComponent("pad").path])
+        XCTAssertNotEqual(stranger.status, 0)
+        XCTAssertTrue(stranger.stderr.contains("Calling AE Title Not Recognized"), stranger.stderr)
+        XCTAssertNotEqual(try dcmtk("echoscu", ["-aet", "SCANNER1", "-aec", "OTHER", "127.0.0.1", port]).status, 0)
+
+        // The pad and the ESP, then a truncated file in the middle of an association.
+        for (scene, _) in scans {
+            let sent = try dcmtk("storescu", ["-aet", "SCANNER1", "-aec", "QCTNODE", "+sd", "127.0.0.1", port, work.appendingPathComponent(scene).path])
+            XCTAssertEqual(sent.status, 0, sent.stderr)
+        }
+        let rows = try waitForInputs(db, count: 2)
+        XCTAssertEqual(rows.map { $0[0] }, ["recorded", "recorded"], node.log)
+        XCTAssertEqual(rows.map { $0[1] }, ["8", "45"])
+        let status = try QCTRunner.runTool(qct, ["qc", "status", "--db", db.path])
+        XCTAssertTrue(status.stdout.contains("QCT1"), status.stdout)
+
+        let broken = work.appendingPathComponent("broken")
+        try FileManager.default.createDirectory(at: broken, withIntermediateDirectories: true)
+        let pad = try FileManager.default.contentsOfDirectory(atPath: work.appendingPathComponent("pad").path).sorted()
+        for (k, name) in pad.prefix(3).enumerated() {
+            var data = try Data(contentsOf: work.appendingPathComponent("pad/\(name)"))
+            if k == 1 { data = data.prefix(data.count / 2) }
+            try data.write(to: broken.appendingPathComponent(name))
+        }
+        _ = try dcmtk("storescu", ["-aet", "SCANNER1", "-aec", "QCTNODE", "127.0.0.1", port] + pad.prefix(3).map { broken.appendingPathComponent($0).path })
+        XCTAssertTrue(node.process.isRunning, node.log)
+        XCTAssertEqual(try dcmtk("echoscu", ["-aet", "SCANNER1", "-aec", "QCTNODE", "127.0.0.1", port]).status, 0, "the node still answers")
+
+        // A CT with no phantom in it (a patient sent by mistake): refused, its files deleted.
+        let catphan = TestRepository.fixtures.appendingPathComponent("catphan/High quality head")
+        let slices = try FileManager.default.contentsOfDirectory(atPath: catphan.path).sorted().prefix(3).map { catphan.appendingPathComponent($0).path }
+        XCTAssertEqual(try dcmtk("storescu", ["-aet", "SCANNER1", "-aec", "QCTNODE", "127.0.0.1", port] + slices).status, 0)
+        let all = try waitForInputs(db, count: 4)
+        XCTAssertEqual(all.count, 4, node.log)
+        XCTAssertTrue(all.contains { $0[0] == "refused" && $0[2].contains("no calibration phantom or ESP recognised") }, "\(all)")
+        // What is left in the inbox: nothing but the node's own folders.
+        let left = try FileManager.default.contentsOfDirectory(atPath: inbox.path).filter { !$0.hasPrefix(".") }
+        XCTAssertEqual(left, [], "every series analysed and moved out")
+        XCTAssertFalse(node.log.contains("CATPHAN") || node.log.contains("Patient"), "no patient identifier in the log")
+    }
+
+    func testSIGKILLDuringATransferLosesNoReceivedFile() throws {
+        let work = try QCTRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: work) }
+        let qct = try QCTRunner.releaseQCT(), phantoms = TestRepository.phantoms.path
+        let scan = work.appendingPathComponent("pad")
+        XCTAssertEqual(try QCTRunner.runTool(qct, ["simulate", "pad", "--out", scan.path, "--phantoms", phantoms, "--matrix", "256",
+                                                   "--pixel-spacing", "1.6", "--slices", "200", "--thickness", "1", "--spacing", "1"]).status, 0)
+        try FileManager.default.removeItem(at: scan.appendingPathComponent("truth.json"))
+        let db = work.appendingPathComponent("qc.sqlite"), inbox = work.appendingPathComponent("inbox")
+        let args = ["--db", db.path, "--inbox", inbox.path, "--dicom-port", "0", "--stable-after", "600", "--phantoms", phantoms]
+        let first = try Node(qct, args, in: work)
+        let sender = Process()
+        sender.executableURL = URL(fileURLWithPath: "/usr/bin/storescu")
+        sender.arguments = ["-aec", "QCT", "+sd", "127.0.0.1", "\(first.port)", scan.path]
+        sender.standardError = FileHandle.nullDevice
+        try sender.run()
+        // Kill the node once some files are in and the transfer is still going.
+        func received() -> Int {
+            let series = ((try? FileManager.default.subpathsOfDirectory(atPath: inbox.path)) ?? []).filter { $0.hasSuffix(".dcm") && !$0.hasPrefix(".") }
+            return series.count
+        }
+        let deadline = Date().addingTimeInterval(120)
+        while received() < 20, Date() < deadline { usleep(20_000) }
+        first.stop(signal: SIGKILL)
+        sender.waitUntilExit()
+        let kept = received()
+        XCTAssertGreaterThanOrEqual(kept, 20)
+        XCTAssertLessThan(kept, 200, "killed during the transfer")
+
+        // Restarted, it analyses what it had (a series called complete at once: it is older than 0 s).
+        let second = try Node(qct, ["--db", db.path, "--inbox", inbox.path, "--dicom-port", "0", "--stable-after", "0", "--phantoms", phantoms], in: work)
+        defer { second.stop() }
+        let rows = try waitForInputs(db, count: 1)
+        XCTAssertEqual(rows.count, 1, second.log)
+        XCTAssertEqual(rows.first?[1], "\(kept)", "every file received before the kill was analysed")
+        XCTAssertEqual(received(), 0)
+    }
+}
