@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         // DCMTK and OpenJPEG, found through pkg-config; the only place their headers appear.
@@ -60,11 +61,14 @@ let package = Package(
         .target(name: "QCTWorkflows", dependencies: ["QCTCore", "QCTDICOM", "QCTPhantoms", "QCTCalibration", "QCTStatistics", "QCTReport", "QCTQualityControl", "QCTStorage", "QCTSimulator", "QCTExport"]),
         // The QC node: DICOM reception, the inbox and its analysis, on the application layer.
         .target(name: "QCTNode", dependencies: ["QCTWorkflows", .product(name: "Logging", package: "swift-log")]),
+        // The node's HTTP front end (Hummingbird 2): dashboard pages and the JSON API.
+        .target(name: "QCTServer", dependencies: ["QCTNode", .product(name: "Hummingbird", package: "hummingbird")]),
         .executableTarget(
             name: "qct",
             dependencies: [
                 "QCTWorkflows",
                 "QCTNode",
+                "QCTServer",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

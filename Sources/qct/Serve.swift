@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import QCTNode
+import QCTServer
 import QCTWorkflows
 
 struct Serve: ParsableCommand {
@@ -27,6 +28,9 @@ struct Serve: ParsableCommand {
     @Option(help: "Folder for series with no phantom in them (default: they are deleted).") var quarantine: String?
     @Option(help: "Scans forming a new baseline.") var baselineSize: Int = 15
     @Option(help: "CUSUM decision interval h, in baseline SDs.") var cusumH: Double = 5
+    @Option(help: "HTTP port of the dashboard and API (0: any free port, printed at start).") var httpPort: Int = 8080
+    @Option(help: "Address the HTTP port listens on.") var httpBind = "127.0.0.1"
+    @Flag(help: "No dashboard.") var noHttp = false
     @OptionGroup var measure: MeasureOptions
 
     func run() throws {
@@ -52,7 +56,19 @@ struct Serve: ParsableCommand {
         let node = QCNode(settings: settings, recorder: recorder, logger: Logger(label: "qct.node"))
         try Console.run { try node.start() }
         if let port = node.dicomPort { printNow("qct serve: DICOM \(bind):\(port) AE \(aeTitle), inbox \(settings.inbox)") }
-        waitForTermination()
+        if noHttp {
+            waitForTermination()
+        } else {
+            // Serves until SIGINT or SIGTERM (Hummingbird's graceful shutdown), then the node stops.
+            let server = DashboardServer(store: store, host: httpBind, port: httpPort, logger: Logger(label: "qct.http"))
+            let done = DispatchSemaphore(value: 0)
+            let bind = httpBind
+            Task {
+                do { try await server.run { port in printNow("qct serve: HTTP \(bind):\(port)") } } catch { printError("error: HTTP: \(error)") }
+                done.signal()
+            }
+            done.wait()
+        }
         node.stop()
     }
 }

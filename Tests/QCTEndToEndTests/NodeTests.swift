@@ -11,6 +11,7 @@ final class NodeTests: XCTestCase {
         let process = Process()
         let out: URL, err: URL
         var port = 0
+        var httpPort = 0
 
         init(_ qct: String, _ args: [String], in dir: URL) throws {
             out = dir.appendingPathComponent("serve-\(UUID().uuidString).out")
@@ -25,10 +26,9 @@ final class NodeTests: XCTestCase {
             let deadline = Date().addingTimeInterval(60)
             while Date() < deadline, process.isRunning {
                 let text = (try? String(contentsOf: out, encoding: .utf8)) ?? ""
-                if let r = text.range(of: #":(\d+) AE"#, options: .regularExpression) {
-                    port = Int(text[r].dropFirst().dropLast(3)) ?? 0
-                    return
-                }
+                if let r = text.range(of: #":(\d+) AE"#, options: .regularExpression) { port = Int(text[r].dropFirst().dropLast(3)) ?? 0 }
+                if let r = text.range(of: #"HTTP 127.0.0.1:(\d+)"#, options: .regularExpression) { httpPort = Int(text[r].split(separator: ":").last!) ?? 0 }
+                if port > 0, httpPort > 0 || args.contains("--no-http") { return }
                 usleep(50_000)
             }
             throw NSError(domain: "qct serve did not start: \(log)", code: 1)
@@ -75,7 +75,7 @@ final class NodeTests: XCTestCase {
         }
         let db = work.appendingPathComponent("qc.sqlite"), inbox = work.appendingPathComponent("inbox")
         let node = try Node(qct, ["--db", db.path, "--inbox", inbox.path, "--dicom-port", "0", "--ae-title", "QCTNODE",
-                                  "--allow", "SCANNER1@127.0.0.1", "--stable-after", "1", "--phantoms", phantoms], in: work)
+                                  "--allow", "SCANNER1@127.0.0.1", "--stable-after", "1", "--http-port", "0", "--phantoms", phantoms], in: work)
         defer { node.stop() }
         let port = "\(node.port)"
 
@@ -120,6 +120,34 @@ final class NodeTests: XCTestCase {
         let left = try FileManager.default.contentsOfDirectory(atPath: inbox.path).filter { !$0.hasPrefix(".") }
         XCTAssertEqual(left, [], "every series analysed and moved out")
         XCTAssertFalse(node.log.contains("CATPHAN") || node.log.contains("Patient"), "no patient identifier in the log")
+
+        // The same through the JSON API and the dashboard, rendered by Chromium.
+        let api = "http://127.0.0.1:\(node.httpPort)"
+        let health = try QCTRunner.json(try get("\(api)/healthz"))
+        XCTAssertEqual(health["status"] as? String, "ok")
+        let scanners = try XCTUnwrap(try QCTRunner.json(try get("\(api)/api/v1/scanners"))["scanners"] as? [[String: Any]])
+        XCTAssertEqual(scanners.map { $0["scanner"] as? String }, ["QCT1"])
+        XCTAssertEqual((scanners.first?["latest"] as? [Any])?.count, 2, "the pad and the ESP result")
+        let refused = try get("\(api)/api/v1/inputs?outcome=refused")
+        XCTAssertTrue(refused.contains("no calibration phantom or ESP recognised"), refused)
+        let profile = work.appendingPathComponent("profile").path
+        let dom = try QCTRunner.runTool("/usr/bin/chromium", ["--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(profile)",
+                                                             "--dump-dom", "\(api)/"], timeout: 120).stdout
+        XCTAssertTrue(dom.contains("data-scanner=\"QCT1\""), dom)
+        XCTAssertNotNil(dom.range(of: #"data-state="(baseline|in control|warning|out of control|no scan yet today)""#, options: .regularExpression), dom)
+        let shot = work.appendingPathComponent("scanner.png")
+        _ = try QCTRunner.runTool("/usr/bin/chromium", ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--user-data-dir=\(profile)",
+                                                       "--window-size=1280,1600", "--screenshot=\(shot.path)", "\(api)/scanner/QCT1"], timeout: 120)
+        let stats = try QCTRunner.json(try QCTRunner.runTool(QCTRunner.python, [TestRepository.root.appendingPathComponent("Scripts/png_stats.py").path, shot.path]).stdout)
+        XCTAssertGreaterThan(try XCTUnwrap(stats["nonWhiteFraction"] as? Double), 0.03, "not a blank page")
+        XCTAssertGreaterThan(try XCTUnwrap(stats["colours"] as? Int), 20)
+    }
+
+    /// A GET through Python's urllib (a client that is not qct's).
+    func get(_ url: String) throws -> String {
+        let r = try QCTRunner.runTool(QCTRunner.python, ["-c", "import sys, urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=30).read().decode())", url])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        return r.stdout
     }
 
     func testSIGKILLDuringATransferLosesNoReceivedFile() throws {
@@ -131,7 +159,7 @@ final class NodeTests: XCTestCase {
                                                    "--pixel-spacing", "1.6", "--slices", "200", "--thickness", "1", "--spacing", "1"]).status, 0)
         try FileManager.default.removeItem(at: scan.appendingPathComponent("truth.json"))
         let db = work.appendingPathComponent("qc.sqlite"), inbox = work.appendingPathComponent("inbox")
-        let args = ["--db", db.path, "--inbox", inbox.path, "--dicom-port", "0", "--stable-after", "600", "--phantoms", phantoms]
+        let args = ["--db", db.path, "--inbox", inbox.path, "--dicom-port", "0", "--stable-after", "600", "--no-http", "--phantoms", phantoms]
         let first = try Node(qct, args, in: work)
         let sender = Process()
         sender.executableURL = URL(fileURLWithPath: "/usr/bin/storescu")
@@ -152,7 +180,8 @@ final class NodeTests: XCTestCase {
         XCTAssertLessThan(kept, 200, "killed during the transfer")
 
         // Restarted, it analyses what it had (a series called complete at once: it is older than 0 s).
-        let second = try Node(qct, ["--db", db.path, "--inbox", inbox.path, "--dicom-port", "0", "--stable-after", "0", "--phantoms", phantoms], in: work)
+        let second = try Node(qct, ["--db", db.path, "--inbox", inbox.path, "--dicom-port", "0", "--stable-after", "0", "--no-http",
+                                    "--phantoms", phantoms], in: work)
         defer { second.stop() }
         let rows = try waitForInputs(db, count: 1)
         XCTAssertEqual(rows.count, 1, second.log)

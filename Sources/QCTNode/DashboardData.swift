@@ -1,0 +1,59 @@
+import Foundation
+import QCTWorkflows
+
+/// What the dashboard and its JSON API show, read from the history: phantom data only (scanner
+/// labels, protocols, metrics, UIDs, service events, the node's inputs), never a patient
+/// identifier, which the history does not hold.
+public struct DashboardData: Sendable {
+    public let store: any QCHistoryStore
+    /// Today's date at the node, YYYY-MM-DD (scan dates are the scanner's local dates).
+    public let today: String
+
+    public init(store: any QCHistoryStore, now: Date = Date()) {
+        self.store = store
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.dateFormat = "yyyy-MM-dd"
+        today = f.string(from: now)
+    }
+
+    /// One scanner's state today.
+    public struct ScannerState: Codable, Sendable {
+        public var scanner: String
+        /// "in control", "warning", "out of control", "baseline", or "no scan yet today".
+        public var state: String
+        /// The acquisition time of its last result.
+        public var lastAcquired: String?
+        /// The last result of each protocol and kind.
+        public var latest: [QCStoredResult]
+    }
+
+    public static let noScanToday = "no scan yet today"
+
+    public func scanners() throws -> [ScannerState] {
+        let latest = try store.latestResults()
+        return Dictionary(grouping: latest, by: \.scanner).map { scanner, results in
+            let todays = results.filter { $0.acquired.hasPrefix(today) }
+            let state = todays.map(\.state).max()?.rawValue ?? Self.noScanToday
+            return ScannerState(scanner: scanner, state: state, lastAcquired: results.map(\.acquired).max(),
+                                latest: results.sorted { ($0.kind, $0.protocolKey) < ($1.kind, $1.protocolKey) })
+        }.sorted { $0.scanner < $1.scanner }
+    }
+
+    public func scanner(_ name: String) throws -> ScannerState? { try scanners().first { $0.scanner == name } }
+
+    public func points(scanner: String, metric: String?) throws -> [QCPoint] { try store.points(scanner: scanner, metric: metric) }
+
+    public func metricNames(scanner: String) throws -> [String] { try store.metricNames(scanner: scanner) }
+
+    public func events(scanner: String) throws -> [QCEvent] { try store.events(scanner: scanner, deleted: false) }
+
+    public func inputs(outcomes: Set<QCInputRecord.Outcome>?, limit: Int = 200) throws -> [QCInputRecord] {
+        try store.inputs(outcomes: outcomes, limit: limit)
+    }
+
+    /// The Levey–Jennings chart of one metric, SVG.
+    public func chart(scanner: String, metric: String) throws -> String {
+        try QCChartDocument(store: store, scanner: scanner, metric: metric, generated: today).svg
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+import Hummingbird
+import Logging
+import QCTNode
+import QCTWorkflows
+
+/// The node's HTTP front end (Hummingbird 2): dashboard pages and the versioned JSON API
+/// (`/api/v1/…`, Docs/server.md), read from the history through `DashboardData`. It binds to
+/// 127.0.0.1 unless configured, reads need no login, and everything it shows is phantom data.
+public struct DashboardServer: Sendable {
+    public var host = "127.0.0.1"
+    /// 0: any free port (announced through `onRunning`).
+    public var port = 8080
+    public let store: any QCHistoryStore
+    public let logger: Logger
+
+    public init(store: any QCHistoryStore, host: String = "127.0.0.1", port: Int = 8080, logger: Logger) {
+        self.store = store
+        self.host = host
+        self.port = port
+        self.logger = logger
+    }
+
+    /// Serves until the process gets SIGINT or SIGTERM.
+    public func run(onRunning: @escaping @Sendable (Int) -> Void) async throws {
+        let app = Application(router: router(), configuration: .init(address: .hostname(host, port: port), serverName: "qct"),
+                              onServerRunning: { channel in onRunning(channel.localAddress?.port ?? 0) }, logger: logger)
+        try await app.runService()
+    }
+
+    func router() -> Router<BasicRequestContext> {
+        let router = Router()
+        let store = self.store
+        @Sendable func data() -> DashboardData { DashboardData(store: store) }
+
+        router.get("/healthz") { _, _ -> Response in
+            do {
+                _ = try store.latestResults()
+                return Self.json(["status": "ok", "database": "ok"])
+            } catch {
+                return Self.json(["status": "unavailable", "database": "\(error)"], status: .serviceUnavailable)
+            }
+        }
+        router.get("/") { _, _ -> Response in
+            let d = data()
+            return Self.html(DashboardPages.scanners(try d.scanners(), today: d.today))
+        }
+        router.get("/scanner/:name") { _, context -> Response in
+            let d = data(), name = try context.parameters.require("name")
+            guard let s = try d.scanner(name) else { return Self.html(DashboardPages.notFound("No scanner \(name).", today: d.today), status: .notFound) }
+            return Self.html(DashboardPages.scanner(s, metrics: try d.metricNames(scanner: name), events: try d.events(scanner: name), today: d.today))
+        }
+        router.get("/scanner/:name/chart/:metric") { _, context -> Response in
+            let name = try context.parameters.require("name")
+            var metric = try context.parameters.require("metric")
+            if metric.hasSuffix(".svg") { metric.removeLast(4) }
+            do {
+                return Self.text(try data().chart(scanner: name, metric: metric), type: "image/svg+xml")
+            } catch {
+                return Self.text("\(error)", type: "text/plain; charset=utf-8", status: .notFound)
+            }
+        }
+        router.get("/inputs") { _, _ -> Response in
+            let d = data()
+            return Self.html(DashboardPages.inputs(try d.inputs(outcomes: [.failed, .refused]), today: d.today))
+        }
+        router.get("/events") { _, _ -> Response in
+            let d = data()
+            let events = try d.scanners().flatMap { try d.events(scanner: $0.scanner) }.sorted { $0.at > $1.at }
+            return Self.html(DashboardPages.events(events, today: d.today))
+        }
+        router.get("/precision") { _, _ -> Response in Self.html(DashboardPages.precision(today: data().today)) }
+
+        // JSON API, version 1.
+        router.get("/api/v1/scanners") { _, _ -> Response in
+            let d = data()
+            return try Self.encoded(APIScanners(today: d.today, scanners: try d.scanners()))
+        }
+        router.get("/api/v1/scanners/:name") { _, context -> Response in
+            let name = try context.parameters.require("name")
+            guard let s = try data().scanner(name) else { return Self.json(["error": "no scanner \(name)"], status: .notFound) }
+            return try Self.encoded(s)
+        }
+        router.get("/api/v1/scanners/:name/points") { request, context -> Response in
+            let name = try context.parameters.require("name")
+            return try Self.encoded(try data().points(scanner: name, metric: request.uri.queryParameters.get("metric")))
+        }
+        router.get("/api/v1/scanners/:name/events") { _, context -> Response in
+            try Self.encoded(try data().events(scanner: try context.parameters.require("name")))
+        }
+        router.get("/api/v1/inputs") { request, _ -> Response in
+            let outcome = request.uri.queryParameters.get("outcome").flatMap(QCInputRecord.Outcome.init(rawValue:))
+            return try Self.encoded(try data().inputs(outcomes: outcome.map { [$0] }))
+        }
+        return router
+    }
+
+    struct APIScanners: Codable {
+        var today: String
+        var scanners: [DashboardData.ScannerState]
+    }
+
+    static func html(_ body: String, status: HTTPResponse.Status = .ok) -> Response {
+        text(body, type: "text/html; charset=utf-8", status: status)
+    }
+
+    static func text(_ body: String, type: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: type, .cacheControl: "no-store"], body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+
+    static func json(_ object: [String: String], status: HTTPResponse.Status = .ok) -> Response {
+        (try? encoded(object, status: status)) ?? text("{}", type: "application/json", status: status)
+    }
+
+    static func encoded<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return text(String(decoding: try encoder.encode(value), as: UTF8.self), type: "application/json", status: status)
+    }
+}
