@@ -46,13 +46,13 @@ public struct DashboardServer: Sendable {
             return Self.html(DashboardPages.scanners(try d.scanners(), today: d.today))
         }
         router.get("/scanner/:name") { _, context -> Response in
-            let d = data(), name = try context.parameters.require("name")
+            let d = data(), name = Self.decoded(try context.parameters.require("name"))
             guard let s = try d.scanner(name) else { return Self.html(DashboardPages.notFound("No scanner \(name).", today: d.today), status: .notFound) }
             return Self.html(DashboardPages.scanner(s, metrics: try d.metricNames(scanner: name), events: try d.events(scanner: name), today: d.today))
         }
         router.get("/scanner/:name/chart/:metric") { _, context -> Response in
-            let name = try context.parameters.require("name")
-            var metric = try context.parameters.require("metric")
+            let name = Self.decoded(try context.parameters.require("name"))
+            var metric = Self.decoded(try context.parameters.require("metric"))
             if metric.hasSuffix(".svg") { metric.removeLast(4) }
             do {
                 return Self.text(try data().chart(scanner: name, metric: metric), type: "image/svg+xml")
@@ -77,16 +77,16 @@ public struct DashboardServer: Sendable {
             return try Self.encoded(APIScanners(today: d.today, scanners: try d.scanners()))
         }
         router.get("/api/v1/scanners/:name") { _, context -> Response in
-            let name = try context.parameters.require("name")
+            let name = Self.decoded(try context.parameters.require("name"))
             guard let s = try data().scanner(name) else { return Self.json(["error": "no scanner \(name)"], status: .notFound) }
             return try Self.encoded(s)
         }
         router.get("/api/v1/scanners/:name/points") { request, context -> Response in
-            let name = try context.parameters.require("name")
+            let name = Self.decoded(try context.parameters.require("name"))
             return try Self.encoded(try data().points(scanner: name, metric: request.uri.queryParameters.get("metric")))
         }
         router.get("/api/v1/scanners/:name/events") { _, context -> Response in
-            try Self.encoded(try data().events(scanner: try context.parameters.require("name")))
+            try Self.encoded(try data().events(scanner: Self.decoded(try context.parameters.require("name"))))
         }
         router.get("/api/v1/inputs") { request, _ -> Response in
             let outcome = request.uri.queryParameters.get("outcome").flatMap(QCInputRecord.Outcome.init(rawValue:))
@@ -94,6 +94,9 @@ public struct DashboardServer: Sendable {
         }
         return router
     }
+
+    /// A path parameter as written before percent-encoding ("rod%20A" is the metric "rod A").
+    static func decoded(_ s: String) -> String { s.removingPercentEncoding ?? s }
 
     struct APIScanners: Codable {
         var today: String

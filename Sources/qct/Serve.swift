@@ -31,14 +31,32 @@ struct Serve: ParsableCommand {
     @Option(help: "HTTP port of the dashboard and API (0: any free port, printed at start).") var httpPort: Int = 8080
     @Option(help: "Address the HTTP port listens on.") var httpBind = "127.0.0.1"
     @Flag(help: "No dashboard.") var noHttp = false
+    @Flag(help: "Fill a new database (--db, default qct-demo/qc.sqlite) with a simulated 60-day history of QCT1–QCT3, then serve it.") var demo = false
     @OptionGroup var measure: MeasureOptions
 
     func run() throws {
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
+        var database = database
+        if demo {
+            database.db = database.db ?? "qct-demo/qc.sqlite"
+            if FileManager.default.fileExists(atPath: database.db!) { try fail("--demo fills a new database; \(database.db!) exists") }
+            try? FileManager.default.createDirectory(atPath: (database.db! as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        }
         let store = try database.open()
         let recorder = try Console.run {
             QCRecorder(recognition: try PhantomRecognition(measurement: try measure.measurement()), store: store,
                        baselineSize: baselineSize, cusumH: cusumH)
+        }
+        if demo {
+            let scratch = ((store.path as NSString).deletingLastPathComponent as NSString).appendingPathComponent("scratch")
+            try Console.run {
+                do {
+                    try DemoHistory().fill(recorder: recorder, catalog: try measure.phantomOptions.load(), scratch: scratch) { done, total in
+                        if done % 15 == 0 || done == total { printError("demo: \(done)/\(total) scans simulated and recorded") }
+                    }
+                } catch let e as WorkflowFailure { throw e } catch { throw WorkflowFailure("demo: \(error)") }
+            }
+            try? FileManager.default.removeItem(atPath: scratch)
         }
         var settings = NodeSettings(inbox: inbox ?? ((store.path as NSString).deletingLastPathComponent as NSString).appendingPathComponent("inbox"))
         settings.watch = watch
