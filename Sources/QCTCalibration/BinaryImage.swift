@@ -31,6 +31,7 @@ struct BinaryImage: Sendable {
 
     /// Background regions that do not reach the image border become foreground.
     func holesFilled() -> BinaryImage {
+        guard columns > 0, rows > 0, pixels.count == columns * rows else { return self }
         var outside = [Bool](repeating: false, count: pixels.count)
         var stack: [Int] = []
         func push(_ p: Int) {

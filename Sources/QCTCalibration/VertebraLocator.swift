@@ -95,6 +95,11 @@ public enum VertebraLocator {
         // 1. Bodies in slabs (binned to about 2 mm pixels: a body still spans 15 or more), in parallel.
         let bin = max(1, Int((2.0 / ps).rounded(.down)))
         let binMM = ps * Double(bin)
+        // An image narrower than a vertebral body (40 mm) cannot hold the ESP: not found (a 512 × 1
+        // slice binned to 2 mm pixels had no column left, and the search indexed outside it).
+        guard Double(g.columns) * g.columnSpacing >= 40, Double(g.rows) * g.rowSpacing >= 40, g.columns / bin >= 8, g.rows / bin >= 8 else {
+            return SpineSearch(segments: [], backgroundHU: 0, noiseHU: 0)
+        }
         let slabs = SlabImage.ranges(g, thicknessMM: settings.detectionSlabMM)
         let findings = SlabFindings(count: slabs.count)
         let slabList = slabs

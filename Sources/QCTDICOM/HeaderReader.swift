@@ -3,6 +3,12 @@ import QCTCore
 /// Reads the frame headers of one file, or says why the file cannot be part
 /// of a CT volume.
 enum HeaderReader {
+    /// Pixel spacings a CT can have, mm; a value outside is read as absent (geometry unknown).
+    static let plausibleSpacing: ClosedRange<Double> = 1e-4...1e3
+    /// Largest coordinate of an Image Position, mm (1 km); beyond it the position is read as absent,
+    /// so that no distance between slices overflows (1e308 mm positions made an infinite spacing).
+    static let plausiblePositionMM = 1e6
+
     static func frames(of file: DicomFile) throws(DicomReadError) -> [FrameHeader] {
         func refuse(_ reason: String) -> DicomReadError { DicomReadError(path: file.path, reason: reason) }
 
@@ -90,10 +96,11 @@ enum HeaderReader {
                 sopInstanceUID: file.string(.sopInstanceUID), modality: file.string(.modality),
                 instanceNumber: file.number(.instanceNumber).map { Int($0) },
                 rows: Int(layout.rows), columns: Int(layout.columns),
-                pixelSpacing: spacing.flatMap { $0.count == 2 && $0[0] > 0 && $0[1] > 0 ? (row: $0[0], column: $0[1]) : nil },
+                pixelSpacing: spacing.flatMap { $0.count == 2 && (Self.plausibleSpacing).contains($0[0]) && (Self.plausibleSpacing).contains($0[1])
+                                                    ? (row: $0[0], column: $0[1]) : nil },
                 sliceThicknessMM: lookup(.pixelMeasuresSequence, .sliceThickness)?.first,
                 spacingBetweenSlicesMM: lookup(.pixelMeasuresSequence, .spacingBetweenSlices)?.first,
-                position: ipp.flatMap { $0.count == 3 ? Vector3($0[0], $0[1], $0[2]) : nil },
+                position: ipp.flatMap { $0.count == 3 && $0.allSatisfy { abs($0) <= Self.plausiblePositionMM } ? Vector3($0[0], $0[1], $0[2]) : nil },
                 rowDirection: rowDir, columnDirection: colDir,
                 rescale: Rescale(slope: slope, intercept: intercept, type: rescaleType),
                 bitsStored: Int(layout.bitsStored), signed: layout.signed,

@@ -100,4 +100,51 @@ final class FuzzRegressionTests: XCTestCase {
             }
         }
     }
+
+    /// Three real CatPhan slices copied, with `edits` applied by DCMTK's dcmodify to the second.
+    func catphanSlices(in root: URL, edits: [String]) throws -> URL {
+        let catphan = TestRepository.fixtures.appendingPathComponent("catphan/High quality head")
+        let names = try FileManager.default.contentsOfDirectory(atPath: catphan.path).sorted()
+        let dir = root.appendingPathComponent("catphan")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        for (k, name) in names[names.count / 2 ..< names.count / 2 + 3].enumerated() {
+            let target = dir.appendingPathComponent(name)
+            try FileManager.default.copyItem(at: catphan.appendingPathComponent(name), to: target)
+            if k == 1 {
+                let run = try QCTRunner.runTool("/usr/bin/dcmodify", ["-nb", "-q"] + edits.flatMap { ["-m", $0] } + [target.path])
+                XCTAssertEqual(run.status, 0, run.stderr)
+            }
+        }
+        return dir
+    }
+
+    /// Found by the whole-series mutation run: a slice whose Columns became 1 forms a series part of
+    /// 512 × 1 pixels; binned to 2 mm pixels it had no column left, and the vertebra search indexed
+    /// outside the image (`qct measure` and `qct qc record` died with signal 4). An image narrower
+    /// than a vertebral body is now "not found".
+    func testAOneColumnSliceIsNotACrash() throws {
+        let root = try TestRepository.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let dir = try catphanSlices(in: root, edits: ["Columns=1"])
+        let qct = try QCTRunner.releaseQCT()
+        for args in [["measure", dir.path, "--json"], ["qc", "record", dir.path, "--db", root.appendingPathComponent("qc.sqlite").path]] {
+            let run = try QCTRunner.runTool(qct, args)
+            XCTAssertFalse(run.crashed, "\(args[0]): \(run.stderr)")
+            XCTAssertTrue([2, 3, 4].contains(run.status), "\(args[0]) exit \(run.status): \(run.stderr)")
+        }
+    }
+
+    /// Found by the whole-series mutation run: an Image Position of 1e308 mm made the slice spacing
+    /// infinite, and `qct inspect` printed "spacing varies from 95 to inf mm". A coordinate beyond
+    /// 1 km is now read as absent (the series is ordered by Instance Number, and says so).
+    func testAnImpossiblePositionPrintsNoInfinity() throws {
+        let root = try TestRepository.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let dir = try catphanSlices(in: root, edits: ["ImagePositionPatient=1e308\\0\\0"])
+        let run = try QCTRunner.runTool(try QCTRunner.releaseQCT(), ["inspect", dir.path])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertNil((run.stdout + run.stderr).range(of: #"\b(inf|nan)\b"#, options: [.regularExpression, .caseInsensitive]), run.stdout)
+        XCTAssertTrue(run.stdout.contains("missingGeometry"), run.stdout)
+    }
 }
+
