@@ -25,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // DCMTK and OpenJPEG, found through pkg-config; the only place their headers appear.
@@ -60,9 +62,12 @@ let package = Package(
         // The application layer: workflows every front end calls.
         .target(name: "QCTWorkflows", dependencies: ["QCTCore", "QCTDICOM", "QCTPhantoms", "QCTCalibration", "QCTStatistics", "QCTReport", "QCTQualityControl", "QCTStorage", "QCTSimulator", "QCTExport"]),
         // The QC node: DICOM reception, the inbox and its analysis, on the application layer.
-        .target(name: "QCTNode", dependencies: ["QCTWorkflows", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "QCTNode", dependencies: ["QCTWorkflows", .product(name: "Logging", package: "swift-log"),
+                                               .product(name: "Metrics", package: "swift-metrics")]),
         // The node's HTTP front end (Hummingbird 2): dashboard pages and the JSON API.
-        .target(name: "QCTServer", dependencies: ["QCTNode", .product(name: "Hummingbird", package: "hummingbird")]),
+        .target(name: "QCTServer", dependencies: ["QCTNode", .product(name: "Hummingbird", package: "hummingbird"),
+                                                 .product(name: "Prometheus", package: "swift-prometheus"),
+                                                 .product(name: "Metrics", package: "swift-metrics")]),
         .executableTarget(
             name: "qct",
             dependencies: [

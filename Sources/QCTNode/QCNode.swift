@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 import QCTWorkflows
 
 /// A QC node: receives series (DICOM Storage SCP, or a watched folder) into the inbox, calls a
@@ -21,8 +22,10 @@ public final class QCNode: @unchecked Sendable {
     private var stopRequested = false
     private var stopped = false
     private var watchSeen: [String: (size: UInt64, modified: Date)] = [:]
-    /// Counters for metrics: series received (files), analysed, failed, refused; seconds of analysis.
-    public let counters = NodeCounters()
+    /// Metrics (swift-metrics; `qct serve` exports them to Prometheus at /metrics).
+    let instancesReceived = Counter(label: "qct_instances_received_total")
+    let associationsRefused = Counter(label: "qct_associations_refused_total")
+    let analysisDuration = Metrics.Timer(label: "qct_analysis_seconds")
 
     public init(settings: NodeSettings, recorder: QCRecorder, logger: Logger) {
         self.settings = settings
@@ -77,7 +80,7 @@ public final class QCNode: @unchecked Sendable {
             let id = try InstanceIdentity(path: instance.path)
             let folder = try inbox.place(instance.path, as: id)
             tracker.touch(folder, source: "\(instance.callingAETitle)@\(instance.peerAddress)")
-            counters.add(received: 1)
+            instancesReceived.increment()
             return true
         } catch let e as DicomReadError {
             logger.warning("instance refused", metadata: ["ae": "\(instance.callingAETitle)", "peer": "\(instance.peerAddress)",
@@ -93,7 +96,9 @@ public final class QCNode: @unchecked Sendable {
         switch e.kind {
         case .accepted: logger.debug("association accepted", metadata: metadata)
         case .ended: logger.debug("association ended", metadata: metadata)
-        case .refused: logger.warning("association refused", metadata: metadata)
+        case .refused:
+            associationsRefused.increment()
+            logger.warning("association refused", metadata: metadata)
         case .error: logger.error("association error", metadata: metadata)
         }
     }
@@ -122,7 +127,7 @@ public final class QCNode: @unchecked Sendable {
             let id = try InstanceIdentity(path: part)
             let folder = try inbox.place(part, as: id)
             tracker.touch(folder, source: "watch")
-            counters.add(received: 1)
+            instancesReceived.increment()
             try? FileManager.default.removeItem(atPath: path)
         } catch {
             // Not DICOM (or unreadable): set aside, never read again, and named without its path.
@@ -185,7 +190,8 @@ public final class QCNode: @unchecked Sendable {
         } catch {
             logger.error("series folder not moved", metadata: ["folder": "\(folder)", "reason": "\(error)"])
         }
-        counters.finished(outcome.outcome, seconds: Date().timeIntervalSince(started))
+        Counter(label: "qct_series_analysed_total", dimensions: [("outcome", outcome.outcome.rawValue)]).increment()
+        analysisDuration.recordNanoseconds(Int64(Date().timeIntervalSince(started) * 1e9))
         logger.info("series \(outcome.outcome.rawValue)", metadata: ["series": "\(uid)", "files": "\(entry.files)", "source": "\(entry.source)",
                                                               "reason": "\(outcome.reason)"])
     }
@@ -194,21 +200,5 @@ public final class QCNode: @unchecked Sendable {
         let f = ISO8601DateFormatter()
         f.formatOptions = [.withInternetDateTime]
         return f.string(from: d)
-    }
-}
-
-/// What a node did, for its metrics.
-public final class NodeCounters: @unchecked Sendable {
-    private let lock = NSLock()
-    public private(set) var filesReceived = 0
-    public private(set) var byOutcome: [QCInputRecord.Outcome: Int] = [:]
-    public private(set) var analysisSeconds: [Double] = []
-
-    func add(received n: Int) { lock.withLock { filesReceived += n } }
-    func finished(_ o: QCInputRecord.Outcome, seconds: Double) {
-        lock.withLock {
-            byOutcome[o, default: 0] += 1
-            analysisSeconds.append(seconds)
-        }
     }
 }

@@ -1,6 +1,8 @@
 import Foundation
 import Hummingbird
 import Logging
+import Metrics
+import Prometheus
 import QCTNode
 import QCTWorkflows
 
@@ -13,9 +15,14 @@ public struct DashboardServer: Sendable {
     public var port = 8080
     public let store: any QCHistoryStore
     public let logger: Logger
+    /// Served at /metrics in Prometheus's text format (the node's swift-metrics go here once
+    /// `bootstrapMetrics` has run).
+    public let registry: PrometheusCollectorRegistry
 
-    public init(store: any QCHistoryStore, host: String = "127.0.0.1", port: Int = 8080, logger: Logger) {
+    public init(store: any QCHistoryStore, host: String = "127.0.0.1", port: Int = 8080, logger: Logger,
+                registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.store = store
+        self.registry = registry
         self.host = host
         self.port = port
         self.logger = logger
@@ -40,6 +47,13 @@ public struct DashboardServer: Sendable {
             } catch {
                 return Self.json(["status": "unavailable", "database": "\(error)"], status: .serviceUnavailable)
             }
+        }
+        let registry = self.registry
+        router.get("/metrics") { _, _ -> Response in
+            var bytes: [UInt8] = []
+            registry.emit(into: &bytes)
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
         }
         router.get("/") { _, _ -> Response in
             let d = data()
@@ -93,6 +107,14 @@ public struct DashboardServer: Sendable {
             return try Self.encoded(try data().inputs(outcomes: outcome.map { [$0] }))
         }
         return router
+    }
+
+    /// A registry that every swift-metrics metric of the process (the node's counters and timers)
+    /// goes to; call it once, before the node is made.
+    public static func bootstrapMetrics() -> PrometheusCollectorRegistry {
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        return registry
     }
 
     /// A path parameter as written before percent-encoding ("rod%20A" is the metric "rod A").

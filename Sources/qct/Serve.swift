@@ -36,6 +36,7 @@ struct Serve: ParsableCommand {
 
     func run() throws {
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
+        let registry = DashboardServer.bootstrapMetrics()
         var database = database
         if demo {
             database.db = database.db ?? "qct-demo/qc.sqlite"
@@ -78,7 +79,7 @@ struct Serve: ParsableCommand {
             waitForTermination()
         } else {
             // Serves until SIGINT or SIGTERM (Hummingbird's graceful shutdown), then the node stops.
-            let server = DashboardServer(store: store, host: httpBind, port: httpPort, logger: Logger(label: "qct.http"))
+            let server = DashboardServer(store: store, host: httpBind, port: httpPort, logger: Logger(label: "qct.http"), registry: registry)
             let done = DispatchSemaphore(value: 0)
             let bind = httpBind
             Task {

@@ -128,6 +128,13 @@ final class NodeTests: XCTestCase {
         let scanners = try XCTUnwrap(try QCTRunner.json(try get("\(api)/api/v1/scanners"))["scanners"] as? [[String: Any]])
         XCTAssertEqual(scanners.map { $0["scanner"] as? String }, ["QCT1"])
         XCTAssertEqual((scanners.first?["latest"] as? [Any])?.count, 2, "the pad and the ESP result")
+        // Prometheus metrics (swift-prometheus): instances received, series by outcome, analysis time, refusals.
+        let metrics = try get("\(api)/metrics")
+        XCTAssertNotNil(metrics.range(of: #"qct_instances_received_total \d+"#, options: .regularExpression), metrics)
+        XCTAssertTrue(metrics.contains(#"qct_series_analysed_total{outcome="recorded"} 2"#), metrics)
+        XCTAssertTrue(metrics.contains(#"qct_series_analysed_total{outcome="refused"} 1"#), metrics)
+        XCTAssertTrue(metrics.contains("qct_analysis_seconds_count"), metrics)
+        XCTAssertNotNil(metrics.range(of: #"qct_associations_refused_total [1-9]"#, options: .regularExpression), metrics)
         let refused = try get("\(api)/api/v1/inputs?outcome=refused")
         XCTAssertTrue(refused.contains("no calibration phantom or ESP recognised"), refused)
         let profile = work.appendingPathComponent("profile").path
