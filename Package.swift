@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // DCMTK and OpenJPEG, found through pkg-config; the only place their headers appear.
@@ -63,11 +64,13 @@ let package = Package(
         .target(name: "QCTWorkflows", dependencies: ["QCTCore", "QCTDICOM", "QCTPhantoms", "QCTCalibration", "QCTStatistics", "QCTReport", "QCTQualityControl", "QCTStorage", "QCTSimulator", "QCTExport"]),
         // The QC node: DICOM reception, the inbox and its analysis, on the application layer.
         .target(name: "QCTNode", dependencies: ["QCTWorkflows", .product(name: "Logging", package: "swift-log"),
-                                               .product(name: "Metrics", package: "swift-metrics")]),
+                                               .product(name: "Metrics", package: "swift-metrics"),
+                                               .product(name: "TOMLKit", package: "TOMLKit")]),
         // The node's HTTP front end (Hummingbird 2): dashboard pages and the JSON API.
         .target(name: "QCTServer", dependencies: ["QCTNode", .product(name: "Hummingbird", package: "hummingbird"),
                                                  .product(name: "Prometheus", package: "swift-prometheus"),
-                                                 .product(name: "Metrics", package: "swift-metrics")]),
+                                                 .product(name: "Metrics", package: "swift-metrics"),
+                                               .product(name: "TOMLKit", package: "TOMLKit")]),
         .executableTarget(
             name: "qct",
             dependencies: [
@@ -90,6 +93,7 @@ let package = Package(
         .testTarget(name: "QCTStatisticsTests", dependencies: ["QCTStatistics"]),
         .testTarget(name: "QCTSimulatorTests", dependencies: ["QCTSimulator", "QCTPhantoms", "QCTPhysics", "QCTDICOM", "QCTTestSupport"]),
         .testTarget(name: "QCTQualityControlTests", dependencies: ["QCTCore", "QCTQualityControl", "QCTStatistics", "QCTStorage"]),
+        .testTarget(name: "QCTNodeTests", dependencies: ["QCTNode"]),
         .testTarget(name: "QCTWorkflowsTests", dependencies: ["QCTWorkflows", "QCTQualityControl", "QCTStorage", "QCTPhantoms", "QCTSimulator",
                                                             "QCTReport", "QCTStatistics", "QCTDICOM", "QCTTestSupport"]),
     ],

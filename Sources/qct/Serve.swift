@@ -16,28 +16,38 @@ struct Serve: ParsableCommand {
             analysed. Listens on 127.0.0.1 unless --bind says otherwise; without --allow, only callers on this machine are \
             let in. Stops on SIGINT or SIGTERM. See Docs/server.md.
             """)
+    @Option(help: "TOML configuration file (Docs/server.md); a flag given here wins over it.") var config: String?
     @OptionGroup var database: DatabaseOption
     @Option(help: "Inbox folder (default: beside the database, inbox/).") var inbox: String?
-    @Option(help: "DICOM port (0: any free port, printed at start).") var dicomPort: UInt16 = 11112
-    @Option(help: "Called AE title answered.") var aeTitle = "QCT"
+    @Option(help: "DICOM port (default 11112; 0: any free port, printed at start).") var dicomPort: Int?
+    @Option(help: "Called AE title answered (default QCT).") var aeTitle: String?
     @Option(help: "Calling AE title allowed, optionally from one IPv4 address (AE or AE@IP; repeatable).") var allow: [String] = []
-    @Option(help: "Address the DICOM port listens on (0.0.0.0: every interface).") var bind = "127.0.0.1"
+    @Option(help: "Address the DICOM port listens on (default 127.0.0.1; 0.0.0.0: every interface).") var bind: String?
     @Flag(help: "No DICOM listener (with --watch).") var noDicom = false
     @Option(help: "Folder a scanner exports to; its files are taken into the inbox.") var watch: String?
-    @Option(help: "Seconds without a new file after which a series is complete.") var stableAfter: Double = 30
+    @Option(help: "Seconds without a new file after which a series is complete (default 30).") var stableAfter: Double?
     @Option(help: "Folder for series with no phantom in them (default: they are deleted).") var quarantine: String?
-    @Option(help: "Scans forming a new baseline.") var baselineSize: Int = 15
-    @Option(help: "CUSUM decision interval h, in baseline SDs.") var cusumH: Double = 5
-    @Option(help: "HTTP port of the dashboard and API (0: any free port, printed at start).") var httpPort: Int = 8080
-    @Option(help: "Address the HTTP port listens on.") var httpBind = "127.0.0.1"
+    @Option(help: "Scans forming a new baseline (default 15).") var baselineSize: Int?
+    @Option(help: "CUSUM decision interval h, in baseline SDs (default 5).") var cusumH: Double?
+    @Option(help: "HTTP port of the dashboard and API (default 8080; 0: any free port, printed at start).") var httpPort: Int?
+    @Option(help: "Address the HTTP port listens on (default 127.0.0.1).") var httpBind: String?
     @Flag(help: "No dashboard.") var noHttp = false
     @Flag(help: "Fill a new database (--db, default qct-demo/qc.sqlite) with a simulated 60-day history of QCT1–QCT3, then serve it.") var demo = false
     @OptionGroup var measure: MeasureOptions
 
     func run() throws {
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
+        let file = try config.map { path in try Console.run { try NodeConfigFile.load(path) } } ?? NodeConfigFile()
+        let baselineSize = self.baselineSize ?? file.baselineSize ?? 15, cusumH = self.cusumH ?? file.cusumH ?? 5
+        let dicomOn = !noDicom && (file.dicomEnabled ?? true), httpOn = !noHttp && (file.httpEnabled ?? true)
+        let bind = self.bind ?? file.dicomBind ?? "127.0.0.1", httpBind = self.httpBind ?? file.httpBind ?? "127.0.0.1"
+        let aeTitle = self.aeTitle ?? file.aeTitle ?? "QCT"
+        try reject(QCRecorder.problems(baselineSize: baselineSize, cusumH: cusumH))
+        var measure = measure
+        if measure.phantomOptions.directories.isEmpty, let dirs = file.phantoms { measure.phantomOptions.directories = dirs }
         let registry = DashboardServer.bootstrapMetrics()
         var database = database
+        database.db = database.db ?? file.db
         if demo {
             database.db = database.db ?? "qct-demo/qc.sqlite"
             if FileManager.default.fileExists(atPath: database.db!) { try fail("--demo fills a new database; \(database.db!) exists") }
@@ -59,27 +69,30 @@ struct Serve: ParsableCommand {
             }
             try? FileManager.default.removeItem(atPath: scratch)
         }
-        var settings = NodeSettings(inbox: inbox ?? ((store.path as NSString).deletingLastPathComponent as NSString).appendingPathComponent("inbox"))
-        settings.watch = watch
-        settings.stableAfter = stableAfter
-        settings.quarantine = quarantine
-        if !noDicom {
+        var settings = NodeSettings(inbox: inbox ?? file.inbox ?? ((store.path as NSString).deletingLastPathComponent as NSString).appendingPathComponent("inbox"))
+        settings.watch = watch ?? file.watch
+        settings.stableAfter = stableAfter ?? file.stableAfter ?? 30
+        settings.quarantine = quarantine ?? file.quarantine
+        if dicomOn {
             var dicom = StorageSCPSettings(incomingFolder: "")
-            dicom.port = dicomPort
+            guard let port = UInt16(exactly: dicomPort ?? file.dicomPort ?? 11112) else { try fail("--dicom-port must be 0…65535") }
+            dicom.port = port
             dicom.aeTitle = aeTitle
             dicom.bindAddress = bind
-            dicom.allowed = try Console.run { try allow.map { text throws(WorkflowFailure) in try NodeSettings.allowEntry(text) } }
+            let allowed = allow.isEmpty ? file.allow ?? [] : allow
+            dicom.allowed = try Console.run { try allowed.map { text throws(WorkflowFailure) in try NodeSettings.allowEntry(text) } }
             settings.dicom = dicom
         }
-        try reject(settings.problems + QCRecorder.problems(baselineSize: baselineSize, cusumH: cusumH))
+        try reject(settings.problems)
         let node = QCNode(settings: settings, recorder: recorder, logger: Logger(label: "qct.node"))
         try Console.run { try node.start() }
         if let port = node.dicomPort { printNow("qct serve: DICOM \(bind):\(port) AE \(aeTitle), inbox \(settings.inbox)") }
-        if noHttp {
+        if !httpOn {
             waitForTermination()
         } else {
             // Serves until SIGINT or SIGTERM (Hummingbird's graceful shutdown), then the node stops.
-            let server = DashboardServer(store: store, host: httpBind, port: httpPort, logger: Logger(label: "qct.http"), registry: registry)
+            let server = DashboardServer(store: store, host: httpBind, port: httpPort ?? file.httpPort ?? 8080, logger: Logger(label: "qct.http"),
+                                         registry: registry)
             let done = DispatchSemaphore(value: 0)
             let bind = httpBind
             Task {

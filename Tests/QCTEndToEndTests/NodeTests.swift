@@ -74,8 +74,18 @@ final class NodeTests: XCTestCase {
             try FileManager.default.removeItem(at: work.appendingPathComponent("\(scene)/truth.json"))
         }
         let db = work.appendingPathComponent("qc.sqlite"), inbox = work.appendingPathComponent("inbox")
-        let node = try Node(qct, ["--db", db.path, "--inbox", inbox.path, "--dicom-port", "0", "--ae-title", "QCTNODE",
-                                  "--allow", "SCANNER1@127.0.0.1", "--stable-after", "1", "--http-port", "0", "--phantoms", phantoms], in: work)
+        // The AE title, allow-list and completion time from a TOML file; the ports from flags, which win over it.
+        let config = work.appendingPathComponent("node.toml")
+        try """
+            [dicom]
+            port = 11112
+            ae_title = "QCTNODE"
+            allow = ["SCANNER1@127.0.0.1"]
+            [inbox]
+            stable_after = 1
+            """.write(to: config, atomically: true, encoding: .utf8)
+        let node = try Node(qct, ["--config", config.path, "--db", db.path, "--inbox", inbox.path, "--dicom-port", "0", "--http-port", "0",
+                                  "--phantoms", phantoms], in: work)
         defer { node.stop() }
         let port = "\(node.port)"
 
