@@ -139,6 +139,7 @@ bench: release fixtures $(FIXTURES)/venv-pylinac/.ready
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
 	.build/release/qct-bench --fixtures $(FIXTURES) --python $(PY) --phantoms Phantoms --pylinac-python $(FIXTURES)/venv-pylinac/bin/python
+	python3 Scripts/bench_node.py $(QCT) Phantoms out/bench/node
 
 VALIDATE_COUNT ?= 200
 
