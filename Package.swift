@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // DCMTK and OpenJPEG, found through pkg-config; the only place their headers appear.
@@ -65,12 +66,14 @@ let package = Package(
         // The QC node: DICOM reception, the inbox and its analysis, on the application layer.
         .target(name: "QCTNode", dependencies: ["QCTWorkflows", .product(name: "Logging", package: "swift-log"),
                                                .product(name: "Metrics", package: "swift-metrics"),
-                                               .product(name: "TOMLKit", package: "TOMLKit")]),
+                                               .product(name: "TOMLKit", package: "TOMLKit"),
+                                               .product(name: "Crypto", package: "swift-crypto")]),
         // The node's HTTP front end (Hummingbird 2): dashboard pages and the JSON API.
         .target(name: "QCTServer", dependencies: ["QCTNode", .product(name: "Hummingbird", package: "hummingbird"),
                                                  .product(name: "Prometheus", package: "swift-prometheus"),
                                                  .product(name: "Metrics", package: "swift-metrics"),
-                                               .product(name: "TOMLKit", package: "TOMLKit")]),
+                                               .product(name: "TOMLKit", package: "TOMLKit"),
+                                               .product(name: "Crypto", package: "swift-crypto")]),
         .executableTarget(
             name: "qct",
             dependencies: [

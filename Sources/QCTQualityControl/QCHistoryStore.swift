@@ -26,4 +26,12 @@ public protocol QCHistoryStore: Sendable {
     func recordInput(_ input: QCInputRecord) throws(QCStoreError) -> QCInputRecord
     /// The inputs a node received, newest first, optionally only some outcomes.
     func inputs(outcomes: Set<QCInputRecord.Outcome>?, limit: Int) throws(QCStoreError) -> [QCInputRecord]
+    /// Adds a user with the hash of their token; a name taken is refused.
+    func addUser(_ user: QCUser, tokenHash: String) throws(QCStoreError) -> QCUser
+    /// The user whose token has this hash, if any.
+    func user(tokenHash: String) throws(QCStoreError) -> QCUser?
+    /// Appends to the audit log.
+    func audit(_ entry: QCAuditEntry) throws(QCStoreError)
+    /// The audit log, newest first.
+    func auditLog(limit: Int) throws(QCStoreError) -> [QCAuditEntry]
 }

@@ -19,6 +19,9 @@ public struct DashboardServer: Sendable {
     /// `bootstrapMetrics` has run).
     public let registry: PrometheusCollectorRegistry
 
+    /// Scans in a baseline started by a service event recorded here.
+    public var baselineSize = 15
+
     public init(store: any QCHistoryStore, host: String = "127.0.0.1", port: Int = 8080, logger: Logger,
                 registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.store = store
@@ -106,7 +109,66 @@ public struct DashboardServer: Sendable {
             let outcome = request.uri.queryParameters.get("outcome").flatMap(QCInputRecord.Outcome.init(rawValue:))
             return try Self.encoded(try data().inputs(outcomes: outcome.map { [$0] }))
         }
+        // Writes: a user's token in `Authorization: Bearer …` (401 without; every role, physicist or
+        // admin, may record events and set baselines), audited.
+        let access = NodeAccess(store: store), baselineSize = self.baselineSize, logger = self.logger
+        router.post("/api/v1/scanners/:name/events") { request, context -> Response in
+            try await Self.write(request, access, logger) { user in
+                let body = try await request.decode(as: EventBody.self, context: context)
+                let name = Self.decoded(try context.parameters.require("name"))
+                let said = try access.addEvent(by: user, scanner: name, at: body.at, description: body.description,
+                                               baselineSize: baselineSize, now: Self.now())
+                return try Self.encoded(["result": said], status: .created)
+            }
+        }
+        router.post("/api/v1/scanners/:name/baseline") { request, context -> Response in
+            try await Self.write(request, access, logger) { user in
+                let body = try await request.decode(as: BaselineBody.self, context: context)
+                let name = Self.decoded(try context.parameters.require("name"))
+                return try Self.encoded(try access.setBaseline(by: user, scanner: name, from: body.from, to: body.to, now: Self.now()), status: .created)
+            }
+        }
+        router.get("/api/v1/audit") { request, _ -> Response in
+            try await Self.write(request, access, logger) { _ in try Self.encoded(try store.auditLog(limit: 500)) }
+        }
         return router
+    }
+
+    struct EventBody: Decodable {
+        var at: String?
+        var description: String
+    }
+
+    struct BaselineBody: Decodable {
+        var from: String
+        var to: String
+    }
+
+    /// Runs `body` for the user the request's token names; 401 without a valid token, 400 with
+    /// the reason when the change is refused.
+    static func write(_ request: Request, _ access: NodeAccess, _ logger: Logger,
+                      _ body: (QCUser) async throws -> Response) async throws -> Response {
+        let user: QCUser
+        do { user = try access.user(authorization: request.headers[.authorization]) } catch NodeAccess.Refusal.unauthenticated {
+            var r = json(["error": "a user's API token is needed: Authorization: Bearer TOKEN"], status: .unauthorized)
+            r.headers[.wwwAuthenticate] = "Bearer"
+            return r
+        }
+        do {
+            let response = try await body(user)
+            logger.info("write", metadata: ["user": "\(user.name)", "path": "\(request.uri.path)"])
+            return response
+        } catch let e as HTTPError {
+            throw e
+        } catch {
+            return json(["error": "\(error)"], status: .badRequest)
+        }
+    }
+
+    public static func now() -> String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime]
+        return f.string(from: Date())
     }
 
     /// A registry that every swift-metrics metric of the process (the node's counters and timers)

@@ -195,6 +195,23 @@ public final class QCDatabase: QCHistoryStore {
                 CREATE INDEX input_finished ON input(finishedAt);
                 """)
         }
+        // v4: users who may write through a node (token hashes only) and the audit log.
+        m.registerMigration("v4") { db in
+            try db.execute(sql: """
+                CREATE TABLE user (
+                  id INTEGER PRIMARY KEY,
+                  name TEXT NOT NULL UNIQUE,
+                  role TEXT NOT NULL,
+                  tokenHash TEXT NOT NULL UNIQUE,
+                  createdAt TEXT NOT NULL);
+                CREATE TABLE audit (
+                  id INTEGER PRIMARY KEY,
+                  at TEXT NOT NULL,
+                  user TEXT NOT NULL,
+                  action TEXT NOT NULL,
+                  detail TEXT NOT NULL);
+                """)
+        }
         return m
     }
 

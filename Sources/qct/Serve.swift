@@ -33,6 +33,8 @@ struct Serve: ParsableCommand {
     @Option(help: "Address the HTTP port listens on (default 127.0.0.1).") var httpBind: String?
     @Flag(help: "No dashboard.") var noHttp = false
     @Flag(help: "Fill a new database (--db, default qct-demo/qc.sqlite) with a simulated 60-day history of QCT1–QCT3, then serve it.") var demo = false
+    @Option(help: "Make a user who may write through the dashboard's API (physicist or admin: --role), print their token once, and exit.") var addUser: String?
+    @Option(help: "Role of --add-user: physicist or admin.") var role = "physicist"
     @OptionGroup var measure: MeasureOptions
 
     func run() throws {
@@ -54,6 +56,12 @@ struct Serve: ParsableCommand {
             try? FileManager.default.createDirectory(atPath: (database.db! as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         }
         let store = try database.open()
+        if let name = addUser {
+            guard let r = QCUser.Role(rawValue: role) else { try fail("--role must be physicist or admin") }
+            let (user, token) = try storeCall { try NodeAccess(store: store).addUser(name: name, role: r, now: DashboardServer.now()) }
+            printNow("user \(user.name) (\(user.role.rawValue)); API token, shown once: \(token)")
+            return
+        }
         let recorder = try Console.run {
             QCRecorder(recognition: try PhantomRecognition(measurement: try measure.measurement()), store: store,
                        baselineSize: baselineSize, cusumH: cusumH)
@@ -91,8 +99,9 @@ struct Serve: ParsableCommand {
             waitForTermination()
         } else {
             // Serves until SIGINT or SIGTERM (Hummingbird's graceful shutdown), then the node stops.
-            let server = DashboardServer(store: store, host: httpBind, port: httpPort ?? file.httpPort ?? 8080, logger: Logger(label: "qct.http"),
+            var server = DashboardServer(store: store, host: httpBind, port: httpPort ?? file.httpPort ?? 8080, logger: Logger(label: "qct.http"),
                                          registry: registry)
+            server.baselineSize = baselineSize
             let done = DispatchSemaphore(value: 0)
             let bind = httpBind
             Task {

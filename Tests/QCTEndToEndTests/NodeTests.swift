@@ -147,6 +147,28 @@ final class NodeTests: XCTestCase {
         XCTAssertNotNil(metrics.range(of: #"qct_associations_refused_total [1-9]"#, options: .regularExpression), metrics)
         let refused = try get("\(api)/api/v1/inputs?outcome=refused")
         XCTAssertTrue(refused.contains("no calibration phantom or ESP recognised"), refused)
+        // Writes need a user's token: none or a wrong one gets 401, and nothing changes; a physicist's
+        // event is stored, starts a new baseline and is in the audit log.
+        let event = #"{"at": "2026-05-03T09:00:00", "description": "detector recalibrated"}"#
+        XCTAssertEqual(try request("POST", "\(api)/api/v1/scanners/QCT1/events", json: event, token: nil).0, 401)
+        XCTAssertEqual(try request("POST", "\(api)/api/v1/scanners/QCT1/events", json: event, token: String(repeating: "0", count: 64)).0, 401)
+        XCTAssertEqual(try request("GET", "\(api)/api/v1/audit", json: nil, token: nil).0, 401)
+        XCTAssertEqual(try get("\(api)/api/v1/scanners/QCT1/events"), "[]")
+        let made = try QCTRunner.runTool(qct, ["serve", "--db", db.path, "--add-user", "jane", "--role", "physicist"])
+        XCTAssertEqual(made.status, 0, made.stderr)
+        let token = try XCTUnwrap(made.stdout.split(separator: " ").last.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) })
+        XCTAssertEqual(token.count, 64)
+        let hashes = try QCTRunner.runTool("/usr/bin/sqlite3", [db.path, "SELECT tokenHash FROM user"]).stdout
+        XCTAssertFalse(hashes.contains(token), "only the token's hash is stored")
+        let (created, said) = try request("POST", "\(api)/api/v1/scanners/QCT1/events", json: event, token: token)
+        XCTAssertEqual(created, 201, said)
+        XCTAssertTrue(try get("\(api)/api/v1/scanners/QCT1/events").contains("detector recalibrated"))
+        let (auditStatus, audit) = try request("GET", "\(api)/api/v1/audit", json: nil, token: token)
+        XCTAssertEqual(auditStatus, 200)
+        XCTAssertTrue(audit.contains(#""user":"jane""#) && audit.contains("add service event"), audit)
+        let (bad, why) = try request("POST", "\(api)/api/v1/scanners/QCT1/events", json: #"{"description": " "}"#, token: token)
+        XCTAssertEqual(bad, 400, why)
+
         let profile = work.appendingPathComponent("profile").path
         let dom = try QCTRunner.runTool("/usr/bin/chromium", ["--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(profile)",
                                                              "--dump-dom", "\(api)/"], timeout: 120).stdout
@@ -158,6 +180,25 @@ final class NodeTests: XCTestCase {
         let stats = try QCTRunner.json(try QCTRunner.runTool(QCTRunner.python, [TestRepository.root.appendingPathComponent("Scripts/png_stats.py").path, shot.path]).stdout)
         XCTAssertGreaterThan(try XCTUnwrap(stats["nonWhiteFraction"] as? Double), 0.03, "not a blank page")
         XCTAssertGreaterThan(try XCTUnwrap(stats["colours"] as? Int), 20)
+    }
+
+    /// A request through Python's urllib: (HTTP status, body).
+    func request(_ method: String, _ url: String, json body: String?, token: String?) throws -> (Int, String) {
+        let script = """
+            import sys, urllib.request, urllib.error
+            method, url, body, token = sys.argv[1:5]
+            req = urllib.request.Request(url, data=body.encode() if body else None, method=method)
+            req.add_header("Content-Type", "application/json")
+            if token: req.add_header("Authorization", "Bearer " + token)
+            try:
+                r = urllib.request.urlopen(req, timeout=30); print(r.status); sys.stdout.write(r.read().decode())
+            except urllib.error.HTTPError as e:
+                print(e.code); sys.stdout.write(e.read().decode())
+            """
+        let r = try QCTRunner.runTool(QCTRunner.python, ["-c", script, method, url, body ?? "", token ?? ""])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let lines = r.stdout.split(separator: "\n", maxSplits: 1).map(String.init)
+        return (Int(lines.first ?? "") ?? 0, lines.count > 1 ? lines[1] : "")
     }
 
     /// A GET through Python's urllib (a client that is not qct's).
