@@ -39,76 +39,42 @@ struct Serve: ParsableCommand {
 
     func run() throws {
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
-        let file = try config.map { path in try Console.run { try NodeConfigFile.load(path) } } ?? NodeConfigFile()
-        let baselineSize = self.baselineSize ?? file.baselineSize ?? 15, cusumH = self.cusumH ?? file.cusumH ?? 5
-        let dicomOn = !noDicom && (file.dicomEnabled ?? true), httpOn = !noHttp && (file.httpEnabled ?? true)
-        let bind = self.bind ?? file.dicomBind ?? "127.0.0.1", httpBind = self.httpBind ?? file.httpBind ?? "127.0.0.1"
-        let aeTitle = self.aeTitle ?? file.aeTitle ?? "QCT"
-        try reject(QCRecorder.problems(baselineSize: baselineSize, cusumH: cusumH))
-        var measure = measure
-        if measure.phantomOptions.directories.isEmpty, let dirs = file.phantoms { measure.phantomOptions.directories = dirs }
+        var flags = NodeFlags()
+        (flags.config, flags.db, flags.inbox, flags.watch, flags.quarantine) = (config, database.db, inbox, watch, quarantine)
+        (flags.dicomBind, flags.httpBind, flags.aeTitle, flags.dicomPort, flags.httpPort) = (bind, httpBind, aeTitle, dicomPort, httpPort)
+        (flags.baselineSize, flags.cusumH, flags.stableAfter, flags.allow) = (baselineSize, cusumH, stableAfter, allow)
+        (flags.phantoms, flags.noDicom, flags.noHttp, flags.demo) = (measure.phantomOptions.directories, noDicom, noHttp, demo)
+        let launch = try Console.run { try NodeLaunch(flags) }
+        var (measure, database) = (measure, database)
+        (measure.phantomOptions.directories, database.db) = (launch.phantoms, launch.db)
         let registry = DashboardServer.bootstrapMetrics()
-        var database = database
-        database.db = database.db ?? file.db
-        if demo {
-            database.db = database.db ?? "qct-demo/qc.sqlite"
-            if FileManager.default.fileExists(atPath: database.db!) { try fail("--demo fills a new database; \(database.db!) exists") }
-            try? FileManager.default.createDirectory(atPath: (database.db! as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        }
         let store = try database.open()
         if let name = addUser {
             guard let r = QCUser.Role(rawValue: role) else { try fail("--role must be physicist or admin") }
             let (user, token) = try storeCall { try NodeAccess(store: store).addUser(name: name, role: r, now: DashboardServer.now()) }
-            printNow("user \(user.name) (\(user.role.rawValue)); API token, shown once: \(token)")
-            return
+            return printNow("user \(user.name) (\(user.role.rawValue)); API token, shown once: \(token)")
         }
         let recorder = try Console.run {
             QCRecorder(recognition: try PhantomRecognition(measurement: try measure.measurement()), store: store,
-                       baselineSize: baselineSize, cusumH: cusumH)
+                       baselineSize: launch.baselineSize, cusumH: launch.cusumH)
         }
-        if demo {
-            let scratch = ((store.path as NSString).deletingLastPathComponent as NSString).appendingPathComponent("scratch")
-            try Console.run {
-                do {
-                    try DemoHistory().fill(recorder: recorder, catalog: try measure.phantomOptions.load(), scratch: scratch) { done, total in
-                        if done % 15 == 0 || done == total { printError("demo: \(done)/\(total) scans simulated and recorded") }
-                    }
-                } catch let e as WorkflowFailure { throw e } catch { throw WorkflowFailure("demo: \(error)") }
-            }
-            try? FileManager.default.removeItem(atPath: scratch)
-        }
-        var settings = NodeSettings(inbox: inbox ?? file.inbox ?? ((store.path as NSString).deletingLastPathComponent as NSString).appendingPathComponent("inbox"))
-        settings.watch = watch ?? file.watch
-        settings.stableAfter = stableAfter ?? file.stableAfter ?? 30
-        settings.quarantine = quarantine ?? file.quarantine
-        if dicomOn {
-            var dicom = StorageSCPSettings(incomingFolder: "")
-            guard let port = UInt16(exactly: dicomPort ?? file.dicomPort ?? 11112) else { try fail("--dicom-port must be 0…65535") }
-            dicom.port = port
-            dicom.aeTitle = aeTitle
-            dicom.bindAddress = bind
-            let allowed = allow.isEmpty ? file.allow ?? [] : allow
-            dicom.allowed = try Console.run { try allowed.map { text throws(WorkflowFailure) in try NodeSettings.allowEntry(text) } }
-            settings.dicom = dicom
-        }
-        try reject(settings.problems)
+        if demo { try Console.run { try launch.fillDemo(recorder: recorder, catalog: try measure.phantomOptions.load(), storePath: store.path, progress: printError) } }
+        let settings = try Console.run { try launch.settings(storePath: store.path) }
         let node = QCNode(settings: settings, recorder: recorder, logger: Logger(label: "qct.node"))
         try Console.run { try node.start() }
-        if let port = node.dicomPort { printNow("qct serve: DICOM \(bind):\(port) AE \(aeTitle), inbox \(settings.inbox)") }
-        if !httpOn {
-            waitForTermination()
-        } else {
+        if let port = node.dicomPort, let d = settings.dicom { printNow("qct serve: DICOM \(d.bindAddress):\(port) AE \(d.aeTitle), inbox \(settings.inbox)") }
+        if launch.httpOn {
             // Serves until SIGINT or SIGTERM (Hummingbird's graceful shutdown), then the node stops.
-            var server = DashboardServer(store: store, host: httpBind, port: httpPort ?? file.httpPort ?? 8080, logger: Logger(label: "qct.http"),
-                                         registry: registry)
-            server.baselineSize = baselineSize
-            let done = DispatchSemaphore(value: 0)
-            let bind = httpBind
+            var server = DashboardServer(store: store, host: launch.httpHost, port: launch.httpPort, logger: Logger(label: "qct.http"), registry: registry)
+            server.baselineSize = launch.baselineSize
+            let done = DispatchSemaphore(value: 0), host = launch.httpHost
             Task {
-                do { try await server.run { port in printNow("qct serve: HTTP \(bind):\(port)") } } catch { printError("error: HTTP: \(error)") }
+                do { try await server.run { port in printNow("qct serve: HTTP \(host):\(port)") } } catch { printError("error: HTTP: \(error)") }
                 done.signal()
             }
             done.wait()
+        } else {
+            waitForTermination()
         }
         node.stop()
     }
