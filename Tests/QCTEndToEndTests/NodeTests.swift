@@ -13,7 +13,7 @@ final class NodeTests: XCTestCase {
         var port = 0
         var httpPort = 0
 
-        init(_ qct: String, _ args: [String], in dir: URL) throws {
+        init(_ qct: String, _ args: [String], in dir: URL, waitForPorts: Bool = true) throws {
             out = dir.appendingPathComponent("serve-\(UUID().uuidString).out")
             err = dir.appendingPathComponent("serve-\(UUID().uuidString).err")
             FileManager.default.createFile(atPath: out.path, contents: nil)
@@ -23,6 +23,10 @@ final class NodeTests: XCTestCase {
             process.standardOutput = try FileHandle(forWritingTo: out)
             process.standardError = try FileHandle(forWritingTo: err)
             try process.run()
+            if !waitForPorts {
+                usleep(500_000)
+                return
+            }
             let deadline = Date().addingTimeInterval(60)
             while Date() < deadline, process.isRunning {
                 let text = (try? String(contentsOf: out, encoding: .utf8)) ?? ""
@@ -246,4 +250,34 @@ final class NodeTests: XCTestCase {
         XCTAssertEqual(rows.first?[1], "\(kept)", "every file received before the kill was analysed")
         XCTAssertEqual(received(), 0)
     }
+
+    /// `--watch DIR`: files a scanner exports to a folder are taken into the inbox, analysed and
+    /// recorded as if sent over DICOM; a file that is not DICOM is set aside, and the folder is emptied.
+    func testAWatchedFolderIsRecordedLikeAReceivedSeries() throws {
+        let work = try QCTRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: work) }
+        let qct = try QCTRunner.releaseQCT(), phantoms = TestRepository.phantoms.path
+        let scan = work.appendingPathComponent("scan"), watch = work.appendingPathComponent("export")
+        XCTAssertEqual(try QCTRunner.runTool(qct, ["simulate", "pad", "--out", scan.path, "--phantoms", phantoms, "--matrix", "256",
+                                                   "--pixel-spacing", "1.6", "--slices", "8", "--thickness", "3", "--spacing", "3"]).status, 0)
+        try FileManager.default.removeItem(at: scan.appendingPathComponent("truth.json"))
+        try FileManager.default.createDirectory(at: watch, withIntermediateDirectories: true)
+        let db = work.appendingPathComponent("qc.sqlite"), inbox = work.appendingPathComponent("inbox")
+        let node = try Node(qct, ["--db", db.path, "--inbox", inbox.path, "--no-dicom", "--no-http", "--watch", watch.path,
+                                  "--stable-after", "1", "--phantoms", phantoms], in: work, waitForPorts: false)
+        defer { node.stop() }
+        for name in try FileManager.default.contentsOfDirectory(atPath: scan.path) {
+            try FileManager.default.copyItem(at: scan.appendingPathComponent(name), to: watch.appendingPathComponent(name))
+        }
+        try Data("not DICOM".utf8).write(to: watch.appendingPathComponent("notes.txt"))
+        let rows = try waitForInputs(db, count: 1)
+        XCTAssertEqual(rows.first?[0], "recorded", node.log)
+        XCTAssertEqual(rows.first?[1], "8")
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline, !((try? FileManager.default.contentsOfDirectory(atPath: watch.path))?.isEmpty ?? false) { usleep(100_000) }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: watch.path), [], "every file taken from the folder")
+        XCTAssertTrue(node.log.contains("watched file set aside"), node.log)
+        XCTAssertFalse(node.log.contains("notes.txt"), "a watched file is logged without its name")
+    }
 }
+
