@@ -150,10 +150,10 @@ FUZZ := out/fuzz
 FUZZ_SWIFT := -Xswiftc -sanitize=fuzzer,address -Xswiftc -DQCT_FUZZ -Xcc -fsanitize=fuzzer-no-link,address -Xcxx -fsanitize=fuzzer-no-link,address
 fuzz: deps fixtures release
 	@mkdir -p $(FUZZ)
-	clang++ -std=c++17 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	set -o pipefail; clang++ -std=c++17 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	  -I Sources/CDCMTKShim $$(pkg-config --cflags libopenjp2) Sources/CDCMTKShim/*.cpp Fuzz/shim_read.cpp -o $(FUZZ)/shim_read \
-	  -ldcmjpls -ldcmtkcharls -ldcmjpeg -lijg8 -lijg12 -lijg16 -ldcmimgle -ldcmdata -loflog -lofstd -lopenjp2 -lz 2>&1 | grep -v "Cannot export local symbol" || true
-	swift build -c release --product qct-fuzz --scratch-path .build/fuzz $(FUZZ_SWIFT) 2>&1 | grep -v "Cannot export local symbol" | tail -1
+	  -ldcmnet -ldcmjpls -ldcmtkcharls -ldcmjpeg -lijg8 -lijg12 -lijg16 -ldcmimgle -ldcmdata -loflog -lofstd -lopenjp2 -lz 2>&1 | { grep -v "Cannot export local symbol" || true; }
+	set -o pipefail; swift build -c release --product qct-fuzz --scratch-path .build/fuzz $(FUZZ_SWIFT) 2>&1 | { grep -v "Cannot export local symbol" || true; } | tail -1
 	@[ -f $(FUZZ)/seeds/.ready ] || { rm -rf $(FUZZ)/seeds && $(PY) -W ignore Scripts/fuzz_seeds.py $(QCT) Phantoms $(FIXTURES) $(FUZZ)/seeds && touch $(FUZZ)/seeds/.ready; }
 	Scripts/fuzz.sh $(FUZZ) $(SECONDS)
 
