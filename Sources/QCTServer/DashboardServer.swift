@@ -165,11 +165,8 @@ public struct DashboardServer: Sendable {
         }
     }
 
-    public static func now() -> String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime]
-        return f.string(from: Date())
-    }
+    /// Now, as the history stores times (`QCClock`'s format).
+    public static func now() -> String { QCClock.system.iso() }
 
     /// A registry that every swift-metrics metric of the process (the node's counters and timers)
     /// goes to; call it once, before the node is made.
