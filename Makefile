@@ -130,7 +130,7 @@ $(FIXTURES)/venv-pylinac/.ready:
 	touch $@
 
 # The export's peers: dcm2niix, and pigz, which dcm2niix -z y pipes to; GNU time for peak memory.
-BENCH_PACKAGES := dcm2niix pigz time
+BENCH_PACKAGES := dcm2niix pigz time wrk
 
 bench: release fixtures $(FIXTURES)/venv-pylinac/.ready
 	@missing=""; for p in $(BENCH_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \

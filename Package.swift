@@ -86,7 +86,7 @@ let package = Package(
         ),
         // libFuzzer harnesses above the shim (make fuzz); without -DQCT_FUZZ, a replay tool.
         .executableTarget(name: "qct-fuzz", dependencies: ["QCTWorkflows"], path: "Fuzz/Targets"),
-        .executableTarget(name: "qct-bench", dependencies: ["QCTCore", "QCTDICOM", "QCTPhantoms", "QCTSimulator", "QCTCalibration"]),
+        .executableTarget(name: "qct-bench", dependencies: ["QCTCore", "QCTDICOM", "QCTPhantoms", "QCTSimulator", "QCTCalibration", "QCTWorkflows"]),
         // Repository root, fixture cache and the tool runner, shared by the test targets.
         .target(name: "QCTTestSupport", path: "Tests/QCTTestSupport"),
         .testTarget(name: "QCTCoreTests", dependencies: ["QCTCore", "QCTExport"]),

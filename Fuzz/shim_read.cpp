@@ -1,6 +1,7 @@
 // libFuzzer harness: the shim's open and header parse, then the pixel layout and the decoding of
 // the first frames through whichever codec the file names (uncompressed, RLE, JPEG, JPEG-LS,
-// JPEG 2000, deflate). The input is written to a file because qct_open reads paths, as qct does.
+// JPEG 2000, deflate). The input is written to a file because qct_open reads paths, as qct does:
+// in /dev/shm (memory) where the machine has it, else /tmp.
 #include "include/qct_dcmtk.h"
 
 #include <cstdint>
@@ -10,7 +11,8 @@
 #include <vector>
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    static const std::string path = "/tmp/qct-fuzz-" + std::to_string(getpid()) + ".dcm";
+    static const std::string path = std::string(access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp") + "/qct-fuzz-" +
+                                    std::to_string(getpid()) + ".dcm";
     std::FILE *f = std::fopen(path.c_str(), "wb");
     if (f == nullptr) return 0;
     std::fwrite(data, 1, size, f);

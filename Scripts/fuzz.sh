@@ -16,7 +16,7 @@ printf '%-11s %12s %8s %s\n' harness executions seconds result
 for h in "${harnesses[@]}"; do
   mkdir -p "$out/corpus/$h" "$out/findings/$h"
   case $h in
-    shim) cmd=("$out/shim_read" -max_len=262144 -dict="$repo/Fuzz/dicom.dict") ;;
+    shim) cmd=("$out/shim_read" -max_len=${SHIM_MAX_LEN:-262144} -dict="$repo/Fuzz/dicom.dict") ;;
     series|multiframe) cmd=("$repo/.build/fuzz/release/qct-fuzz" -max_len=262144 -dict="$repo/Fuzz/dicom.dict") ;;
     json) cmd=("$repo/.build/fuzz/release/qct-fuzz" -max_len=65536 -dict="$out/seeds/json.dict") ;;
     *) echo "fuzz.sh: unknown harness $h (shim, series, multiframe, json)"; exit 2 ;;
@@ -27,7 +27,12 @@ for h in "${harnesses[@]}"; do
      "${cmd[@]}" "${limits[@]}" -max_total_time="$seconds" "$out/corpus/$h" "$out/seeds/$h") > "$out/$h.log" 2>&1
   status=$?
   runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$out/$h.log" | grep -o '[0-9]*$' | tail -1)
-  result=ok; [ $status -eq 0 ] || { result="FAILED (status $status, see $out/$h.log)"; failed=1; }
+  result=ok
+  if [ $status -eq 72 ] && [ -z "$(ls -A "$out/findings/$h")" ]; then
+    result="stopped early (SIGINT, libFuzzer's interrupted status 72), no finding"
+  elif [ $status -ne 0 ]; then
+    result="FAILED (status $status, see $out/$h.log)"; failed=1
+  fi
   printf '%-11s %12s %8s %s\n' "$h" "${runs:-?}" "$(( $(date +%s) - start ))" "$result"
   printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$h" "${runs:-?}" "$(( $(date +%s) - start ))" "${FUZZ_OPTIONS:-}" "$result" >> "$out/runs.tsv"
 done

@@ -48,6 +48,13 @@ public struct DashboardData: Sendable {
 
     public func events(scanner: String) throws -> [QCEvent] { try store.events(scanner: scanner, deleted: false) }
 
+    public func rejections(scanner: String?) throws -> [QCRejection] { try store.rejections(scanner: scanner) }
+
+    /// Of these results, the ones with an overlay picture kept.
+    public func pictures(_ results: [QCStoredResult]) throws -> Set<Int64> {
+        Set(try results.filter { try store.picture(resultID: $0.id) != nil }.map(\.id))
+    }
+
     public func inputs(outcomes: Set<QCInputRecord.Outcome>?, limit: Int = 200) throws -> [QCInputRecord] {
         try store.inputs(outcomes: outcomes, limit: limit)
     }

@@ -38,23 +38,28 @@ public enum DashboardPages {
         th{background:#eef1f5}.num{text-align:right;font-variant-numeric:tabular-nums}
         .charts svg{max-width:100%;height:auto;background:#fff;margin-bottom:12px}
         footer{color:#666;font-size:12px;padding:16px 24px}
+        .who{margin-left:auto}.who form{display:inline}.who button{background:none;border:0;color:#cfd8ea;cursor:pointer;font:inherit}
+        form.write{background:#fff;padding:8px 12px;margin:8px 0;border-radius:6px;box-shadow:0 1px 2px #0002}
+        form.write label{margin-right:12px}.notice{background:#fff3cd;padding:8px 12px;border-radius:6px}
+        figure.overlay img{max-width:100%;height:auto;background:#fff}
         """
 
-    static func page(_ title: String, _ body: String, today: String) -> String {
+    static func page(_ title: String, _ body: String, today: String, writer: Writer? = nil) -> String {
         """
         <!DOCTYPE html>
         <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
         <title>\(escape(title)) · qct</title><style>\(style)</style></head>
         <body><header><strong>qct QC node</strong><a href="/">Scanners</a><a href="/inputs">Failed and refused inputs</a>
-        <a href="/events">Service events</a><a href="/precision">Precision studies</a><a href="/api/v1/scanners">API</a></header>
+        <a href="/events">Service events</a><a href="/precision">Precision studies</a><a href="/api/v1/scanners">API</a>\(signedIn(writer))</header>
         <main><h1>\(escape(title))</h1>\(body)</main>
         <footer>qct \(escape(QCTVersion.string)) · \(escape(today)) · phantom data only</footer></body></html>
         """
     }
 
-    public static func scanners(_ states: [DashboardData.ScannerState], today: String) -> String {
+    public static func scanners(_ states: [DashboardData.ScannerState], today: String, writer: Writer? = nil) -> String {
         guard !states.isEmpty else {
-            return page("Scanners", "<p>No result is stored yet. Send a phantom scan to this node, or run <code>qct qc record</code>.</p>", today: today)
+            return page("Scanners", "<p>No result is stored yet. Send a phantom scan to this node, or run <code>qct qc record</code>.</p>",
+                        today: today, writer: writer)
         }
         let cards = states.map { s in
             """
@@ -65,10 +70,11 @@ public enum DashboardPages {
             """
         }.joined()
         return page("Scanners", "<p>State today (\(escape(today))): the worst of today's results per scanner.</p><div class=\"cards\">\(cards)</div>",
-                    today: today)
+                    today: today, writer: writer)
     }
 
-    public static func scanner(_ s: DashboardData.ScannerState, metrics: [String], events: [QCEvent], today: String) -> String {
+    public static func scanner(_ s: DashboardData.ScannerState, metrics: [String], events: [QCEvent], rejections: [QCRejection] = [],
+                               pictures: Set<Int64> = [], today: String, writer: Writer? = nil) -> String {
         var body = "<p class=\"state \(stateClass(s.state))\">Today: \(escape(s.state))</p>"
         for r in s.latest {
             body += "<h2>Latest \(escape(r.kind)) result, \(escape(r.protocolKey))</h2>"
@@ -84,13 +90,19 @@ public enum DashboardPages {
             }
             body += "</table><p>Provenance: acquired \(escape(r.acquired)); series \(escape(r.seriesInstanceUID)); phantom \(escape(r.phantom)); "
             body += "certificate \(escape(r.certificate ?? "—")); analysis qct \(escape(r.analysisVersion)); result \(r.id).</p>"
+            if pictures.contains(r.id) {
+                body += "<figure class=\"overlay\"><img src=\"/result/\(r.id)/picture.svg\" alt=\"ROIs of result \(r.id)\" width=\"1000\"></figure>"
+            }
+            body += rejectForm(r, scanner: s.scanner, writer: writer)
         }
         body += "<h2>Levey–Jennings charts</h2><div class=\"charts\">"
         for m in metrics {
             body += "<figure><img src=\"/scanner/\(component(s.scanner))/chart/\(component(m)).svg\" alt=\"\(escape(m)) chart\" width=\"900\"></figure>"
         }
-        body += "</div><h2>Service events</h2>" + eventsTable(events)
-        return page(s.scanner, body, today: today)
+        body += "</div><h2>Service events</h2>" + eventsTable(events) + eventForm(scanner: s.scanner, writer: writer)
+        body += "<h2>Baseline</h2>" + baselineForm(scanner: s.scanner, writer: writer)
+        body += "<h2>Rejected results</h2>" + rejectionsTable(rejections)
+        return page(s.scanner, body, today: today, writer: writer)
     }
 
     static func eventsTable(_ events: [QCEvent]) -> String {
@@ -100,10 +112,14 @@ public enum DashboardPages {
             + "</table>"
     }
 
-    public static func events(_ events: [QCEvent], today: String) -> String { page("Service events", eventsTable(events), today: today) }
+    public static func events(_ events: [QCEvent], today: String, writer: Writer? = nil) -> String {
+        page("Service events", eventsTable(events), today: today, writer: writer)
+    }
 
-    public static func inputs(_ inputs: [QCInputRecord], today: String) -> String {
-        guard !inputs.isEmpty else { return page("Failed and refused inputs", "<p>None: every series received was recorded.</p>", today: today) }
+    public static func inputs(_ inputs: [QCInputRecord], today: String, writer: Writer? = nil) -> String {
+        guard !inputs.isEmpty else {
+            return page("Failed and refused inputs", "<p>None: every series received was recorded.</p>", today: today, writer: writer)
+        }
         let rows = inputs.map { i in
             "<tr data-outcome=\"\(i.outcome.rawValue)\"><td>\(escape(i.finishedAt))</td><td>\(escape(i.outcome.rawValue))</td><td>\(escape(i.seriesInstanceUID))</td>"
                 + "<td>\(escape(i.source))</td><td class=\"num\">\(i.files)</td><td>\(escape(i.reason))</td></tr>"
@@ -111,12 +127,12 @@ public enum DashboardPages {
         return page("Failed and refused inputs",
                     "<p>Failed series are kept in the node's inbox (.failed); refused ones held no phantom and were deleted or quarantined.</p>"
                     + "<table><tr><th>finished</th><th>outcome</th><th>series</th><th>sent by</th><th>files</th><th>reason</th></tr>\(rows)</table>",
-                    today: today)
+                    today: today, writer: writer)
     }
 
-    public static func precision(today: String) -> String {
+    public static func precision(today: String, writer: Writer? = nil) -> String {
         page("Precision studies", "<p>No precision study is stored in this history. <code>qct precision</code> writes a study's report; "
-             + "stored studies per scanner come with the multi-site history.</p>", today: today)
+             + "stored studies per scanner come with the multi-site history.</p>", today: today, writer: writer)
     }
 
     public static func notFound(_ what: String, today: String) -> String { page("Not found", "<p>\(escape(what))</p>", today: today) }

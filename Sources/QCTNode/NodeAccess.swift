@@ -29,7 +29,7 @@ public struct NodeAccess: Sendable {
     public func addUser(name: String, role: QCUser.Role, now: String) throws(QCStoreError) -> (QCUser, token: String) {
         let token = Self.makeToken()
         let user = try store.addUser(QCUser(name: name, role: role, createdAt: now), tokenHash: Self.hash(token))
-        try store.audit(QCAuditEntry(at: now, user: "(command line)", action: "add user", detail: "\(name) as \(role.rawValue)"))
+        try store.audit(QCAuditEntry(at: now, user: QCAuditEntry.commandLineUser, action: "add user", detail: "\(name) as \(role.rawValue)"))
         return (user, token)
     }
 
@@ -41,19 +41,27 @@ public struct NodeAccess: Sendable {
         return user
     }
 
-    /// Records a service event on `scanner` as `user` (a new baseline starts for each protocol),
-    /// and keeps it in the audit log.
+    /// Records a service event on `scanner` as `user` (a new baseline starts for each protocol);
+    /// the audit entry is written in the same transaction.
     public func addEvent(by user: QCUser, scanner: String, at: String?, description: String, baselineSize: Int, now: String) throws -> String {
         guard !description.trimmingCharacters(in: .whitespaces).isEmpty else { throw WorkflowFailure("the event needs a description") }
-        let said = try ServiceEventAction.add(scanner: scanner, at: at, description: description, baselineSize: baselineSize).run(on: store, now: now)
-        try store.audit(QCAuditEntry(at: now, user: user.name, action: "add service event", detail: "\(scanner) at \(at ?? now): \(description)"))
-        return said
+        if let at, ISODateTime.normalised(at) == nil { throw WorkflowFailure("\(at): not an ISO 8601 date; expected \(ISODateTime.expected)") }
+        return try ServiceEventAction.add(scanner: scanner, at: at, description: description, baselineSize: baselineSize)
+            .run(on: store, now: now, by: user.name)
     }
 
-    /// Sets a baseline from the scanner's results between two dates, as `user`, audited.
+    /// Sets a baseline from the scanner's results between two dates, as `user`, audited in the same transaction.
     public func setBaseline(by user: QCUser, scanner: String, from: String, to: String, now: String) throws -> [QCBaseline] {
-        let made = try store.setBaseline(scanner: scanner, from: from, to: to)
-        try store.audit(QCAuditEntry(at: now, user: user.name, action: "set baseline", detail: "\(scanner) from \(from) to \(to): \(made.count) baseline(s)"))
-        return made
+        for d in [from, to] where ISODateTime.normalised(d) == nil {
+            throw WorkflowFailure("\(d): not an ISO 8601 date; expected \(ISODateTime.expected)")
+        }
+        return try store.setBaseline(scanner: scanner, from: from, to: to,
+                                     audit: QCAuditEntry(at: now, user: user.name, action: "set baseline", detail: "\(scanner) from \(from) to \(to)"))
+    }
+
+    /// Rejects result `id` with `reason`, as `user`, audited in the same transaction.
+    public func reject(by user: QCUser, resultID: Int64, reason: String, now: String) throws -> QCRejection {
+        try store.reject(resultID: resultID, by: user.name, reason: reason,
+                         audit: QCAuditEntry(at: now, user: user.name, action: "reject result", detail: "result \(resultID): \(reason)"))
     }
 }

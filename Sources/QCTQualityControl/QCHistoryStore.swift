@@ -7,18 +7,27 @@ import Foundation
 public protocol QCHistoryStore: Sendable {
     /// Where the history lives, for people (a path or a connection name without credentials).
     var location: String { get }
+    /// A token that changes whenever anything stored changes (by this process or another): two
+    /// equal tokens mean every read gives the same answer, so a reader may cache what it drew.
+    func changeToken() throws(QCStoreError) -> String
     /// Stores one result judged under the baseline in force; the same series twice is stored once.
     func record(_ input: QCResultInput, baselineSize: Int, cusumH: Double) throws(QCStoreError) -> QCRecordOutcome
     /// Records a service event and starts a new baseline for each protocol of the scanner;
-    /// returns the event and how many baselines it started.
-    func addEvent(scanner: String, at: String, description: String, baselineSize: Int) throws(QCStoreError) -> (QCEvent, Int)
+    /// returns the event and how many baselines it started. `audit` is kept in the same transaction.
+    func addEvent(scanner: String, at: String, description: String, baselineSize: Int, audit: QCAuditEntry?) throws(QCStoreError) -> (QCEvent, Int)
     /// Withdraws an event recorded by mistake (kept, with when and why) and the baselines it started.
-    func deleteEvent(id: Int64, reason: String) throws(QCStoreError) -> (QCEvent, Int)
+    func deleteEvent(id: Int64, reason: String, audit: QCAuditEntry?) throws(QCStoreError) -> (QCEvent, Int)
     /// A baseline from the scanner's results between two dates, one per protocol and kind.
-    func setBaseline(scanner: String, from: String, to: String) throws(QCStoreError) -> [QCBaseline]
-    /// The last result of every scanner, protocol and kind.
+    func setBaseline(scanner: String, from: String, to: String, audit: QCAuditEntry?) throws(QCStoreError) -> [QCBaseline]
+    /// Rejects a stored result with a reason (`QCRejection`); a result rejected twice is refused.
+    func reject(resultID: Int64, by user: String, reason: String, audit: QCAuditEntry?) throws(QCStoreError) -> QCRejection
+    /// Rejected results, newest first; one scanner's with `scanner`.
+    func rejections(scanner: String?) throws(QCStoreError) -> [QCRejection]
+    /// The overlay picture (SVG) kept with a result, if any.
+    func picture(resultID: Int64) throws(QCStoreError) -> [UInt8]?
+    /// The last result of every scanner, protocol and kind that is not rejected.
     func latestResults() throws(QCStoreError) -> [QCStoredResult]
-    /// Stored metric values, oldest first.
+    /// Stored metric values of results not rejected, oldest first.
     func points(scanner: String?, metric: String?) throws(QCStoreError) -> [QCPoint]
     func metricNames(scanner: String) throws(QCStoreError) -> [String]
     func events(scanner: String, deleted: Bool) throws(QCStoreError) -> [QCEvent]
@@ -34,4 +43,18 @@ public protocol QCHistoryStore: Sendable {
     func audit(_ entry: QCAuditEntry) throws(QCStoreError)
     /// The audit log, newest first.
     func auditLog(limit: Int) throws(QCStoreError) -> [QCAuditEntry]
+}
+
+extension QCHistoryStore {
+    public func addEvent(scanner: String, at: String, description: String, baselineSize: Int) throws(QCStoreError) -> (QCEvent, Int) {
+        try addEvent(scanner: scanner, at: at, description: description, baselineSize: baselineSize, audit: nil)
+    }
+
+    public func deleteEvent(id: Int64, reason: String) throws(QCStoreError) -> (QCEvent, Int) {
+        try deleteEvent(id: id, reason: reason, audit: nil)
+    }
+
+    public func setBaseline(scanner: String, from: String, to: String) throws(QCStoreError) -> [QCBaseline] {
+        try setBaseline(scanner: scanner, from: from, to: to, audit: nil)
+    }
 }

@@ -49,6 +49,8 @@ public struct QCResultInput: Sendable {
     /// The full analysis (JSON) this result came from.
     public var provenance: String
     public var metrics: [QCMetric]
+    /// The overlay picture of what was measured (SVG, UTF-8), shown with the result; nil when none was drawn.
+    public var picture: [UInt8]?
 
     public init(scanner: ScannerIdentity, protocolKey: String, kind: String, phantom: String, certificate: String?, acquired: String,
                 seriesInstanceUID: String, analysisVersion: String, source: String, calibrationStatus: String, provenance: String,

@@ -4,7 +4,7 @@ import Foundation
 /// token itself is shown once, when the user is made, and never stored).
 public struct QCUser: Codable, Hashable, Sendable {
     public enum Role: String, Codable, Sendable, CaseIterable {
-        /// Records service events and sets baselines.
+        /// Records service events, sets baselines and rejects results.
         case physicist
         /// A physicist who may also manage users.
         case admin
@@ -23,7 +23,8 @@ public struct QCUser: Codable, Hashable, Sendable {
     }
 }
 
-/// One change made through a node: who, when, what (kept for good; the audit log).
+/// One change to the history: who, when, what (kept for good; the audit log). Changes made
+/// through a node name its user; changes made with the command line name the account that ran it.
 public struct QCAuditEntry: Codable, Hashable, Sendable {
     public var id: Int64?
     public var at: String
@@ -37,5 +38,14 @@ public struct QCAuditEntry: Codable, Hashable, Sendable {
         self.user = user
         self.action = action
         self.detail = detail
+    }
+}
+
+extension QCAuditEntry {
+    /// Who made a change from the command line: the account's login name, marked as such.
+    public static var commandLineUser: String {
+        var name = ProcessInfo.processInfo.environment["USER"] ?? ""
+        if name.isEmpty, let pw = getpwuid(getuid()), let login = pw.pointee.pw_name { name = String(cString: login) }
+        return "\(name.isEmpty ? "uid \(getuid())" : name) (command line)"
     }
 }

@@ -21,6 +21,8 @@ public struct DashboardServer: Sendable {
 
     /// Scans in a baseline started by a service event recorded here.
     public var baselineSize = 15
+    /// Signed-in users of the dashboard's forms.
+    public let sessions = WebSessions()
 
     public init(store: any QCHistoryStore, host: String = "127.0.0.1", port: Int = 8080, logger: Logger,
                 registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
@@ -45,7 +47,7 @@ public struct DashboardServer: Sendable {
 
         router.get("/healthz") { _, _ -> Response in
             do {
-                _ = try store.latestResults()
+                _ = try store.inputs(outcomes: nil, limit: 1)
                 return Self.json(["status": "ok", "database": "ok"])
             } catch {
                 return Self.json(["status": "unavailable", "database": "\(error)"], status: .serviceUnavailable)
@@ -58,40 +60,71 @@ public struct DashboardServer: Sendable {
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                             body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
         }
-        router.get("/") { _, _ -> Response in
-            let d = data()
-            return Self.html(DashboardPages.scanners(try d.scanners(), today: d.today))
+        let sessions = self.sessions
+        @Sendable func writer(_ request: Request) -> DashboardPages.Writer? {
+            sessions.session(cookieHeader: request.headers[.cookie]).map {
+                DashboardPages.Writer(name: $0.session.user.name, role: $0.session.user.role.rawValue, csrf: $0.session.csrf)
+            }
         }
-        router.get("/scanner/:name") { _, context -> Response in
-            let d = data(), name = Self.decoded(try context.parameters.require("name"))
-            guard let s = try d.scanner(name) else { return Self.html(DashboardPages.notFound("No scanner \(name).", today: d.today), status: .notFound) }
-            return Self.html(DashboardPages.scanner(s, metrics: try d.metricNames(scanner: name), events: try d.events(scanner: name), today: d.today))
+        let cache = ResponseCache()
+        /// The history's change token and today's date: a kept page is good while both hold.
+        @Sendable func token() -> String? { (try? store.changeToken()).map { "\($0)|\(data().today)" } }
+        router.get("/") { request, _ -> Response in
+            let w = writer(request)
+            return try cache.page(w == nil ? "/" : nil, token: token()) {
+                let d = data()
+                return Self.htmlPage(DashboardPages.scanners(try d.scanners(), today: d.today, writer: w))
+            }
+        }
+        router.get("/scanner/:name") { request, context -> Response in
+            let name = Self.decoded(try context.parameters.require("name")), w = writer(request)
+            return try cache.page(w == nil ? "/scanner/\(name)" : nil, token: token()) {
+                let d = data()
+                guard let s = try d.scanner(name) else {
+                    return Self.htmlPage(DashboardPages.notFound("No scanner \(name).", today: d.today), status: .notFound)
+                }
+                return Self.htmlPage(DashboardPages.scanner(s, metrics: try d.metricNames(scanner: name), events: try d.events(scanner: name),
+                                                            rejections: try d.rejections(scanner: name), pictures: try d.pictures(s.latest),
+                                                            today: d.today, writer: w))
+            }
+        }
+        router.get("/result/:id/picture.svg") { _, context -> Response in
+            guard let id = Int64(try context.parameters.require("id")), let svg = try store.picture(resultID: id) else {
+                return Self.text("no picture kept for this result", type: "text/plain; charset=utf-8", status: .notFound)
+            }
+            return Response(status: .ok, headers: [.contentType: "image/svg+xml", .cacheControl: "max-age=86400",
+                                                   .contentSecurityPolicy: "default-src 'none'; img-src data:; style-src 'unsafe-inline'"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: svg)))
         }
         router.get("/scanner/:name/chart/:metric") { _, context -> Response in
             let name = Self.decoded(try context.parameters.require("name"))
             var metric = Self.decoded(try context.parameters.require("metric"))
             if metric.hasSuffix(".svg") { metric.removeLast(4) }
-            do {
-                return Self.text(try data().chart(scanner: name, metric: metric), type: "image/svg+xml")
-            } catch {
-                return Self.text("\(error)", type: "text/plain; charset=utf-8", status: .notFound)
+            return cache.page("/scanner/\(name)/chart/\(metric)", token: token()) {
+                do {
+                    return Self.textPage(try data().chart(scanner: name, metric: metric), type: "image/svg+xml")
+                } catch {
+                    return Self.textPage("\(error)", type: "text/plain; charset=utf-8", status: .notFound)
+                }
             }
         }
-        router.get("/inputs") { _, _ -> Response in
+        router.get("/inputs") { request, _ -> Response in
             let d = data()
-            return Self.html(DashboardPages.inputs(try d.inputs(outcomes: [.failed, .refused]), today: d.today))
+            return Self.html(DashboardPages.inputs(try d.inputs(outcomes: [.failed, .refused]), today: d.today, writer: writer(request)))
         }
-        router.get("/events") { _, _ -> Response in
+        router.get("/events") { request, _ -> Response in
             let d = data()
             let events = try d.scanners().flatMap { try d.events(scanner: $0.scanner) }.sorted { $0.at > $1.at }
-            return Self.html(DashboardPages.events(events, today: d.today))
+            return Self.html(DashboardPages.events(events, today: d.today, writer: writer(request)))
         }
-        router.get("/precision") { _, _ -> Response in Self.html(DashboardPages.precision(today: data().today)) }
+        router.get("/precision") { request, _ -> Response in Self.html(DashboardPages.precision(today: data().today, writer: writer(request))) }
 
         // JSON API, version 1.
         router.get("/api/v1/scanners") { _, _ -> Response in
-            let d = data()
-            return try Self.encoded(APIScanners(today: d.today, scanners: try d.scanners()))
+            try cache.page("/api/v1/scanners", token: token()) {
+                let d = data()
+                return try Self.jsonPage(APIScanners(today: d.today, scanners: try d.scanners()))
+            }
         }
         router.get("/api/v1/scanners/:name") { _, context -> Response in
             let name = Self.decoded(try context.parameters.require("name"))
@@ -99,8 +132,10 @@ public struct DashboardServer: Sendable {
             return try Self.encoded(s)
         }
         router.get("/api/v1/scanners/:name/points") { request, context -> Response in
-            let name = Self.decoded(try context.parameters.require("name"))
-            return try Self.encoded(try data().points(scanner: name, metric: request.uri.queryParameters.get("metric")))
+            let name = Self.decoded(try context.parameters.require("name")), metric = request.uri.queryParameters.get("metric")
+            return try cache.page("/api/v1/scanners/\(name)/points?\(metric ?? "")", token: token()) {
+                try Self.jsonPage(try data().points(scanner: name, metric: metric))
+            }
         }
         router.get("/api/v1/scanners/:name/events") { _, context -> Response in
             try Self.encoded(try data().events(scanner: Self.decoded(try context.parameters.require("name"))))
@@ -128,15 +163,30 @@ public struct DashboardServer: Sendable {
                 return try Self.encoded(try access.setBaseline(by: user, scanner: name, from: body.from, to: body.to, now: Self.now()), status: .created)
             }
         }
+        router.post("/api/v1/results/:id/reject") { request, context -> Response in
+            try await Self.write(request, access, logger) { user in
+                let body = try await request.decode(as: RejectBody.self, context: context)
+                guard let id = Int64(try context.parameters.require("id")) else { throw WorkflowFailure("a result id is a number") }
+                return try Self.encoded(try access.reject(by: user, resultID: id, reason: body.reason, now: Self.now()), status: .created)
+            }
+        }
+        router.get("/api/v1/rejections") { request, _ -> Response in
+            try Self.encoded(try data().rejections(scanner: request.uri.queryParameters.get("scanner")))
+        }
         router.get("/api/v1/audit") { request, _ -> Response in
             try await Self.write(request, access, logger) { _ in try Self.encoded(try store.auditLog(limit: 500)) }
         }
+        formRoutes(router, access: access)
         return router
     }
 
     struct EventBody: Decodable {
         var at: String?
         var description: String
+    }
+
+    struct RejectBody: Decodable {
+        var reason: String
     }
 
     struct BaselineBody: Decodable {
@@ -182,6 +232,20 @@ public struct DashboardServer: Sendable {
     struct APIScanners: Codable {
         var today: String
         var scanners: [DashboardData.ScannerState]
+    }
+
+    static func htmlPage(_ body: String, status: HTTPResponse.Status = .ok) -> ResponseCache.Page {
+        textPage(body, type: "text/html; charset=utf-8", status: status)
+    }
+
+    static func textPage(_ body: String, type: String, status: HTTPResponse.Status = .ok) -> ResponseCache.Page {
+        ResponseCache.Page(bytes: ByteBuffer(string: body), type: type, status: status)
+    }
+
+    static func jsonPage<T: Encodable>(_ value: T) throws -> ResponseCache.Page {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return ResponseCache.Page(bytes: ByteBuffer(bytes: try encoder.encode(value)), type: "application/json", status: .ok)
     }
 
     static func html(_ body: String, status: HTTPResponse.Status = .ok) -> Response {

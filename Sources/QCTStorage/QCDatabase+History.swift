@@ -58,8 +58,10 @@ extension QCDatabase {
                     """, arguments: [resultID, m.name, m.unit, m.value, m.judged, m.percentLimit, j.target, j.sd, j.z, j.state.rawValue,
                                      Self.json(j.fired), cusums[m.name]?.upper, cusums[m.name]?.lower])
             }
+            if let svg = input.picture { try Self.keepPicture(db, resultID: resultID, scannerID: scannerID, svg: svg) }
             if !complete {
-                let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM result WHERE baselineId = ?", arguments: [baselineID]) ?? 0
+                let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM result WHERE baselineId = ? AND rejectedAt IS NULL",
+                                             arguments: [baselineID]) ?? 0
                 progress = [count, baseline["size"]]
                 if count >= (baseline["size"] as Int) { try Self.completeBaseline(db, id: baselineID) }
             }
@@ -75,7 +77,7 @@ extension QCDatabase {
     static func completeBaseline(_ db: Database, id: Int64) throws {
         let rows = try Row.fetchAll(db, sql: """
             SELECT m.name, m.unit, m.value, r.acquired FROM metric m JOIN result r ON r.id = m.resultId
-            WHERE r.baselineId = ? AND m.judged = 1 ORDER BY r.acquired
+            WHERE r.baselineId = ? AND m.judged = 1 AND r.rejectedAt IS NULL ORDER BY r.acquired
             """, arguments: [id])
         try insertBaselineMetrics(db, id: id, rows: rows)
         let from = rows.first.map { $0["acquired"] as String }, to = rows.last.map { $0["acquired"] as String }
@@ -111,13 +113,13 @@ extension QCDatabase {
     static func history(_ db: Database, baselineID: Int64, metric: String, before acquired: String) throws -> MetricHistory {
         let zs = try Double.fetchAll(db, sql: """
             SELECT m.z FROM metric m JOIN result r ON r.id = m.resultId
-            WHERE r.baselineId = ? AND m.name = ? AND m.state IN ('in control', 'warning') AND r.acquired <= ?
+            WHERE r.baselineId = ? AND m.name = ? AND m.state IN ('in control', 'warning') AND r.acquired <= ? AND r.rejectedAt IS NULL
               AND NOT (m.state = 'warning' AND m.fired LIKE '%1_3s%')
             ORDER BY r.acquired, r.id
             """, arguments: [baselineID, metric, acquired])
         let last = try Row.fetchOne(db, sql: """
             SELECT m.cusumUpper, m.cusumLower FROM metric m JOIN result r ON r.id = m.resultId
-            WHERE r.baselineId = ? AND m.name = ? AND m.state != 'baseline' AND r.acquired <= ?
+            WHERE r.baselineId = ? AND m.name = ? AND m.state != 'baseline' AND r.acquired <= ? AND r.rejectedAt IS NULL
             ORDER BY r.acquired DESC, r.id DESC LIMIT 1
             """, arguments: [baselineID, metric, acquired])
         return MetricHistory(zs: zs, cusum: CusumState(upper: last?["cusumUpper"] ?? 0, lower: last?["cusumLower"] ?? 0))
@@ -144,7 +146,8 @@ extension QCDatabase {
     }
 
     /// Records a service event and starts a new baseline for each protocol of the scanner.
-    public func addEvent(scanner name: String, at: String, description: String, baselineSize: Int) throws(QCStoreError) -> (QCEvent, Int) {
+    public func addEvent(scanner name: String, at: String, description: String, baselineSize: Int,
+                         audit: QCAuditEntry?) throws(QCStoreError) -> (QCEvent, Int) {
         try write { db in
             let s = try Self.findScanner(db, name)
             try db.execute(sql: "INSERT INTO event (scannerId, at, description, recordedAt) VALUES (?, ?, ?, ?)",
@@ -158,6 +161,7 @@ extension QCDatabase {
                     """, arguments: [s.id, scope["protocol"] as String, scope["kind"] as String,
                                      "after service event \(at): \(description)", baselineSize, at, clock.iso(), eventID])
             }
+            try Self.insertAudit(db, audit)
             return (QCEvent(id: eventID, scanner: s.label, at: at, description: description), scopes.count)
         }
     }
@@ -166,7 +170,7 @@ extension QCDatabase {
     /// audit), no longer shows as an event, and the baselines it started are withdrawn — later results
     /// are judged as if it had not happened; results already stored keep their judgements.
     /// Returns the event and how many baselines were withdrawn.
-    public func deleteEvent(id: Int64, reason: String) throws(QCStoreError) -> (QCEvent, Int) {
+    public func deleteEvent(id: Int64, reason: String, audit: QCAuditEntry?) throws(QCStoreError) -> (QCEvent, Int) {
         let why = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !why.isEmpty else { throw QCStoreError("deleting an event needs a reason (--reason)") }
         return try write { db in
@@ -180,6 +184,7 @@ extension QCDatabase {
             try db.execute(sql: "UPDATE event SET deletedAt = ?, deleteReason = ? WHERE id = ?", arguments: [now, why, id])
             try db.execute(sql: "UPDATE baseline SET withdrawnAt = ? WHERE eventId = ? AND withdrawnAt IS NULL", arguments: [now, id])
             let withdrawn = db.changesCount
+            try Self.insertAudit(db, audit)
             return (QCEvent(id: id, scanner: row["label"], at: row["at"], description: row["description"], deletedAt: now, deleteReason: why),
                     withdrawn)
         }
@@ -187,12 +192,12 @@ extension QCDatabase {
 
     /// A baseline from the scanner's results acquired between two dates
     /// (inclusive), one per protocol and kind found; it judges later results.
-    public func setBaseline(scanner name: String, from: String, to: String) throws(QCStoreError) -> [QCBaseline] {
+    public func setBaseline(scanner name: String, from: String, to: String, audit: QCAuditEntry?) throws(QCStoreError) -> [QCBaseline] {
         try write { db in
             let s = try Self.findScanner(db, name)
             let upper = to.count == 10 ? to + "T23:59:59" : to
             let scopes = try Row.fetchAll(db, sql: """
-                SELECT protocol, kind, COUNT(*) AS n FROM result WHERE scannerId = ? AND acquired >= ? AND acquired <= ?
+                SELECT protocol, kind, COUNT(*) AS n FROM result WHERE scannerId = ? AND acquired >= ? AND acquired <= ? AND rejectedAt IS NULL
                 GROUP BY protocol, kind
                 """, arguments: [s.id, from, upper])
             guard !scopes.isEmpty else { throw QCStoreError("\(s.label) has no results between \(from) and \(to)") }
@@ -209,11 +214,13 @@ extension QCDatabase {
                 let rows = try Row.fetchAll(db, sql: """
                     SELECT m.name, m.unit, m.value FROM metric m JOIN result r ON r.id = m.resultId
                     WHERE r.scannerId = ? AND r.protocol = ? AND r.kind = ? AND r.acquired >= ? AND r.acquired <= ? AND m.judged = 1
+                      AND r.rejectedAt IS NULL
                     """, arguments: [s.id, scope["protocol"] as String, scope["kind"] as String, from, upper])
                 let metrics = try Self.insertBaselineMetrics(db, id: id, rows: rows)
                 out.append(QCBaseline(id: id, scanner: s.label, protocolKey: scope["protocol"], kind: scope["kind"],
                                       reason: "set from \(from) to \(to)", size: n, startedAt: clock.iso(), complete: true, metrics: metrics))
             }
+            try Self.insertAudit(db, audit)
             return out
         }
     }

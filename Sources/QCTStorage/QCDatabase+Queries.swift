@@ -7,10 +7,13 @@ extension QCDatabase {
     /// The last result of every scanner, protocol and kind, with its judgement.
     public func latestResults() throws(QCStoreError) -> [QCStoredResult] {
         try read { db in
+            let accepted = try Self.accepted(db, "r2")
+            // One index probe per scanner, protocol and kind (the DISTINCT reads the result_scope index only).
             let rows = try Row.fetchAll(db, sql: """
                 SELECT r.*, s.label FROM result r JOIN scanner s ON s.id = r.scannerId
-                WHERE r.id = (SELECT r2.id FROM result r2 WHERE r2.scannerId = r.scannerId AND r2.protocol = r.protocol AND r2.kind = r.kind
-                              ORDER BY r2.acquired DESC, r2.id DESC LIMIT 1)
+                WHERE r.id IN (SELECT (SELECT r2.id FROM result r2 WHERE r2.scannerId = g.scannerId AND r2.protocol = g.protocol
+                                       AND r2.kind = g.kind AND \(accepted) ORDER BY r2.acquired DESC, r2.id DESC LIMIT 1)
+                               FROM (SELECT DISTINCT scannerId, protocol, kind FROM result) g)
                 ORDER BY s.label, r.kind, r.protocol
                 """)
             return try rows.map { r in
@@ -23,7 +26,7 @@ extension QCDatabase {
                 if let b: Int64 = r["baselineId"],
                    let brow = try Row.fetchOne(db, sql: "SELECT size, complete FROM baseline WHERE id = ?", arguments: [b]),
                    !(brow["complete"] as Bool) {
-                    let n = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM result WHERE baselineId = ?", arguments: [b]) ?? 0
+                    let n = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM result r2 WHERE baselineId = ? AND \(accepted)", arguments: [b]) ?? 0
                     progress = [n, brow["size"]]
                 }
                 return QCStoredResult(id: id, scanner: r["label"], protocolKey: r["protocol"], kind: r["kind"], phantom: r["phantom"],
@@ -44,7 +47,7 @@ extension QCDatabase {
                 FROM metric m JOIN result r ON r.id = m.resultId JOIN scanner s ON s.id = r.scannerId
                 """
             var args: [DatabaseValueConvertible?] = []
-            var clauses: [String] = []
+            var clauses = [try Self.accepted(db)]
             if let scanner {
                 let s = try Self.findScanner(db, scanner)
                 clauses.append("s.id = ?")
@@ -54,7 +57,7 @@ extension QCDatabase {
                 clauses.append("m.name = ?")
                 args.append(metric)
             }
-            if !clauses.isEmpty { sql += " WHERE " + clauses.joined(separator: " AND ") }
+            sql += " WHERE " + clauses.joined(separator: " AND ")
             sql += " ORDER BY s.label, r.acquired, r.id, m.rowid"
             return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map { r in
                 QCPoint(scanner: r["label"], serial: r["serial"], acquired: r["acquired"], seriesInstanceUID: r["seriesInstanceUID"],
@@ -104,6 +107,16 @@ extension QCDatabase {
                 }
             }
             return out
+        }
+    }
+
+    /// SQLite's `data_version` (bumped by commits of other connections) and this connection's
+    /// `total_changes()` (its own): together they change with every change to the file.
+    public func changeToken() throws(QCStoreError) -> String {
+        try read { db in
+            let other = try Int.fetchOne(db, sql: "PRAGMA data_version") ?? 0
+            let own = try Int.fetchOne(db, sql: "SELECT total_changes()") ?? 0
+            return "\(other).\(own)"
         }
     }
 

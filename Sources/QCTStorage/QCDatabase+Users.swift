@@ -26,10 +26,7 @@ extension QCDatabase {
     }
 
     public func audit(_ entry: QCAuditEntry) throws(QCStoreError) {
-        try write { db in
-            try db.execute(sql: "INSERT INTO audit (at, user, action, detail) VALUES (?, ?, ?, ?)",
-                           arguments: [entry.at, entry.user, entry.action, entry.detail])
-        }
+        try write { db in try Self.insertAudit(db, entry) }
     }
 
     public func auditLog(limit: Int = 200) throws(QCStoreError) -> [QCAuditEntry] {

@@ -7,11 +7,17 @@ import QCTReport
 public enum OverlayFigures {
     /// The rods' ROIs on the middle slice of the rods.
     public static func calibration(_ c: PhantomCalibration.Calibrated, phantomName: String) -> Overlay {
-        let rods = c.result.rods
-        let mid = rods.isEmpty ? c.volume.geometry.slices / 2 : rods.map { ($0.sliceRange[0] + $0.sliceRange[1]) / 2 }.sorted()[rods.count / 2]
-        let header = OverlayHeader(title: "qct calibrate: rod ROIs on slice \(mid)", scanner: scannerLabel(c.series.scanner),
-                                   acquired: DicomDateTime.iso(c.series.acquisition.acquisitionDateTime), phantom: phantomName,
-                                   certificate: c.result.certificate, status: c.result.status.rawValue)
+        calibration(c.result, series: c.series, geometry: c.volume.geometry, phantomName: phantomName)
+    }
+
+    /// The rods' ROIs of `result` on the middle slice of the rods.
+    public static func calibration(_ result: CalibrationResult, series: Series, geometry: VolumeGeometry, phantomName: String,
+                                   tool: String = "qct calibrate") -> Overlay {
+        let rods = result.rods
+        let mid = rods.isEmpty ? geometry.slices / 2 : rods.map { ($0.sliceRange[0] + $0.sliceRange[1]) / 2 }.sorted()[rods.count / 2]
+        let header = OverlayHeader(title: "\(tool): rod ROIs on slice \(mid)", scanner: scannerLabel(series.scanner),
+                                   acquired: DicomDateTime.iso(series.acquisition.acquisitionDateTime), phantom: phantomName,
+                                   certificate: result.certificate, status: result.status.rawValue)
         return Overlay(header: header, panels: [OverlayPanel(slice: mid, shapes: OverlayShape.rods(rods))])
     }
 

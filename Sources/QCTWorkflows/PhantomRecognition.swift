@@ -12,6 +12,8 @@ import QCTQualityControl
 public struct PhantomRecognition: Sendable {
     public let measurement: SpineMeasurement
     public let policy: QCPolicy
+    /// Whether each result keeps its overlay picture (the ROIs on the slice, SVG) for the dashboard.
+    public var drawsPicture = true
 
     public init(measurement: SpineMeasurement) throws(WorkflowFailure) {
         guard let policy = measurement.catalog.qcPolicy else {
@@ -50,11 +52,13 @@ public struct PhantomRecognition: Sendable {
                     }
                     values.append(("\(v.name) BMD", bmd))
                 }
-                return QCResultInput(scanner: scanner, protocolKey: protocolKey, kind: "esp on \(cal.phantom)", phantom: result.phantom,
-                                     certificate: [result.certificate, cal.certificate].compactMap { $0 }.joined(separator: "; "),
-                                     acquired: acquired, seriesInstanceUID: info.seriesInstanceUID, analysisVersion: QCTVersion.string,
-                                     source: folder, calibrationStatus: cal.status.rawValue, provenance: (try? jsonString(result)) ?? "{}",
-                                     metrics: metrics(values))
+                var input = QCResultInput(scanner: scanner, protocolKey: protocolKey, kind: "esp on \(cal.phantom)", phantom: result.phantom,
+                                          certificate: [result.certificate, cal.certificate].compactMap { $0 }.joined(separator: "; "),
+                                          acquired: acquired, seriesInstanceUID: info.seriesInstanceUID, analysisVersion: QCTVersion.string,
+                                          source: folder, calibrationStatus: cal.status.rawValue, provenance: (try? jsonString(result)) ?? "{}",
+                                          metrics: metrics(values))
+                if drawsPicture { input.picture = Array(OverlayFigures.measurement(MeasuredSeries(series: info, volume: volume, report: result)).svg(volume: volume).utf8) }
+                return input
             } catch {
                 report(Diagnostic(.refused, "\(error)"))
                 return nil
@@ -80,10 +84,16 @@ public struct PhantomRecognition: Sendable {
             let gaps = SliceGapCheck.apply(to: &result, info, refused: refused)
             warnings += gaps.map { "\(folder): slice gap: \($0.detail)" }
             let calibration = CalibrationReport(result: result, series: info.identity)
-            return QCResultInput(scanner: scanner, protocolKey: protocolKey, kind: result.phantom, phantom: result.phantom,
-                                 certificate: result.certificate, acquired: acquired, seriesInstanceUID: info.seriesInstanceUID,
-                                 analysisVersion: QCTVersion.string, source: folder, calibrationStatus: result.status.rawValue,
-                                 provenance: (try? calibration.jsonString()) ?? "{}", metrics: metrics(calibrationValues(fit: fit, rods: result.rods)))
+            var input = QCResultInput(scanner: scanner, protocolKey: protocolKey, kind: result.phantom, phantom: result.phantom,
+                                      certificate: result.certificate, acquired: acquired, seriesInstanceUID: info.seriesInstanceUID,
+                                      analysisVersion: QCTVersion.string, source: folder, calibrationStatus: result.status.rawValue,
+                                      provenance: (try? calibration.jsonString()) ?? "{}", metrics: metrics(calibrationValues(fit: fit, rods: result.rods)))
+            if drawsPicture {
+                let name = catalog.phantoms[result.phantom]?.name ?? result.phantom
+                input.picture = Array(OverlayFigures.calibration(result, series: info, geometry: volume.geometry, phantomName: name, tool: "qct qc record")
+                    .svg(volume: volume).utf8)
+            }
+            return input
         }
         report(Diagnostic(.refused, path: folder, "no calibration phantom or ESP recognised (tried \(ids.joined(separator: ", ")))",
                           notAPhantomScan: true))

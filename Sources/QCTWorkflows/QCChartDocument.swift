@@ -5,7 +5,14 @@ import QCTReport
 /// A Levey–Jennings chart of one scanner's metric from the QC history, as SVG or as a printable page.
 public struct QCChartDocument: Sendable {
     public var svg: String
-    public var html: String
+    /// The printable page (drawn when asked for: a dashboard needs only the SVG).
+    public var html: String {
+        LeveyJenningsChart.html(title: title, unit: unit, points: lj, events: events, provenance: provenance, page: page)
+    }
+    let title: String, unit: String, provenance: String
+    let lj: [LeveyJenningsChart.Point]
+    let events: [(at: String, text: String)]
+    let page: PrintPage
     /// `N values, K out of control, E service event(s)`.
     public var summary: String
 
@@ -30,7 +37,7 @@ public struct QCChartDocument: Sendable {
             let names = (try? store.metricNames(scanner: scanner)) ?? []
             throw WorkflowFailure("no values of \"\(metric)\" for \(scanner); stored metrics: \(names.joined(separator: ", "))")
         }
-        let events = try store.events(scanner: scanner, deleted: false).map { ($0.at, $0.description) }
+        let events = try store.events(scanner: scanner, deleted: false).map { (at: $0.at, text: $0.description) }
         let lj = points.map { LeveyJenningsChart.Point(acquired: $0.acquired, value: $0.value, state: $0.state, fired: $0.fired,
                                                        target: $0.target, sd: $0.sd) }
         let title = "\(first.scanner): \(metric) (\(first.kind), \(first.protocolKey))"
@@ -40,9 +47,8 @@ public struct QCChartDocument: Sendable {
                              dates: dates.first == dates.last ? dates[0] : "\(dates[0]) … \(dates[dates.count - 1])", generated: generated)
         let versions = Set(points.map(\.analysisVersion)).sorted().joined(separator: ", ")
         svg = LeveyJenningsChart.svg(title: title, unit: unit, points: lj, events: events)
-        html = LeveyJenningsChart.html(title: title, unit: unit, points: lj, events: events,
-                                       provenance: "\(points.count) results; qct \(versions); certificate \(points.last?.certificate ?? "—"); database \(store.location)",
-                                       page: page)
+        (self.title, self.unit, self.lj, self.events, self.page) = (title, unit, lj, events, page)
+        provenance = "\(points.count) results; qct \(versions); certificate \(points.last?.certificate ?? "—"); database \(store.location)"
         let flagged = points.filter { $0.state == .outOfControl }.count
         summary = "\(points.count) values, \(flagged) out of control, \(events.count) service event(s)"
     }

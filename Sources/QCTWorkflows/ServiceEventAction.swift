@@ -42,18 +42,21 @@ public enum ServiceEventAction: Sendable {
         return true
     }
 
-    /// Carries the action out on `store`; `now` (ISO 8601) dates an event given no time. Returns the text to show.
-    public func run(on store: any QCHistoryStore, now: String) throws(QCStoreError) -> String {
+    /// Carries the action out on `store` as `user`, audited in the same transaction; `now` (ISO 8601)
+    /// dates an event given no time. Returns the text to show.
+    public func run(on store: any QCHistoryStore, now: String, by user: String = QCAuditEntry.commandLineUser) throws(QCStoreError) -> String {
         switch self {
         case .add(let scanner, let at, let description, let baselineSize):
             let when = at.flatMap(ISODateTime.normalised) ?? String(now.prefix(19))
-            let (event, scopes) = try store.addEvent(scanner: scanner, at: when, description: description, baselineSize: baselineSize)
+            let audit = QCAuditEntry(at: now, user: user, action: "add service event", detail: "\(scanner) at \(when): \(description)")
+            let (event, scopes) = try store.addEvent(scanner: scanner, at: when, description: description, baselineSize: baselineSize, audit: audit)
             return "event \(event.id ?? 0) on \(event.scanner) at \(event.at): \(event.description); new baseline of \(baselineSize) scans " +
                 "started for \(scopes) phantom/protocol combination(s)"
         case .list(let scanner):
             return QCText.events(try store.events(scanner: scanner, deleted: true), scanner: scanner)
         case .delete(let id, let reason):
-            let (event, withdrawn) = try store.deleteEvent(id: id, reason: reason)
+            let audit = QCAuditEntry(at: now, user: user, action: "delete service event", detail: "event \(id): \(reason)")
+            let (event, withdrawn) = try store.deleteEvent(id: id, reason: reason, audit: audit)
             return "deleted event \(id) on \(event.scanner) at \(event.at) (\(event.description)): \(reason); " +
                 "\(withdrawn) baseline(s) it started withdrawn; judgements already stored are kept"
         }

@@ -9,7 +9,7 @@ import QCTSimulator
 // qct-bench: qct's figures beside a peer or a physical floor, run in the same run.
 //
 //   qct-bench --fixtures DIR --python PY [--slices N] [--runs N] [--qct PATH]
-//             [--only load|export|memory|simulate|calibrate|scale|record]
+//             [--only load|export|memory|simulate|calibrate|scale|record|dashboard]
 //
 // Builds an N-slice 512² uncompressed series from one real CT slice
 // (pydicom-data's 693_UNCR, re-positioned N times), warms the page cache,
@@ -20,7 +20,8 @@ import QCTSimulator
 // memory of whole qct processes against the stored bytes (MemoryBench),
 // simulation against cp, calibration and measurement against the load and
 // pylinac, cost from 300 to 1,000 slices (ScaleBench), and qc record of 200
-// series (RecordBench). Docs/benchmarks.md says what each part measures.
+// series (RecordBench), and the dashboard under wrk over a 10-scanner × 2-year
+// history (DashboardBench). Docs/benchmarks.md says what each part measures.
 
 struct Options {
     var fixtures = ".fixtures"
@@ -31,7 +32,7 @@ struct Options {
     var pylinacPython: String?
     /// The qct binary run as a whole process (export, memory, scale, record).
     var qct = ".build/release/qct"
-    /// One part only (load, export, memory, simulate, calibrate (with measure), scale, record); all when nil.
+    /// One part only (load, export, memory, simulate, calibrate (with measure), scale, record, dashboard); all when nil.
     var only: String?
 
     func wants(_ part: String) -> Bool { only == nil || only == part }
@@ -183,6 +184,10 @@ if options.wants("export") {
     defer { try? FileManager.default.removeItem(atPath: shm) }
     _ = exportBench(series: dir, label: "\(options.slices) slices 512x512 16-bit uncompressed, written to \(shm.hasPrefix("/dev/shm") ? "tmpfs" : "disk")",
                     qct: options.qct, outDir: shm, runs: options.runs)
+}
+
+if options.wants("dashboard") {
+    try dashboardBench(qct: options.qct, phantoms: options.phantoms, work: work)
 }
 
 // Digital scanner: a 100-slice 512² ESP-on-pad scan, against `cp` writing the same files.

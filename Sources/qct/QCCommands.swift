@@ -6,7 +6,7 @@ struct QC: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "qc",
         abstract: "Daily QC: record phantom scans, baselines, control rules, Levey–Jennings charts, export.",
-        subcommands: [QCRecord.self, QCStatus.self, QCBaselineCommand.self, QCEventCommand.self, QCChart.self, QCExport.self])
+        subcommands: [QCRecord.self, QCStatus.self, QCBaselineCommand.self, QCEventCommand.self, QCReject.self, QCChart.self, QCExport.self])
 }
 
 /// Exit status of a QC state: 0 in control (or collecting a baseline), 3 warning, 4 out of control.
@@ -96,7 +96,8 @@ struct QCBaselineCommand: ParsableCommand {
 
     func run() throws {
         let store = try database.open()
-        let made = try storeCall { try store.setBaseline(scanner: scanner, from: from, to: to) }
+        let audit = QCAuditEntry(at: isoNow(), user: QCAuditEntry.commandLineUser, action: "set baseline", detail: "\(scanner) from \(from) to \(to)")
+        let made = try storeCall { try store.setBaseline(scanner: scanner, from: from, to: to, audit: audit) }
         print(QCText.baselines(made, from: from, to: to))
     }
 }
@@ -132,6 +133,33 @@ struct QCEventCommand: ParsableCommand {
         let action = try action
         let store = try database.open(readOnly: !action.writes)
         print(try storeCall { try action.run(on: store, now: isoNow()) })
+    }
+}
+
+struct QCReject: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reject",
+        abstract: "Reject a stored result (a misplaced phantom, a repeated scan): kept with the reason, it stops counting.",
+        discussion: """
+            The result leaves the baseline it belongs to (recomputed without it), the rule windows of later results, the charts \
+            and the scanner's state; its own judgement is kept. The id is the result's (qct qc status --json, the dashboard). Audited.
+            """)
+    @OptionGroup var database: DatabaseOption
+    @Argument(help: "The result's id.") var result: Int64
+    @Option(help: "Why it is rejected (stored with it).") var reason: String
+
+    func validate() throws {
+        guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw ValidationError("--reason: say why the result is rejected") }
+    }
+
+    func run() throws {
+        let store = try database.open()
+        let user = QCAuditEntry.commandLineUser
+        let r = try storeCall {
+            try store.reject(resultID: result, by: user, reason: reason,
+                             audit: QCAuditEntry(at: isoNow(), user: user, action: "reject result", detail: "result \(result): \(reason)"))
+        }
+        print("rejected result \(r.resultID) (\(r.scanner), \(r.kind), acquired \(r.acquired), judged \(r.state.rawValue)): \(r.reason)")
     }
 }
 

@@ -221,6 +221,21 @@ final class QCCommandTests: XCTestCase {
         let verbose = try QCTRunner.runTool(qct, ["qc", "status", "--db", db.path, "-v"])
         let metricLines = verbose.stdout.split(separator: "\n").filter { $0.hasPrefix("  ") && ($0.contains(": in control") || $0.contains(": warning") || $0.contains(": out of control")) }
         XCTAssertEqual(metricLines.count, 8, verbose.stdout)
+        // The bad day was a phantom set up wrong: rejected with its reason (audited), it stops counting and
+        // the scanner's state is its last good day's again; a rejection without a reason, or twice, is refused.
+        let bad = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [[String: Any]])?.first?["id"] as? Int)
+        XCTAssertEqual(try QCTRunner.runTool(qct, ["qc", "reject", "--db", db.path, "\(bad)"]).status, 2, "no reason")
+        let rejected = try QCTRunner.runTool(qct, ["qc", "reject", "--db", db.path, "\(bad)", "--reason", "phantom set up off-centre"])
+        XCTAssertEqual(rejected.status, 0, rejected.stderr)
+        XCTAssertTrue(rejected.stdout.contains("rejected result \(bad) (QCT1") && rejected.stdout.contains("judged out of control"), rejected.stdout)
+        XCTAssertEqual(try QCTRunner.runTool(qct, ["qc", "reject", "--db", db.path, "\(bad)", "--reason", "twice"]).status, 2)
+        let back = try QCTRunner.runTool(qct, ["qc", "status", "--db", db.path, "--json"])
+        XCTAssertEqual(back.status, first.status, back.stdout)
+        XCTAssertFalse(back.stdout.contains("1_3s"), back.stdout)
+        XCTAssertEqual(try QCTRunner.runTool(qct, ["qc", "export", "--db", db.path]).stdout.split(separator: "\n").count, 1 + 20 * 8,
+                       "the rejected day is no longer exported with the values that count")
+        let audit = try QCTRunner.runTool("/usr/bin/sqlite3", [db.path, "SELECT user, action, detail FROM audit"]).stdout
+        XCTAssertTrue(audit.contains("(command line)|reject result|result \(bad): phantom set up off-centre"), audit)
         // Judgements before a service event stay; a new baseline starts after it.
         let before = try QCTRunner.runTool(qct, ["qc", "export", "--db", db.path]).stdout
         // A date that is not ISO 8601 is refused with the expected form, and nothing is stored.
