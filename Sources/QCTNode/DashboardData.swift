@@ -48,6 +48,25 @@ public struct DashboardData: Sendable {
 
     public func events(scanner: String) throws -> [QCEvent] { try store.events(scanner: scanner, deleted: false) }
 
+    /// One check of the analysis a result came from (rods found, R², residuals, vertebrae found, …).
+    public struct Check: Codable, Sendable {
+        public var name: String
+        public var status: String
+        public var detail: String
+    }
+
+    /// The checks kept in each result's provenance (none when it holds no `checks` list).
+    public func checks(_ results: [QCStoredResult]) throws -> [Int64: [Check]] {
+        struct Analysis: Decodable { var checks: [Check]? }
+        var out: [Int64: [Check]] = [:]
+        for r in results {
+            guard let json = try store.provenance(resultID: r.id),
+                  let analysis = try? JSONDecoder().decode(Analysis.self, from: Data(json.utf8)) else { continue }
+            out[r.id] = analysis.checks ?? []
+        }
+        return out
+    }
+
     public func rejections(scanner: String?) throws -> [QCRejection] { try store.rejections(scanner: scanner) }
 
     /// Of these results, the ones with an overlay picture kept.

@@ -24,6 +24,13 @@ public enum DashboardPages {
         }
     }
 
+    static func checkClass(_ status: String) -> String {
+        switch status { case "pass": "ok"
+        case "warn": "warn"
+        case "fail": "bad"
+        default: "none" }
+    }
+
     static let style = """
         body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;color:#1d2433;background:#f5f6f8}
         header{background:#1d2433;color:#fff;padding:10px 24px;display:flex;gap:24px;align-items:baseline}
@@ -74,7 +81,8 @@ public enum DashboardPages {
     }
 
     public static func scanner(_ s: DashboardData.ScannerState, metrics: [String], events: [QCEvent], rejections: [QCRejection] = [],
-                               pictures: Set<Int64> = [], today: String, writer: Writer? = nil) -> String {
+                               pictures: Set<Int64> = [], checks: [Int64: [DashboardData.Check]] = [:], today: String,
+                               writer: Writer? = nil) -> String {
         var body = "<p class=\"state \(stateClass(s.state))\">Today: \(escape(s.state))</p>"
         for r in s.latest {
             body += "<h2>Latest \(escape(r.kind)) result, \(escape(r.protocolKey))</h2>"
@@ -90,6 +98,12 @@ public enum DashboardPages {
             }
             body += "</table><p>Provenance: acquired \(escape(r.acquired)); series \(escape(r.seriesInstanceUID)); phantom \(escape(r.phantom)); "
             body += "certificate \(escape(r.certificate ?? "—")); analysis qct \(escape(r.analysisVersion)); result \(r.id).</p>"
+            if let list = checks[r.id], !list.isEmpty {
+                body += "<table class=\"checks\"><tr><th>check</th><th>status</th><th>detail</th></tr>" + list.map { c in
+                    "<tr data-check=\"\(escape(c.name))\"><td>\(escape(c.name))</td><td class=\"state \(checkClass(c.status))\">\(escape(c.status.uppercased()))</td>"
+                        + "<td>\(escape(c.detail))</td></tr>"
+                }.joined() + "</table>"
+            }
             if pictures.contains(r.id) {
                 body += "<figure class=\"overlay\"><img src=\"/result/\(r.id)/picture.svg\" alt=\"ROIs of result \(r.id)\" width=\"1000\"></figure>"
             }
@@ -130,9 +144,34 @@ public enum DashboardPages {
                     today: today, writer: writer)
     }
 
-    public static func precision(today: String, writer: Writer? = nil) -> String {
-        page("Precision studies", "<p>No precision study is stored in this history. <code>qct precision</code> writes a study's report; "
-             + "stored studies per scanner come with the multi-site history.</p>", today: today, writer: writer)
+    /// Stored precision studies, newest first: per vertebra n, mean ± SD and CV%, the pooled
+    /// figures and LSC, and the service events just before and after each study's scans.
+    public static func precision(_ studies: [QCPrecisionRecord], events: [String: [QCEvent]], today: String, writer: Writer? = nil) -> String {
+        guard !studies.isEmpty else {
+            return page("Precision studies", "<p>None kept yet. <code>qct precision SCANS… --record --db DB</code> keeps each scanner's study here.</p>",
+                        today: today, writer: writer)
+        }
+        struct Part: Decodable { var scanner: ScannerPrecision }
+        func n(_ v: Double, _ f: String) -> String { v.isFinite ? String(format: f, v) : "—" }
+        var body = "<p>Each scanner's study on its own scans (the same scans studied again are kept once); unit "
+            + "\(escape(studies[0].unit.replacingOccurrences(of: "cm3", with: "cm³"))).</p>"
+        for s in studies {
+            body += "<h2 data-study=\"\(s.id ?? 0)\">\(escape(s.scanner)): \(s.scans) scans, \(escape(String(s.from.prefix(10)))) – \(escape(String(s.to.prefix(10))))</h2>"
+            if let part = try? JSONDecoder().decode(Part.self, from: Data(s.json.utf8)) {
+                body += "<table><tr><th>vertebra</th><th>n</th><th>mean</th><th>SD</th><th>CV%</th></tr>" + part.scanner.precision.sites.map { v in
+                    "<tr><td>\(escape(v.name))</td><td class=\"num\">\(v.n)</td><td class=\"num\">\(n(v.mean, "%.2f"))</td>"
+                        + "<td class=\"num\">\(n(v.sd, "%.2f"))</td><td class=\"num\">\(n(v.cvPercent, "%.2f"))</td></tr>"
+                }.joined() + "</table>"
+            }
+            let around = events[s.scanner] ?? []
+            let before = around.filter { $0.at < s.from }.last, after = around.first { $0.at > s.to }
+            body += "<p>Pooled: RMS-SD \(n(s.rmsSD, "%.2f")), overall CV \(n(s.overallCVPercent, "%.2f")) %, LSC (95 %) \(n(s.lsc, "%.2f")). "
+                + "Service events around it: before, \(escape(before.map { "\($0.at) \($0.description)" } ?? "none")); "
+                + "after, \(escape(after.map { "\($0.at) \($0.description)" } ?? "none")). "
+                + "Phantom \(escape(s.phantom)), certificate \(escape(s.certificates.joined(separator: ", "))); qct \(escape(s.analysisVersion)); "
+                + "kept \(escape(s.storedAt ?? "—")).</p>"
+        }
+        return page("Precision studies", body, today: today, writer: writer)
     }
 
     public static func notFound(_ what: String, today: String) -> String { page("Not found", "<p>\(escape(what))</p>", today: today) }

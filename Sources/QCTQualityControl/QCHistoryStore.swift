@@ -23,6 +23,13 @@ public protocol QCHistoryStore: Sendable {
     func reject(resultID: Int64, by user: String, reason: String, audit: QCAuditEntry?) throws(QCStoreError) -> QCRejection
     /// Rejected results, newest first; one scanner's with `scanner`.
     func rejections(scanner: String?) throws(QCStoreError) -> [QCRejection]
+    /// Keeps a scanner's precision study; the same scans again are not stored twice (`stored` false,
+    /// the record kept before returned).
+    func recordPrecision(_ study: QCPrecisionRecord, audit: QCAuditEntry?) throws(QCStoreError) -> (QCPrecisionRecord, stored: Bool)
+    /// Stored precision studies, newest scans first; one scanner's with `scanner`.
+    func precisionStudies(scanner: String?) throws(QCStoreError) -> [QCPrecisionRecord]
+    /// The full analysis (JSON) a result came from, with its checks; nil for an unknown id.
+    func provenance(resultID: Int64) throws(QCStoreError) -> String?
     /// The overlay picture (SVG) kept with a result, if any.
     func picture(resultID: Int64) throws(QCStoreError) -> [UInt8]?
     /// The last result of every scanner, protocol and kind that is not rejected.

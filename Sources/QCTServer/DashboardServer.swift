@@ -85,7 +85,7 @@ public struct DashboardServer: Sendable {
                 }
                 return Self.htmlPage(DashboardPages.scanner(s, metrics: try d.metricNames(scanner: name), events: try d.events(scanner: name),
                                                             rejections: try d.rejections(scanner: name), pictures: try d.pictures(s.latest),
-                                                            today: d.today, writer: w))
+                                                            checks: try d.checks(s.latest), today: d.today, writer: w))
             }
         }
         router.get("/result/:id/picture.svg") { _, context -> Response in
@@ -117,7 +117,15 @@ public struct DashboardServer: Sendable {
             let events = try d.scanners().flatMap { try d.events(scanner: $0.scanner) }.sorted { $0.at > $1.at }
             return Self.html(DashboardPages.events(events, today: d.today, writer: writer(request)))
         }
-        router.get("/precision") { request, _ -> Response in Self.html(DashboardPages.precision(today: data().today, writer: writer(request))) }
+        router.get("/precision") { request, _ -> Response in
+            let d = data(), studies = try store.precisionStudies(scanner: nil)
+            var events: [String: [QCEvent]] = [:]
+            for name in Set(studies.map(\.scanner)) { events[name] = try? d.events(scanner: name) }
+            return Self.html(DashboardPages.precision(studies, events: events, today: d.today, writer: writer(request)))
+        }
+        router.get("/api/v1/precision") { request, _ -> Response in
+            try Self.encoded(try store.precisionStudies(scanner: request.uri.queryParameters.get("scanner")))
+        }
 
         // JSON API, version 1.
         router.get("/api/v1/scanners") { _, _ -> Response in
@@ -169,6 +177,12 @@ public struct DashboardServer: Sendable {
                 guard let id = Int64(try context.parameters.require("id")) else { throw WorkflowFailure("a result id is a number") }
                 return try Self.encoded(try access.reject(by: user, resultID: id, reason: body.reason, now: Self.now()), status: .created)
             }
+        }
+        router.get("/api/v1/results/:id/provenance") { _, context -> Response in
+            guard let id = Int64(try context.parameters.require("id")), let json = try store.provenance(resultID: id) else {
+                return Self.json(["error": "no such result"], status: .notFound)
+            }
+            return Self.text(json, type: "application/json")
         }
         router.get("/api/v1/rejections") { request, _ -> Response in
             try Self.encoded(try data().rejections(scanner: request.uri.queryParameters.get("scanner")))

@@ -16,6 +16,10 @@ extension QCDatabase {
             """, arguments: [scannerID, picturesKept])
     }
 
+    public func provenance(resultID: Int64) throws(QCStoreError) -> String? {
+        try read { db in try String.fetchOne(db, sql: "SELECT provenance FROM result WHERE id = ?", arguments: [resultID]) }
+    }
+
     public func picture(resultID: Int64) throws(QCStoreError) -> [UInt8]? {
         try read { db -> [UInt8]? in
             guard try db.tableExists("picture") else { return nil }

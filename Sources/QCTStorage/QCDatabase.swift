@@ -230,6 +230,28 @@ public final class QCDatabase: QCHistoryStore {
                 CREATE INDEX result_baseline ON result(baselineId);
                 """)
         }
+        // v6: precision studies, per scanner, one row per set of scans.
+        m.registerMigration("v6") { db in
+            try db.execute(sql: """
+                CREATE TABLE precisionStudy (
+                  id INTEGER PRIMARY KEY,
+                  scannerId INTEGER NOT NULL REFERENCES scanner(id),
+                  fromDate TEXT NOT NULL,
+                  toDate TEXT NOT NULL,
+                  storedAt TEXT NOT NULL,
+                  scans INTEGER NOT NULL,
+                  phantom TEXT NOT NULL,
+                  certificates TEXT NOT NULL,
+                  analysisVersion TEXT NOT NULL,
+                  unit TEXT NOT NULL,
+                  rmsSD REAL NOT NULL,
+                  overallCV REAL NOT NULL,
+                  lsc REAL NOT NULL,
+                  seriesKey TEXT NOT NULL,
+                  json TEXT NOT NULL,
+                  UNIQUE (scannerId, seriesKey));
+                """)
+        }
         return m
     }
 

@@ -78,10 +78,23 @@ struct Precision: ParsableCommand {
             reading is left out and named. Exit status: 0 a table was produced; 2 nothing usable.
             """)
     @OptionGroup var study: StudyOptions
+    @Flag(help: "Keep each scanner's study in the QC history (--db): versioned by its scans, shown by qct serve.") var record = false
+    @OptionGroup var database: DatabaseOption
 
     func run() throws {
         let inputs = try study.collect()
         let result = try Console.run { try StudyAnalysis.precision(inputs, report: Console.report) }
+        if record {
+            let store = try database.open(), (records, skipped) = result.records()
+            for line in skipped { printError("not kept: \(line)") }
+            for r in records {
+                let audit = QCAuditEntry(at: isoNow(), user: QCAuditEntry.commandLineUser, action: "record precision study",
+                                         detail: "\(r.scanner): \(r.scans) scans \(r.from) – \(r.to)")
+                let (kept, stored) = try storeCall { try store.recordPrecision(r, audit: audit) }
+                printError(stored ? "kept precision study \(kept.id ?? 0) of \(kept.scanner): \(kept.scans) scans, \(kept.from) – \(kept.to)"
+                                  : "precision study of \(kept.scanner) on these scans already kept (\(kept.storedAt ?? "")), not stored again")
+            }
+        }
         try study.write(tables: StudyText.precision(result), json: { try jsonString(result) }, csv: StudyText.precisionCSV(result)) {
             StudyAnalysis.html(result, comparison: nil, paper: $0, institution: $1, generated: isoNow())
         }

@@ -3,7 +3,8 @@ import QCTTestSupport
 import XCTest
 
 /// The node receiving what scanners send compressed (RLE, JPEG lossless, JPEG-LS, deflate, big
-/// endian, each converted by DCMTK's own encoders and proposed by storescu), then the dashboard's
+/// endian, each converted by DCMTK's own encoders and proposed by storescu; JPEG 2000 lossless and
+/// lossy from real CT files in the fixtures), then the dashboard's
 /// writes: the overlay picture of the latest result, rejection through the API, and signed-in
 /// forms that refuse a missing session (401), a missing or foreign CSRF token and a foreign
 /// Origin (403), each change audited.
@@ -72,6 +73,23 @@ final class NodeFormsTests: XCTestCase {
             usleep(200_000)
         }
         XCTAssertEqual(recorded, Array(repeating: "recorded", count: syntaxes.count), node.log)
+        // JPEG 2000 (DCMTK 3.6.7 has no encoder for it): one real CT slice written by others, lossless
+        // and lossy (one series of two files), each received in its syntax and decoded into a volume —
+        // then failed by name, for the slice carries no acquisition date (checked after the load).
+        for (file, propose) in [("pydicom-data/693_J2KR.dcm", "-xv"), ("pydicom/693_J2KI.dcm", "-xw")] {
+            let path = TestRepository.fixtures.appendingPathComponent("dicom/\(file)").path
+            let sent = try QCTRunner.runTool("/usr/bin/storescu", ["-v", "-aec", "QCT", propose, "127.0.0.1", "\(node.port)", path], timeout: 120)
+            XCTAssertEqual(sent.status, 0, sent.stderr)
+            XCTAssertTrue(sent.stderr.contains("JPEG 2000") && !sent.stderr.contains("-> Little Endian"), sent.stderr)
+        }
+        var j2k: [String] = []
+        while Date() < deadline {
+            j2k = try QCTRunner.runTool("/usr/bin/sqlite3", [db.path, "SELECT outcome || ' ' || files || ': ' || reason FROM input WHERE id > \(syntaxes.count)"])
+                .stdout.split(separator: "\n").map(String.init)
+            if !j2k.isEmpty { break }
+            usleep(200_000)
+        }
+        XCTAssertEqual(j2k, ["failed 2: refused: series: no acquisition date and time in the series; a QC result needs one"], node.log)
 
         // The latest result's overlay picture: an SVG with the slice embedded and the rods outlined.
         let api = "http://127.0.0.1:\(node.httpPort)"
@@ -84,6 +102,11 @@ final class NodeFormsTests: XCTestCase {
         let page = try exchange("GET", "\(api)/scanner/QCT1").body
         XCTAssertTrue(page.contains("/result/\(latestID)/picture.svg"), page)
         XCTAssertFalse(page.contains("name=\"csrf\""), "no form for a reader who has not signed in")
+        // Its checks, from the analysis kept as its provenance.
+        XCTAssertTrue(page.contains("data-check=\"rods found\"") && page.contains("5 of 5 rods located"), page)
+        let provenance = try QCTRunner.json(try exchange("GET", "\(api)/api/v1/results/\(latestID)/provenance").body)
+        XCTAssertEqual((provenance["checks"] as? [[String: Any]])?.first?["name"] as? String, "rods found")
+        XCTAssertEqual(try exchange("GET", "\(api)/api/v1/results/999999/provenance").status, 404)
 
         // Sign in with a physicist's token: a session cookie (HttpOnly, SameSite=Strict) and forms with its CSRF token.
         let made = try QCTRunner.runTool(qct, ["serve", "--db", db.path, "--add-user", "ann", "--role", "physicist"])

@@ -88,6 +88,53 @@ final class StudyCommandTests: XCTestCase {
         XCTAssertTrue(lines[0].contains("mean_mg_cm3") && lines[0].contains("sd_mg_cm3"), String(lines[0]))
     }
 
+    /// `--record` keeps each scanner's study in the QC history, with the pooled figures computed here
+    /// from the readings; the same scans again are not stored twice; the node's dashboard and API list it.
+    func testPrecisionStudiesAreKeptInTheHistoryOncePerSetOfScans() throws {
+        let dir = try measured(), data = try readings(dir), work = try QCTRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: work) }
+        let qct = try QCTRunner.releaseQCT(), db = work.appendingPathComponent("qc.sqlite")
+        let first = try QCTRunner.runTool(qct, ["precision", dir.path, "--record", "--db", db.path, "--phantoms", phantoms])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertEqual(first.stderr.components(separatedBy: "kept precision study").count - 1, 2, first.stderr)
+        let again = try QCTRunner.runTool(qct, ["precision", dir.path, "--record", "--db", db.path, "--phantoms", phantoms])
+        XCTAssertEqual(again.stderr.components(separatedBy: "already kept").count - 1, 2, again.stderr)
+        let rows = try QCTRunner.runTool("/usr/bin/sqlite3", ["-separator", "|", db.path,
+                                                             "SELECT s.label, p.scans, p.rmsSD, p.overallCV, p.lsc FROM precisionStudy p JOIN scanner s ON s.id = p.scannerId ORDER BY s.label"])
+        let lines = rows.stdout.split(separator: "\n").map { $0.split(separator: "|").map(String.init) }
+        XCTAssertEqual(lines.map { $0[0] }, ["QCT1", "QCT3"])
+        for line in lines {
+            let sites = try XCTUnwrap(data[line[0]])
+            let stats = sites.values.map { Self.meanSD($0) }
+            let rms = (stats.map { $0.1 * $0.1 }.reduce(0, +) / Double(stats.count)).squareRoot()
+            let grand = stats.map(\.0).reduce(0, +) / Double(stats.count)
+            XCTAssertEqual(line[1], "4")
+            XCTAssertEqual(try XCTUnwrap(Double(line[2])), rms, accuracy: 1e-9)
+            XCTAssertEqual(try XCTUnwrap(Double(line[3])), rms / grand * 100, accuracy: 1e-9)
+            XCTAssertEqual(try XCTUnwrap(Double(line[4])), 2.77 * rms, accuracy: 1e-9)
+        }
+        let audit = try QCTRunner.runTool("/usr/bin/sqlite3", [db.path, "SELECT count(*) FROM audit WHERE action = 'record precision study'"])
+        XCTAssertEqual(audit.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "2", "one entry per study kept, none for the repeat")
+        // The node shows them.
+        let node = try NodeTests.Node(qct, ["--db", db.path, "--inbox", work.appendingPathComponent("inbox").path, "--no-dicom",
+                                            "--http-port", "0", "--phantoms", phantoms], in: work, waitForPorts: false)
+        defer { node.stop() }
+        var port = 0
+        for _ in 0..<100 where port == 0 {
+            let text = (try? String(contentsOf: node.out, encoding: .utf8)) ?? ""
+            if let r = text.range(of: #"HTTP 127.0.0.1:(\d+)"#, options: .regularExpression) { port = Int(text[r].split(separator: ":").last!) ?? 0 }
+            usleep(100_000)
+        }
+        let get = { (path: String) throws -> String in
+            try QCTRunner.runTool(QCTRunner.python, ["-c", "import sys, urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1]).read().decode())",
+                                                     "http://127.0.0.1:\(port)\(path)"]).stdout
+        }
+        let page = try get("/precision")
+        XCTAssertTrue(page.contains("QCT1: 4 scans") && page.contains("QCT3: 4 scans") && page.contains("LSC (95 %)"), page)
+        let api = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(try get("/api/v1/precision?scanner=QCT3").utf8)) as? [[String: Any]])
+        XCTAssertEqual(api.map { $0["scanner"] as? String }, ["QCT3"])
+    }
+
     func testCompareCorrectsEachScannerToNominalAndToAReference() throws {
         let dir = try measured()
         let data = try readings(dir)
