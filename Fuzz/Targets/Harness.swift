@@ -17,9 +17,11 @@ import QCTWorkflows
 enum Harness: String {
     case series, multiframe, json
 
-    /// Where inputs are written: qct reads paths, as it does from a scanner or a PACS.
+    /// Where inputs are written: qct reads paths, as it does from a scanner or a PACS. In /dev/shm
+    /// (memory) where the machine has it: the file system's cost is not what is being fuzzed.
     static let work: URL = {
-        let dir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("qct-fuzz-\(getpid())")
+        let base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : NSTemporaryDirectory()
+        let dir = URL(fileURLWithPath: base).appendingPathComponent("qct-fuzz-\(getpid())")
         try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         return dir
     }()

@@ -50,7 +50,9 @@ int qct_pixel_layout_of(const qct_file *file, qct_pixel_layout *layout, qct_erro
             const Uint32 length = element->getLength();
             layout->pixel_data_length = length == DCM_UndefinedLength ? 0 : length;
         }
-        if (xfer.isEncapsulated() && element != nullptr) {
+        // Pixel Data read as something else (VR UN of undefined length is parsed as a sequence,
+        // CP-246) is not DcmPixelData: treating it as one read freed memory (a fuzzing finding).
+        if (xfer.isEncapsulated() && element != nullptr && element->ident() == EVR_PixelData) {
             DcmPixelSequence *seq = nullptr;
             auto *pixels = OFstatic_cast(DcmPixelData *, element);
             if (pixels->getEncapsulatedRepresentation(xfer.getXfer(), nullptr, seq).good() && seq != nullptr) {
@@ -162,6 +164,12 @@ int qct_decode_frame_as(qct_file *file, uint32_t frame, void *out, size_t count,
         DcmElement *element = nullptr;
         if (ds->findAndGetElement(DCM_PixelData, element).bad() || element == nullptr) {
             qct_set_error(err, QCT_ERROR_BAD_ATTRIBUTE, 6, "qct", "no Pixel Data (7FE0,0010)");
+            return -1;
+        }
+        if (element->ident() != EVR_PixelData) {
+            qct_set_error(err, QCT_ERROR_BAD_ATTRIBUTE, 6, "qct",
+                          std::string("Pixel Data (7FE0,0010) could not be read as pixel data (parsed as VR ") +
+                              DcmVR(element->ident()).getVRName() + ")");
             return -1;
         }
         auto *pixelData = OFstatic_cast(DcmPixelData *, element);

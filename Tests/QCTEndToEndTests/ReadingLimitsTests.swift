@@ -63,6 +63,24 @@ final class FuzzRegressionTests: XCTestCase {
                        "refused: \(bad): RLE frame 0: segment header invalid (segment count or offsets outside the frame's 6108 bytes)")
     }
 
+    /// Encapsulated Pixel Data with a VR DICOM does not know ("NW"): DCMTK parses it as a sequence
+    /// (CP-246), and the shim took that for DcmPixelData, reading freed memory (signal 11; found by
+    /// the `shim` harness after 9.4 million executions). The element's kind is now checked first.
+    func testPixelDataOfAnUnknownVRIsRefusedNotACrash() throws {
+        let root = try TestRepository.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let bad = try rebuild("pixel_data_unknown_vr", from: "rtdose_rle_1frame.dcm", in: root)
+        // Headers only: listed (nothing is decoded); with the pixels: refused by name.
+        let listed = try QCTRunner.runTool(try QCTRunner.releaseQCT(), ["inspect", bad])
+        XCTAssertFalse(listed.crashed, listed.stderr)
+        XCTAssertEqual(listed.status, 0, listed.stderr)
+        let run = try QCTRunner.runTool(try QCTRunner.releaseQCT(), ["inspect", "--hu-range", bad])
+        XCTAssertFalse(run.crashed, run.stderr)
+        XCTAssertEqual(run.status, 2, run.stderr)
+        XCTAssertEqual(run.stderr.trimmingCharacters(in: .whitespacesAndNewlines),
+                       "refused: \(bad): Pixel Data (7FE0,0010) could not be read as pixel data (parsed as VR SQ)")
+    }
+
     /// A JPEG 2000 codestream declaring 2883584 × 1024 pixels in a 3 KB file: OpenJPEG allocated what
     /// it declared and qct reached 11.7 GB. The codestream's SIZ is now checked against Rows/Columns
     /// before OpenJPEG builds anything.
