@@ -61,6 +61,7 @@ extension DashboardServer {
             return Self.formWrite(request, csrf: form.csrf, back: "/scanner/\(DashboardPages.component(name))", sessions, logger, today()) { user in
                 let at = form.at.flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0 }
                 _ = try access.addEvent(by: user, scanner: name, at: at, description: form.description, baselineSize: baselineSize, now: Self.now())
+                return nil
             }
         }
         router.post("/scanner/:name/baseline") { request, context -> Response in
@@ -68,16 +69,16 @@ extension DashboardServer {
             let form = try await Self.form(BaselineForm.self, request)
             return Self.formWrite(request, csrf: form.csrf, back: "/scanner/\(DashboardPages.component(name))", sessions, logger, today()) { user in
                 _ = try access.setBaseline(by: user, scanner: name, from: form.from, to: form.to, now: Self.now())
+                return nil
             }
         }
         router.post("/result/:id/reject") { request, context -> Response in
             let form = try await Self.form(RejectForm.self, request)
             guard let id = Int64(try context.parameters.require("id")) else { throw HTTPError(.notFound) }
-            var back = "/"
-            return Self.formWrite(request, csrf: form.csrf, back: back, sessions, logger, today()) { user in
+            return Self.formWrite(request, csrf: form.csrf, back: "/", sessions, logger, today()) { user in
                 let r = try access.reject(by: user, resultID: id, reason: form.reason, now: Self.now())
-                back = "/scanner/\(DashboardPages.component(r.scanner))"
-            } redirect: { back }
+                return "/scanner/\(DashboardPages.component(r.scanner))"
+            }
         }
     }
 
@@ -85,9 +86,10 @@ extension DashboardServer {
         sessions.check(cookieHeader: request.headers[.cookie], csrf: csrf, origin: request.headers[.origin], host: request.head.authority)
     }
 
-    /// Runs a form's write for the signed-in user and redirects (303) to `back`, or shows why not.
+    /// Runs a form's write for the signed-in user and redirects (303) to the page `body` names, else
+    /// to `back`; or shows why not.
     static func formWrite(_ request: Request, csrf: String?, back: String, _ sessions: WebSessions, _ logger: Logger, _ today: String,
-                          _ body: (QCUser) throws -> Void, redirect: () -> String = { "" }) -> Response {
+                          _ body: (QCUser) throws -> String?) -> Response {
         switch checkForm(request, csrf: csrf, sessions) {
         case .failure(.signedOut):
             return html(DashboardPages.refused("Sign in to change the history (your session may have expired).", back: "/login",
@@ -98,14 +100,14 @@ extension DashboardServer {
                                                today: today, writer: nil), status: .forbidden)
         case .success(let session):
             let writer = DashboardPages.Writer(name: session.user.name, role: session.user.role.rawValue, csrf: session.csrf)
+            let target: String?
             do {
-                try body(session.user)
+                target = try body(session.user)
             } catch {
                 return html(DashboardPages.refused("\(error)", back: back, today: today, writer: writer), status: .badRequest)
             }
             logger.info("write", metadata: ["user": "\(session.user.name)", "path": "\(request.uri.path)"])
-            let target = redirect()
-            return Response(status: .seeOther, headers: [.location: target.isEmpty ? back : target, .cacheControl: "no-store"])
+            return Response(status: .seeOther, headers: [.location: target ?? back, .cacheControl: "no-store"])
         }
     }
 }

@@ -5,10 +5,10 @@ import Darwin
 #endif
 
 /// Deterministic random numbers: SplitMix64 (Steele, Lea & Flood 2014).
-struct SplitMix64 {
+public struct SplitMix64 {
     var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -16,9 +16,9 @@ struct SplitMix64 {
         return z ^ (z >> 31)
     }
     /// Uniform in (0, 1).
-    mutating func uniform() -> Double { (Double(next() >> 11) + 0.5) / 9_007_199_254_740_992 }
+    public mutating func uniform() -> Double { (Double(next() >> 11) + 0.5) / 9_007_199_254_740_992 }
     /// Standard normal pair (Box–Muller).
-    mutating func normalPair() -> (Double, Double) {
+    public mutating func normalPair() -> (Double, Double) {
         let r = (-2 * log(uniform())).squareRoot(), t = 2 * Double.pi * uniform()
         return (r * cos(t), r * sin(t))
     }

@@ -97,11 +97,8 @@ func syntheticHistory(db: String, phantoms: String, work: String, scanners: Int,
         }
         templates.append(input)
     }
-    var rng = BenchRandom(state: 20261203)
-    func gaussian() -> Double {
-        let u = max(Double.random(in: 0..<1, using: &rng), 1e-12), v = Double.random(in: 0..<1, using: &rng)
-        return (-2 * log(u)).squareRoot() * cos(2 * .pi * v)
-    }
+    // The simulator's seeded generator, so every run builds the same history.
+    var rng = SplitMix64(seed: 20261203)
     let start = Date(timeIntervalSince1970: 1_704_096_000)  // 2024-01-01T08:00:00Z
     let f = DateFormatter()
     f.locale = Locale(identifier: "en_US_POSIX")
@@ -116,7 +113,7 @@ func syntheticHistory(db: String, phantoms: String, work: String, scanners: Int,
             input.acquired = f.string(from: start.addingTimeInterval(Double(d) * 86400 + Double(k) * 300))
             input.seriesInstanceUID = "2.25.\(900_000_000 + d * 100 + k)"
             input.source = "synthetic"
-            input.metrics = input.metrics.map { var m = $0; m.value *= 1 + 0.002 * gaussian(); return m }
+            input.metrics = input.metrics.map { var m = $0; m.value *= 1 + 0.002 * rng.normalPair().0; return m }
             if d > 0, (d + 23 * k) % 240 == 0 {
                 _ = try store.addEvent(scanner: input.scanner.stationName!, at: String(input.acquired.prefix(10)) + "T07:00:00",
                                        description: "service (synthetic)", baselineSize: 15)
@@ -125,17 +122,4 @@ func syntheticHistory(db: String, phantoms: String, work: String, scanners: Int,
         }
     }
     return count
-}
-
-/// SplitMix64 (Steele et al. 2014): a seeded generator, so every run builds the same history.
-struct BenchRandom: RandomNumberGenerator {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }

@@ -148,41 +148,14 @@ final class NodeFormsTests: XCTestCase {
                                     headers: ["Cookie": cookie]).status, 401)
         // The API's rejection with the token: a second result; an unknown one is a 400 with the reason.
         let second = first + 1
-        XCTAssertEqual(try NodeFormsTests.postJSON(self, "\(api)/api/v1/results/\(second)/reject", #"{"reason": " "}"#, token: token).status, 400,
+        XCTAssertEqual(try NodeTests.request("POST", "\(api)/api/v1/results/\(second)/reject", json: #"{"reason": " "}"#, token: token).0, 400,
                        "a rejection needs its reason")
         let json = #"{"reason": "scan repeated"}"#
-        let req = try NodeFormsTests.postJSON(self, "\(api)/api/v1/results/\(second)/reject", json, token: token)
-        XCTAssertEqual(req.status, 201, req.body)
-        XCTAssertEqual(try NodeFormsTests.postJSON(self, "\(api)/api/v1/results/\(second)/reject", json, token: nil).status, 401)
-        let audit = try NodeFormsTests.getJSON(self, "\(api)/api/v1/audit", token: token)
+        let req = try NodeTests.request("POST", "\(api)/api/v1/results/\(second)/reject", json: json, token: token)
+        XCTAssertEqual(req.0, 201, req.1)
+        XCTAssertEqual(try NodeTests.request("POST", "\(api)/api/v1/results/\(second)/reject", json: json, token: nil).0, 401)
+        let audit = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(try NodeTests.request("GET", "\(api)/api/v1/audit", json: nil, token: token).1.utf8)) as? [[String: Any]])
         XCTAssertEqual(audit.compactMap { $0["action"] as? String }.prefix(3), ["reject result", "add service event", "reject result"])
         XCTAssertTrue(audit.allSatisfy { ($0["action"] as? String) == "add user" || ($0["user"] as? String) == "ann" }, "\(audit)")
-    }
-
-    static func postJSON(_ t: NodeFormsTests, _ url: String, _ json: String, token: String?) throws -> (status: Int, body: String) {
-        let script = """
-            import sys, urllib.request, urllib.error
-            url, body, token = sys.argv[1:4]
-            req = urllib.request.Request(url, data=body.encode(), method="POST")
-            req.add_header("Content-Type", "application/json")
-            if token: req.add_header("Authorization", "Bearer " + token)
-            try:
-                r = urllib.request.urlopen(req, timeout=30); print(r.status); sys.stdout.write(r.read().decode())
-            except urllib.error.HTTPError as e:
-                print(e.code); sys.stdout.write(e.read().decode())
-            """
-        let r = try QCTRunner.runTool(QCTRunner.python, ["-c", script, url, json, token ?? ""])
-        let lines = r.stdout.split(separator: "\n", maxSplits: 1).map(String.init)
-        return (Int(lines.first ?? "") ?? 0, lines.count > 1 ? lines[1] : "")
-    }
-
-    static func getJSON(_ t: NodeFormsTests, _ url: String, token: String) throws -> [[String: Any]] {
-        let r = try QCTRunner.runTool(QCTRunner.python, ["-c", """
-            import sys, urllib.request
-            req = urllib.request.Request(sys.argv[1]); req.add_header("Authorization", "Bearer " + sys.argv[2])
-            sys.stdout.write(urllib.request.urlopen(req, timeout=30).read().decode())
-            """, url, token])
-        let any = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8))
-        return any as? [[String: Any]] ?? []
     }
 }

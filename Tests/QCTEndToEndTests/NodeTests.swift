@@ -154,9 +154,9 @@ final class NodeTests: XCTestCase {
         // Writes need a user's token: none or a wrong one gets 401, and nothing changes; a physicist's
         // event is stored, starts a new baseline and is in the audit log.
         let event = #"{"at": "2026-05-03T09:00:00", "description": "detector recalibrated"}"#
-        XCTAssertEqual(try request("POST", "\(api)/api/v1/scanners/QCT1/events", json: event, token: nil).0, 401)
-        XCTAssertEqual(try request("POST", "\(api)/api/v1/scanners/QCT1/events", json: event, token: String(repeating: "0", count: 64)).0, 401)
-        XCTAssertEqual(try request("GET", "\(api)/api/v1/audit", json: nil, token: nil).0, 401)
+        XCTAssertEqual(try Self.request("POST", "\(api)/api/v1/scanners/QCT1/events", json: event, token: nil).0, 401)
+        XCTAssertEqual(try Self.request("POST", "\(api)/api/v1/scanners/QCT1/events", json: event, token: String(repeating: "0", count: 64)).0, 401)
+        XCTAssertEqual(try Self.request("GET", "\(api)/api/v1/audit", json: nil, token: nil).0, 401)
         XCTAssertEqual(try get("\(api)/api/v1/scanners/QCT1/events"), "[]")
         let made = try QCTRunner.runTool(qct, ["serve", "--db", db.path, "--add-user", "jane", "--role", "physicist"])
         XCTAssertEqual(made.status, 0, made.stderr)
@@ -164,13 +164,13 @@ final class NodeTests: XCTestCase {
         XCTAssertEqual(token.count, 64)
         let hashes = try QCTRunner.runTool("/usr/bin/sqlite3", [db.path, "SELECT tokenHash FROM user"]).stdout
         XCTAssertFalse(hashes.contains(token), "only the token's hash is stored")
-        let (created, said) = try request("POST", "\(api)/api/v1/scanners/QCT1/events", json: event, token: token)
+        let (created, said) = try Self.request("POST", "\(api)/api/v1/scanners/QCT1/events", json: event, token: token)
         XCTAssertEqual(created, 201, said)
         XCTAssertTrue(try get("\(api)/api/v1/scanners/QCT1/events").contains("detector recalibrated"))
-        let (auditStatus, audit) = try request("GET", "\(api)/api/v1/audit", json: nil, token: token)
+        let (auditStatus, audit) = try Self.request("GET", "\(api)/api/v1/audit", json: nil, token: token)
         XCTAssertEqual(auditStatus, 200)
         XCTAssertTrue(audit.contains(#""user":"jane""#) && audit.contains("add service event"), audit)
-        let (bad, why) = try request("POST", "\(api)/api/v1/scanners/QCT1/events", json: #"{"description": " "}"#, token: token)
+        let (bad, why) = try Self.request("POST", "\(api)/api/v1/scanners/QCT1/events", json: #"{"description": " "}"#, token: token)
         XCTAssertEqual(bad, 400, why)
 
         let profile = work.appendingPathComponent("profile").path
@@ -187,7 +187,7 @@ final class NodeTests: XCTestCase {
     }
 
     /// A request through Python's urllib: (HTTP status, body).
-    func request(_ method: String, _ url: String, json body: String?, token: String?) throws -> (Int, String) {
+    static func request(_ method: String, _ url: String, json body: String?, token: String?) throws -> (Int, String) {
         let script = """
             import sys, urllib.request, urllib.error
             method, url, body, token = sys.argv[1:5]
