@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "QCTExport", targets: ["QCTExport"]),
         .library(name: "QCTReport", targets: ["QCTReport"]),
         .library(name: "QCTStorage", targets: ["QCTStorage"]),
+        .library(name: "QCTPostgres", targets: ["QCTPostgres"]),
         .library(name: "QCTWorkflows", targets: ["QCTWorkflows"]),
         .library(name: "QCTNode", targets: ["QCTNode"]),
     ],
@@ -29,6 +30,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // DCMTK and OpenJPEG, found through pkg-config; the only place their headers appear.
@@ -60,9 +64,17 @@ let package = Package(
         .target(name: "QCTStatistics"),
         .target(name: "QCTReport", dependencies: ["QCTCore", "QCTCalibration", "QCTStatistics", "QCTQualityControl", "QCTExport"]),
         .target(name: "QCTQualityControl", dependencies: ["QCTCore", "QCTStatistics"]),
-        .target(name: "QCTStorage", dependencies: ["QCTQualityControl", "QCTStatistics", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "QCTStorage", dependencies: ["QCTQualityControl", "QCTStatistics", .product(name: "GRDB", package: "GRDB.swift"),
+                                                 .product(name: "Crypto", package: "swift-crypto")]),
+        // The history on a PostgreSQL server (postgres-nio), for a network of sites.
+        .target(name: "QCTPostgres", dependencies: ["QCTStorage", "QCTQualityControl",
+                                                   .product(name: "PostgresNIO", package: "postgres-nio"),
+                                                   .product(name: "NIOCore", package: "swift-nio"),
+                                                   .product(name: "NIOPosix", package: "swift-nio"),
+                                                   .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                                                   .product(name: "Logging", package: "swift-log")]),
         // The application layer: workflows every front end calls.
-        .target(name: "QCTWorkflows", dependencies: ["QCTCore", "QCTDICOM", "QCTPhantoms", "QCTCalibration", "QCTStatistics", "QCTReport", "QCTQualityControl", "QCTStorage", "QCTSimulator", "QCTExport"]),
+        .target(name: "QCTWorkflows", dependencies: ["QCTCore", "QCTDICOM", "QCTPhantoms", "QCTCalibration", "QCTStatistics", "QCTReport", "QCTQualityControl", "QCTStorage", "QCTPostgres", "QCTSimulator", "QCTExport"]),
         // The QC node: DICOM reception, the inbox and its analysis, on the application layer.
         .target(name: "QCTNode", dependencies: ["QCTWorkflows", .product(name: "Logging", package: "swift-log"),
                                                .product(name: "Metrics", package: "swift-metrics"),
@@ -95,7 +107,7 @@ let package = Package(
         .testTarget(name: "QCTCalibrationTests", dependencies: ["QCTCalibration", "QCTStatistics", "QCTCore", "QCTPhantoms", "QCTTestSupport"]),
         .testTarget(name: "QCTStatisticsTests", dependencies: ["QCTStatistics"]),
         .testTarget(name: "QCTSimulatorTests", dependencies: ["QCTSimulator", "QCTPhantoms", "QCTPhysics", "QCTDICOM", "QCTTestSupport"]),
-        .testTarget(name: "QCTQualityControlTests", dependencies: ["QCTCore", "QCTQualityControl", "QCTStatistics", "QCTStorage"]),
+        .testTarget(name: "QCTQualityControlTests", dependencies: ["QCTCore", "QCTQualityControl", "QCTStatistics", "QCTStorage", "QCTPostgres", "QCTTestSupport"]),
         .testTarget(name: "QCTNodeTests", dependencies: ["QCTNode"]),
         .testTarget(name: "QCTWorkflowsTests", dependencies: ["QCTWorkflows", "QCTQualityControl", "QCTStorage", "QCTPhantoms", "QCTSimulator",
                                                             "QCTReport", "QCTStatistics", "QCTDICOM", "QCTTestSupport"]),

@@ -8,7 +8,7 @@ import QCTQualityControl
 /// would let reads run side by side, aborts in its reader connections'
 /// teardown on Linux's libdispatch — "free(): invalid pointer" from
 /// SchedulingWatchdog's queue-specific value — so one serial queue it is.)
-public final class QCDatabase: QCHistoryStore {
+public final class QCDatabase: SQLHistoryBackend {
     public var location: String { path }
 
     /// SQLite `application_id` of a qct QC database ("QCTQ").
@@ -255,24 +255,6 @@ public final class QCDatabase: QCHistoryStore {
         return m
     }
 
-    /// The SQL condition "result `alias` is not rejected" (none on a database from before v5,
-    /// opened read-only and so not migrated).
-    static func accepted(_ db: Database, _ alias: String = "r") throws -> String {
-        try hasColumn(db, "result", "rejectedAt") ? "\(alias).rejectedAt IS NULL" : "1"
-    }
-
-    /// Appends `entry` to the audit log inside the caller's transaction.
-    static func insertAudit(_ db: Database, _ entry: QCAuditEntry?) throws {
-        guard let entry else { return }
-        try db.execute(sql: "INSERT INTO audit (at, user, action, detail) VALUES (?, ?, ?, ?)",
-                       arguments: [entry.at, entry.user, entry.action, entry.detail])
-    }
-
-    /// Whether `table` has `column` (a database opened read-only is not migrated).
-    static func hasColumn(_ db: Database, _ table: String, _ column: String) throws -> Bool {
-        try db.columns(in: table).contains { $0.name == column }
-    }
-
     /// The default location: $XDG_DATA_HOME/qct/qc.sqlite, else ~/.local/share/qct/qc.sqlite.
     public static func defaultPath() -> String {
         let env = ProcessInfo.processInfo.environment
@@ -283,12 +265,12 @@ public final class QCDatabase: QCHistoryStore {
 
     /// Runs `body` in one IMMEDIATE transaction (the write lock is taken first, so
     /// a concurrent writer waits instead of judging against a stale history).
-    func write<T>(_ body: (Database) throws -> T) throws(QCStoreError) -> T {
+    public func write<T>(_ body: (any SQLSession) throws -> T) throws(QCStoreError) -> T {
         do {
             return try queue.writeWithoutTransaction { db in
                 var out: T?
                 try db.inTransaction(.immediate) {
-                    out = try body(db)
+                    out = try body(GRDBSession(db: db))
                     return .commit
                 }
                 return out!
@@ -300,9 +282,26 @@ public final class QCDatabase: QCHistoryStore {
         }
     }
 
-    func read<T>(_ body: (Database) throws -> T) throws(QCStoreError) -> T {
-        do { return try queue.read(body) } catch {
+    public func read<T>(_ body: (any SQLSession) throws -> T) throws(QCStoreError) -> T {
+        do { return try queue.read { db in try body(GRDBSession(db: db)) } } catch let e as QCStoreError {
+            throw e
+        } catch {
             throw QCStoreError("\(path): \(Self.describe(error))")
         }
+    }
+
+    /// SQLite's `data_version` (bumped by commits of other connections) and this connection's
+    /// `total_changes()` (its own): together they change with every change to the file.
+    public func changeToken() throws(QCStoreError) -> String {
+        try read { db in
+            let other = try db.scalar("PRAGMA data_version") ?? 0
+            let own = try db.scalar("SELECT total_changes()") ?? 0
+            return "\(other).\(own)"
+        }
+    }
+
+    /// Checks the file's structure (SQLite's own integrity check).
+    public func integrityCheck() throws(QCStoreError) -> String {
+        try read { db in try db.scalar("PRAGMA integrity_check") ?? "no answer" }
     }
 }

@@ -73,9 +73,9 @@ struct DatabaseOption: ParsableArguments {
 
     /// Opens the database (QCStoreLocation); an unusable file gets one line and exit 2, and is left
     /// untouched; a database created here is announced.
-    func open(readOnly: Bool = false) throws -> QCDatabase {
+    func open(readOnly: Bool = false) throws -> any QCHistoryStore {
         let (store, created) = try Console.run { try QCStoreLocation.open(db, readOnly: readOnly) }
-        if created { printError("created new QC database \(store.path)") }
+        if created { printError("created new QC database \(store.location)") }
         return store
     }
 }

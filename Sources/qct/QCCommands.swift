@@ -6,7 +6,7 @@ struct QC: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "qc",
         abstract: "Daily QC: record phantom scans, baselines, control rules, Levey–Jennings charts, export.",
-        subcommands: [QCRecord.self, QCStatus.self, QCBaselineCommand.self, QCEventCommand.self, QCReject.self, QCChart.self, QCExport.self])
+        subcommands: [QCRecord.self, QCStatus.self, QCBaselineCommand.self, QCEventCommand.self, QCReject.self, QCChart.self, QCExport.self, QCMigrate.self])
 }
 
 /// Exit status of a QC state: 0 in control (or collecting a baseline), 3 warning, 4 out of control.
@@ -72,7 +72,7 @@ struct QCStatus: ParsableCommand {
     func run() throws {
         let store = try database.open(readOnly: true)
         let latest = try storeCall { try store.latestResults() }
-        if latest.isEmpty { try fail("\(store.path): no results recorded yet") }
+        if latest.isEmpty { try fail("\(store.location): no results recorded yet") }
         print(json ? try jsonString(latest) : QCText.status(latest, verbose: verbose))
         let code = exitStatus(latest.map(\.state).max())
         if code != 0 { throw ExitCode(code) }
@@ -196,7 +196,25 @@ struct QCExport: ParsableCommand {
 
     func run() throws {
         let store = try database.open(readOnly: true)
-        let points = try storeCall { try store.points(scanner: scanner) }
+        let points = try storeCall { try store.points(scanner: scanner, metric: nil) }
         try OutputFile.write(QCText.csv(points), to: csv)
+    }
+}
+
+struct QCMigrate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "migrate",
+        abstract: "Copy a site's QC history (SQLite) into another store, e.g. the network's PostgreSQL server, and verify it.",
+        discussion: """
+            Rows keep what they are and get the target's ids; running it again copies nothing twice. Verified by row counts \
+            per table and a SHA-256 over every judged value, read from both. Exit status: 0 verified, 2 refused or not verified.
+            """)
+    @Option(help: "The site's SQLite QC database.") var from: String
+    @Option(help: "Target: postgresql://user@host:port/dbname, or an SQLite path.") var to: String
+
+    func run() throws {
+        let report = try Console.run { try HistoryMigration.run(from: from, to: to) }
+        print(HistoryMigration.text(report, source: from, target: QCStoreLocation.describe(to)))
+        if !report.verified { throw ExitCode(2) }
     }
 }

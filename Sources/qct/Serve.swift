@@ -58,8 +58,8 @@ struct Serve: ParsableCommand {
             QCRecorder(recognition: try PhantomRecognition(measurement: try measure.measurement()), store: store,
                        baselineSize: launch.baselineSize, cusumH: launch.cusumH)
         }
-        if demo { try Console.run { try launch.fillDemo(recorder: recorder, catalog: try measure.phantomOptions.load(), storePath: store.path, progress: printError) } }
-        let settings = try Console.run { try launch.settings(storePath: store.path) }
+        if demo { try Console.run { try launch.fillDemo(recorder: recorder, catalog: try measure.phantomOptions.load(), storePath: QCStoreLocation.localPath(database.db), progress: printError) } }
+        let settings = try Console.run { try launch.settings(storePath: QCStoreLocation.localPath(database.db)) }
         let node = QCNode(settings: settings, recorder: recorder, logger: Logger(label: "qct.node"))
         try Console.run { try node.start() }
         if let port = node.dicomPort, let d = settings.dicom { printNow("qct serve: DICOM \(d.bindAddress):\(port) AE \(d.aeTitle), inbox \(settings.inbox)") }

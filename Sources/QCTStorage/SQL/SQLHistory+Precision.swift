@@ -1,27 +1,26 @@
 import Foundation
-import GRDB
 import QCTCore
 import QCTQualityControl
 
-extension QCDatabase {
+extension SQLHistoryBackend {
     public func recordPrecision(_ study: QCPrecisionRecord, audit: QCAuditEntry?) throws(QCStoreError) -> (QCPrecisionRecord, stored: Bool) {
         guard study.rmsSD.isFinite, study.overallCVPercent.isFinite, study.lsc.isFinite else {
             throw QCStoreError("\(study.scanner): a precision study needs at least 2 scans (its SD is not defined with \(study.scans))")
         }
         return try write { db in
             let scannerID = try Self.scannerID(db, study.identity)
-            if let row = try Row.fetchOne(db, sql: "SELECT * FROM precisionStudy WHERE scannerId = ? AND seriesKey = ?",
-                                          arguments: [scannerID, study.seriesKey]) {
+            if let row = try db.row("SELECT * FROM precisionStudy WHERE scannerId = ? AND seriesKey = ?",
+                                          [scannerID, study.seriesKey]) {
                 return (Self.precision(row, label: study.scanner, identity: study.identity), false)
             }
             let now = clock.iso()
-            try db.execute(sql: """
+            let id = try db.insert("""
                 INSERT INTO precisionStudy (scannerId, fromDate, toDate, storedAt, scans, phantom, certificates, analysisVersion, unit,
                   rmsSD, overallCV, lsc, seriesKey, json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [scannerID, study.from, study.to, now, study.scans, study.phantom, Self.json(study.certificates),
+                """, [scannerID, study.from, study.to, now, study.scans, study.phantom, Self.json(study.certificates),
                                  study.analysisVersion, study.unit, study.rmsSD, study.overallCVPercent, study.lsc, study.seriesKey, study.json])
             var stored = study
-            (stored.id, stored.storedAt) = (db.lastInsertedRowID, now)
+            (stored.id, stored.storedAt) = (id, now)
             try Self.insertAudit(db, audit)
             return (stored, true)
         }
@@ -31,19 +30,19 @@ extension QCDatabase {
         try read { db -> [QCPrecisionRecord] in
             guard try db.tableExists("precisionStudy") else { return [] }
             var sql = "SELECT p.*, s.label, s.manufacturer, s.model, s.serial, s.station FROM precisionStudy p JOIN scanner s ON s.id = p.scannerId"
-            var args: StatementArguments = []
+            var args: SQLArguments = []
             if let scanner {
                 sql += " WHERE s.id = ?"
                 args = [try Self.findScanner(db, scanner).id]
             }
-            return try Row.fetchAll(db, sql: sql + " ORDER BY p.toDate DESC, p.id DESC", arguments: args).map { r in
+            return try db.rows(sql + " ORDER BY p.toDate DESC, p.id DESC", args).map { r in
                 Self.precision(r, label: r["label"], identity: ScannerIdentity(manufacturer: r["manufacturer"], model: r["model"],
                                                                            stationName: r["station"], deviceSerialNumber: r["serial"]))
             }
         }
     }
 
-    static func precision(_ r: Row, label: String, identity: ScannerIdentity) -> QCPrecisionRecord {
+    static func precision(_ r: SQLRow, label: String, identity: ScannerIdentity) -> QCPrecisionRecord {
         var p = QCPrecisionRecord(scanner: label, identity: identity, from: r["fromDate"], to: r["toDate"], scans: r["scans"], phantom: r["phantom"],
                                   certificates: strings(r["certificates"]), analysisVersion: r["analysisVersion"], unit: r["unit"],
                                   rmsSD: r["rmsSD"], overallCVPercent: r["overallCV"], lsc: r["lsc"], series: [], json: r["json"])

@@ -5,9 +5,9 @@ import QCTStatistics
 import QCTStorage
 import XCTest
 
-/// The SQLite history store on its own, in memory, with a fixed clock: what it keeps, that it
-/// judges through the pure judge, and that the same series is stored once.
-final class SQLiteStoreTests: XCTestCase {
+/// The history store on its own, on both backends (SQLite in memory, PostgreSQL), with a fixed
+/// clock: what it keeps, that it judges through the pure judge, and that the same series is stored once.
+final class StoreTests: XCTestCase {
     let scanner = ScannerIdentity(manufacturer: "Maker", model: "M1", stationName: "CT-A", deviceSerialNumber: "SN-1")
 
     func input(_ day: Int, _ value: Double) -> QCResultInput {
@@ -19,7 +19,7 @@ final class SQLiteStoreTests: XCTestCase {
 
     func testAFixedClockStampsWhatIsStoredAndTheJudgeGivesTheJudgement() throws {
         let fixed = Date(timeIntervalSince1970: 1_780_000_000)  // 2026-05-28T20:26:40Z
-        let store = try QCDatabase(inMemoryWith: QCClock { fixed })
+        for (name, store) in try StoreBackends.both(QCClock { fixed }) {
         XCTAssertEqual(store.clock.iso(), "2026-05-28T20:26:40Z")
         let values = [0.94, 0.95, 0.93]
         for (d, v) in values.enumerated() {
@@ -41,17 +41,19 @@ final class SQLiteStoreTests: XCTestCase {
         }
         XCTAssertEqual(at, "2026-05-28T20:26:40Z")
         XCTAssertEqual(label, "CT-A")
-        XCTAssertEqual(try store.points(scanner: "CT-A", metric: "sigmaCT").count, 4)
+        XCTAssertEqual(try store.points(scanner: "CT-A", metric: "sigmaCT").count, 4, name)
+        }
     }
 
     func testAServiceEventStartsANewBaselineStampedByTheClock() throws {
-        let store = try QCDatabase(inMemoryWith: QCClock { Date(timeIntervalSince1970: 0) })
+        for (name, store) in try StoreBackends.both(QCClock { Date(timeIntervalSince1970: 0) }) {
         for d in 1...4 { _ = try store.record(input(d, 0.94 + Double(d % 2) * 0.01), baselineSize: 3, cusumH: 5) }
         let (event, scopes) = try store.addEvent(scanner: "SN-1", at: "2026-03-10", description: "tube replaced", baselineSize: 3)
         XCTAssertEqual(scopes, 1)
         XCTAssertEqual(event.scanner, "CT-A")
         guard case .stored(let after) = try store.record(input(11, 1.2), baselineSize: 3, cusumH: 5) else { return XCTFail("not stored") }
         XCTAssertEqual(after.state, .baseline, "a new baseline is collected after the event; 1.2 is not judged against the old one")
-        XCTAssertEqual(after.baselineProgress, [1, 3])
+        XCTAssertEqual(after.baselineProgress, [1, 3], name)
+        }
     }
 }

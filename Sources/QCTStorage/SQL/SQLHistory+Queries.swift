@@ -1,15 +1,14 @@
 import Foundation
-import GRDB
 import QCTQualityControl
 import QCTStatistics
 
-extension QCDatabase {
+extension SQLHistoryBackend {
     /// The last result of every scanner, protocol and kind, with its judgement.
     public func latestResults() throws(QCStoreError) -> [QCStoredResult] {
         try read { db in
             let accepted = try Self.accepted(db, "r2")
             // One index probe per scanner, protocol and kind (the DISTINCT reads the result_scope index only).
-            let rows = try Row.fetchAll(db, sql: """
+            let rows = try db.rows("""
                 SELECT r.*, s.label FROM result r JOIN scanner s ON s.id = r.scannerId
                 WHERE r.id IN (SELECT (SELECT r2.id FROM result r2 WHERE r2.scannerId = g.scannerId AND r2.protocol = g.protocol
                                        AND r2.kind = g.kind AND \(accepted) ORDER BY r2.acquired DESC, r2.id DESC LIMIT 1)
@@ -18,15 +17,15 @@ extension QCDatabase {
                 """)
             return try rows.map { r in
                 let id: Int64 = r["id"]
-                let metrics = try Row.fetchAll(db, sql: "SELECT * FROM metric WHERE resultId = ? ORDER BY rowid", arguments: [id]).map { m in
+                let metrics = try db.rows("SELECT * FROM metric WHERE resultId = ? ORDER BY \(db.dialect.insertionOrder())", [id]).map { m in
                     QCMetricJudgement(name: m["name"], unit: m["unit"], value: m["value"], target: m["target"], sd: m["sd"], z: m["z"],
                                       state: ControlState(rawValue: m["state"]) ?? .inControl, fired: Self.strings(m["fired"]))
                 }
                 var progress: [Int]?
                 if let b: Int64 = r["baselineId"],
-                   let brow = try Row.fetchOne(db, sql: "SELECT size, complete FROM baseline WHERE id = ?", arguments: [b]),
+                   let brow = try db.row("SELECT size, complete FROM baseline WHERE id = ?", [b]),
                    !(brow["complete"] as Bool) {
-                    let n = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM result r2 WHERE baselineId = ? AND \(accepted)", arguments: [b]) ?? 0
+                    let n: Int = try db.scalar("SELECT COUNT(*) FROM result r2 WHERE baselineId = ? AND \(accepted)", [b]) ?? 0
                     progress = [n, brow["size"]]
                 }
                 return QCStoredResult(id: id, scanner: r["label"], protocolKey: r["protocol"], kind: r["kind"], phantom: r["phantom"],
@@ -46,7 +45,7 @@ extension QCDatabase {
                        r.baselineId, r.state AS resultState, m.name, m.unit, m.value, m.target, m.sd, m.z, m.state, m.fired
                 FROM metric m JOIN result r ON r.id = m.resultId JOIN scanner s ON s.id = r.scannerId
                 """
-            var args: [DatabaseValueConvertible?] = []
+            var args: SQLArguments = []
             var clauses = [try Self.accepted(db)]
             if let scanner {
                 let s = try Self.findScanner(db, scanner)
@@ -58,8 +57,8 @@ extension QCDatabase {
                 args.append(metric)
             }
             sql += " WHERE " + clauses.joined(separator: " AND ")
-            sql += " ORDER BY s.label, r.acquired, r.id, m.rowid"
-            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map { r in
+            sql += " ORDER BY s.label, r.acquired, r.id, \(db.dialect.insertionOrder("m"))"
+            return try db.rows(sql, args).map { r in
                 QCPoint(scanner: r["label"], serial: r["serial"], acquired: r["acquired"], seriesInstanceUID: r["seriesInstanceUID"],
                         protocolKey: r["protocol"], kind: r["kind"], phantom: r["phantom"], certificate: r["certificate"],
                         analysisVersion: r["analysisVersion"], metric: r["name"], unit: r["unit"], value: r["value"], target: r["target"],
@@ -73,9 +72,9 @@ extension QCDatabase {
     public func metricNames(scanner: String) throws(QCStoreError) -> [String] {
         try read { db in
             let s = try Self.findScanner(db, scanner)
-            return try String.fetchAll(db, sql: """
+            return try db.column("""
                 SELECT DISTINCT m.name FROM metric m JOIN result r ON r.id = m.resultId WHERE r.scannerId = ? ORDER BY m.name
-                """, arguments: [s.id])
+                """, [s.id])
         }
     }
 
@@ -83,14 +82,14 @@ extension QCDatabase {
     public func events(scanner: String, deleted: Bool = false) throws(QCStoreError) -> [QCEvent] {
         try read { db in
             let s = try Self.findScanner(db, scanner)
-            guard try Self.hasColumn(db, "event", "deletedAt") else {
-                return try Row.fetchAll(db, sql: "SELECT id, at, description FROM event WHERE scannerId = ? ORDER BY at", arguments: [s.id]).map {
+            guard try db.hasColumn("event", "deletedAt") else {
+                return try db.rows("SELECT id, at, description FROM event WHERE scannerId = ? ORDER BY at", [s.id]).map {
                     QCEvent(id: $0["id"], scanner: s.label, at: $0["at"], description: $0["description"])
                 }
             }
-            return try Row.fetchAll(db, sql: """
+            return try db.rows("""
                 SELECT id, at, description, deletedAt, deleteReason FROM event WHERE scannerId = ? \(deleted ? "" : "AND deletedAt IS NULL") ORDER BY at
-                """, arguments: [s.id]).map {
+                """, [s.id]).map {
                 QCEvent(id: $0["id"], scanner: s.label, at: $0["at"], description: $0["description"],
                         deletedAt: $0["deletedAt"], deleteReason: $0["deleteReason"])
             }
@@ -102,26 +101,11 @@ extension QCDatabase {
         try read { db in
             var out: [Int64: (Double, Double)] = [:]
             for id in ids {
-                if let r = try Row.fetchOne(db, sql: "SELECT mean, sd FROM baselineMetric WHERE baselineId = ? AND name = ?", arguments: [id, metric]) {
+                if let r = try db.row("SELECT mean, sd FROM baselineMetric WHERE baselineId = ? AND name = ?", [id, metric]) {
                     out[id] = (r["mean"], r["sd"])
                 }
             }
             return out
         }
-    }
-
-    /// SQLite's `data_version` (bumped by commits of other connections) and this connection's
-    /// `total_changes()` (its own): together they change with every change to the file.
-    public func changeToken() throws(QCStoreError) -> String {
-        try read { db in
-            let other = try Int.fetchOne(db, sql: "PRAGMA data_version") ?? 0
-            let own = try Int.fetchOne(db, sql: "SELECT total_changes()") ?? 0
-            return "\(other).\(own)"
-        }
-    }
-
-    /// Checks the file's structure (SQLite's own integrity check).
-    public func integrityCheck() throws(QCStoreError) -> String {
-        try read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") ?? "no answer" }
     }
 }

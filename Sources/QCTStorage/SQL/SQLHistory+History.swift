@@ -1,31 +1,30 @@
 import Foundation
-import GRDB
 import QCTCore
 import QCTQualityControl
 import QCTStatistics
 
-extension QCDatabase {
+extension SQLHistoryBackend {
     /// Stores one result and judges it under the baseline in force; the same
     /// series twice is stored once.
     public func record(_ input: QCResultInput, baselineSize: Int, cusumH: Double) throws(QCStoreError) -> QCRecordOutcome {
         try write { db -> QCRecordOutcome in
-            if let row = try Row.fetchOne(db, sql: """
+            if let row = try db.row("""
                 SELECT r.recordedAt, r.acquired, s.label FROM result r JOIN scanner s ON s.id = r.scannerId
                 WHERE r.seriesInstanceUID = ?
-                """, arguments: [input.seriesInstanceUID]) {
+                """, [input.seriesInstanceUID]) {
                 return .duplicate(recordedAt: row["recordedAt"], scanner: row["label"], acquired: row["acquired"])
             }
             let scannerID = try Self.scannerID(db, input.scanner)
             let now = clock.iso()
-            var baseline = try Row.fetchOne(db, sql: """
+            var baseline = try db.row("""
                 SELECT * FROM baseline WHERE scannerId = ? AND protocol = ? AND kind = ? AND withdrawnAt IS NULL ORDER BY id DESC LIMIT 1
-                """, arguments: [scannerID, input.protocolKey, input.kind])
+                """, [scannerID, input.protocolKey, input.kind])
             if baseline == nil {
-                try db.execute(sql: """
+                let id = try db.insert("""
                     INSERT INTO baseline (scannerId, protocol, kind, reason, size, startedAt, complete, createdAt)
                     VALUES (?, ?, ?, ?, ?, ?, 0, ?)
-                    """, arguments: [scannerID, input.protocolKey, input.kind, "first \(baselineSize) scans", baselineSize, input.acquired, now])
-                baseline = try Row.fetchOne(db, sql: "SELECT * FROM baseline WHERE id = ?", arguments: [db.lastInsertedRowID])
+                    """, [scannerID, input.protocolKey, input.kind, "first \(baselineSize) scans", baselineSize, input.acquired, now])
+                baseline = try db.row("SELECT * FROM baseline WHERE id = ?", [id])
             }
             guard let baseline else { throw QCStoreError("no baseline could be made") }
             let baselineID: Int64 = baseline["id"]
@@ -43,25 +42,25 @@ extension QCDatabase {
             }
             let judgement = QCJudge.judge(input.metrics, baseline: statistics, history: history, cusumH: cusumH)
             let (state, fired, judgements, cusums) = (judgement.state, judgement.fired, judgement.metrics, judgement.cusums)
-            try db.execute(sql: """
+            let resultID = try db.insert("""
                 INSERT INTO result (scannerId, seriesInstanceUID, protocol, kind, phantom, certificate, acquired, recordedAt,
                   analysisVersion, source, baselineId, state, fired, calibrationStatus, provenance)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [scannerID, input.seriesInstanceUID, input.protocolKey, input.kind, input.phantom, input.certificate,
+                """, [scannerID, input.seriesInstanceUID, input.protocolKey, input.kind, input.phantom, input.certificate,
                                  input.acquired, now, input.analysisVersion, input.source, baselineID, state.rawValue,
                                  Self.json(fired), input.calibrationStatus, input.provenance])
-            let resultID = db.lastInsertedRowID
+
             for (m, j) in zip(input.metrics, judgements) {
-                try db.execute(sql: """
+                try db.execute("""
                     INSERT INTO metric (resultId, name, unit, value, judged, percentLimit, target, sd, z, state, fired, cusumUpper, cusumLower)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [resultID, m.name, m.unit, m.value, m.judged, m.percentLimit, j.target, j.sd, j.z, j.state.rawValue,
+                    """, [resultID, m.name, m.unit, m.value, m.judged, m.percentLimit, j.target, j.sd, j.z, j.state.rawValue,
                                      Self.json(j.fired), cusums[m.name]?.upper, cusums[m.name]?.lower])
             }
             if let svg = input.picture { try Self.keepPicture(db, resultID: resultID, scannerID: scannerID, svg: svg) }
             if !complete {
-                let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM result WHERE baselineId = ? AND rejectedAt IS NULL",
-                                             arguments: [baselineID]) ?? 0
+                let count: Int = try db.scalar("SELECT COUNT(*) FROM result WHERE baselineId = ? AND rejectedAt IS NULL",
+                                             [baselineID]) ?? 0
                 progress = [count, baseline["size"]]
                 if count >= (baseline["size"] as Int) { try Self.completeBaseline(db, id: baselineID) }
             }
@@ -74,35 +73,35 @@ extension QCDatabase {
 
     /// Baseline statistics: mean and SD (n − 1) of each judged metric of its member results.
     /// The SD is floored at 0.1 % of |mean| (at least 0.001) so identical values do not make every change infinite.
-    static func completeBaseline(_ db: Database, id: Int64) throws {
-        let rows = try Row.fetchAll(db, sql: """
+    static func completeBaseline(_ db: any SQLSession, id: Int64) throws {
+        let rows = try db.rows("""
             SELECT m.name, m.unit, m.value, r.acquired FROM metric m JOIN result r ON r.id = m.resultId
             WHERE r.baselineId = ? AND m.judged = 1 AND r.rejectedAt IS NULL ORDER BY r.acquired
-            """, arguments: [id])
+            """, [id])
         try insertBaselineMetrics(db, id: id, rows: rows)
         let from = rows.first.map { $0["acquired"] as String }, to = rows.last.map { $0["acquired"] as String }
-        try db.execute(sql: "UPDATE baseline SET complete = 1, fromDate = ?, toDate = ? WHERE id = ?", arguments: [from, to, id])
+        try db.execute("UPDATE baseline SET complete = 1, fromDate = ?, toDate = ? WHERE id = ?", [from, to, id])
     }
 
     /// Mean, floored SD and n per metric name of `rows` (name, unit, value), stored for baseline `id`.
     @discardableResult
-    static func insertBaselineMetrics(_ db: Database, id: Int64, rows: [Row]) throws -> [String: [Double]] {
+    static func insertBaselineMetrics(_ db: any SQLSession, id: Int64, rows: [SQLRow]) throws -> [String: [Double]] {
         var byName: [String: (unit: String, values: [Double])] = [:]
         for r in rows { byName[r["name"], default: (r["unit"], [])].values.append(r["value"]) }
         var out: [String: [Double]] = [:]
         for (name, v) in byName {
             let st = BaselineStatistic(values: v.values)
-            try db.execute(sql: "INSERT INTO baselineMetric (baselineId, name, unit, mean, sd, n) VALUES (?, ?, ?, ?, ?, ?)",
-                           arguments: [id, name, v.unit, st.mean, st.sd, st.n])
+            try db.execute("INSERT INTO baselineMetric (baselineId, name, unit, mean, sd, n) VALUES (?, ?, ?, ?, ?, ?)",
+                           [id, name, v.unit, st.mean, st.sd, st.n])
             out[name] = [st.mean, st.sd, Double(st.n)]
         }
         return out
     }
 
     /// The completed baseline's statistics per metric.
-    static func baselineStatistics(_ db: Database, baselineID: Int64) throws -> [String: BaselineStatistic] {
+    static func baselineStatistics(_ db: any SQLSession, baselineID: Int64) throws -> [String: BaselineStatistic] {
         var out: [String: BaselineStatistic] = [:]
-        for r in try Row.fetchAll(db, sql: "SELECT name, mean, sd, n FROM baselineMetric WHERE baselineId = ?", arguments: [baselineID]) {
+        for r in try db.rows("SELECT name, mean, sd, n FROM baselineMetric WHERE baselineId = ?", [baselineID]) {
             out[r["name"]] = BaselineStatistic(mean: r["mean"], sd: r["sd"], n: r["n"])
         }
         return out
@@ -110,35 +109,35 @@ extension QCDatabase {
 
     /// One metric's past under a baseline, up to `before`: the z of results judged in control or
     /// warning (not those that fired 1₃s), and the CUSUM sums of the last judged result.
-    static func history(_ db: Database, baselineID: Int64, metric: String, before acquired: String) throws -> MetricHistory {
-        let zs = try Double.fetchAll(db, sql: """
+    static func history(_ db: any SQLSession, baselineID: Int64, metric: String, before acquired: String) throws -> MetricHistory {
+        let zs: [Double] = try db.column("""
             SELECT m.z FROM metric m JOIN result r ON r.id = m.resultId
             WHERE r.baselineId = ? AND m.name = ? AND m.state IN ('in control', 'warning') AND r.acquired <= ? AND r.rejectedAt IS NULL
               AND NOT (m.state = 'warning' AND m.fired LIKE '%1_3s%')
             ORDER BY r.acquired, r.id
-            """, arguments: [baselineID, metric, acquired])
-        let last = try Row.fetchOne(db, sql: """
+            """, [baselineID, metric, acquired])
+        let last = try db.row("""
             SELECT m.cusumUpper, m.cusumLower FROM metric m JOIN result r ON r.id = m.resultId
             WHERE r.baselineId = ? AND m.name = ? AND m.state != 'baseline' AND r.acquired <= ? AND r.rejectedAt IS NULL
             ORDER BY r.acquired DESC, r.id DESC LIMIT 1
-            """, arguments: [baselineID, metric, acquired])
+            """, [baselineID, metric, acquired])
         return MetricHistory(zs: zs, cusum: CusumState(upper: last?["cusumUpper"] ?? 0, lower: last?["cusumLower"] ?? 0))
     }
 
-    static func scannerID(_ db: Database, _ s: ScannerIdentity) throws -> Int64 {
-        if let id = try Int64.fetchOne(db, sql: "SELECT id FROM scanner WHERE key = ?", arguments: [s.trendingKey]) { return id }
-        try db.execute(sql: "INSERT INTO scanner (key, manufacturer, model, serial, station, label) VALUES (?, ?, ?, ?, ?, ?)",
-                       arguments: [s.trendingKey, s.manufacturer, s.model, s.deviceSerialNumber, s.stationName, s.label])
-        return db.lastInsertedRowID
+    static func scannerID(_ db: any SQLSession, _ s: ScannerIdentity) throws -> Int64 {
+        if let id: Int64 = try db.scalar("SELECT id FROM scanner WHERE key = ?", [s.trendingKey]) { return id }
+        return try db.insert("INSERT INTO scanner (key, manufacturer, model, serial, station, label) VALUES (?, ?, ?, ?, ?, ?)",
+                       [s.trendingKey, s.manufacturer, s.model, s.deviceSerialNumber, s.stationName, s.label])
+
     }
 
     /// The scanner named by label, station or serial (case-insensitive).
-    static func findScanner(_ db: Database, _ name: String) throws -> (id: Int64, label: String) {
-        let rows = try Row.fetchAll(db, sql: """
+    static func findScanner(_ db: any SQLSession, _ name: String) throws -> (id: Int64, label: String) {
+        let rows = try db.rows("""
             SELECT id, label FROM scanner WHERE lower(label) = lower(?) OR lower(station) = lower(?) OR lower(serial) = lower(?)
-            """, arguments: [name, name, name])
+            """, [name, name, name])
         guard let first = rows.first else {
-            let known = try String.fetchAll(db, sql: "SELECT label FROM scanner ORDER BY label")
+            let known: [String] = try db.column("SELECT label FROM scanner ORDER BY label")
             throw QCStoreError("no scanner \"\(name)\" in the database; known: \(known.isEmpty ? "none" : known.joined(separator: ", "))")
         }
         guard rows.count == 1 else { throw QCStoreError("\"\(name)\" names \(rows.count) scanners; use the device serial number") }
@@ -150,15 +149,15 @@ extension QCDatabase {
                          audit: QCAuditEntry?) throws(QCStoreError) -> (QCEvent, Int) {
         try write { db in
             let s = try Self.findScanner(db, name)
-            try db.execute(sql: "INSERT INTO event (scannerId, at, description, recordedAt) VALUES (?, ?, ?, ?)",
-                           arguments: [s.id, at, description, clock.iso()])
-            let eventID = db.lastInsertedRowID
-            let scopes = try Row.fetchAll(db, sql: "SELECT DISTINCT protocol, kind FROM baseline WHERE scannerId = ?", arguments: [s.id])
+            let eventID = try db.insert("INSERT INTO event (scannerId, at, description, recordedAt) VALUES (?, ?, ?, ?)",
+                           [s.id, at, description, clock.iso()])
+
+            let scopes = try db.rows("SELECT DISTINCT protocol, kind FROM baseline WHERE scannerId = ?", [s.id])
             for scope in scopes {
-                try db.execute(sql: """
+                try db.execute("""
                     INSERT INTO baseline (scannerId, protocol, kind, reason, size, startedAt, complete, createdAt, eventId)
                     VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)
-                    """, arguments: [s.id, scope["protocol"] as String, scope["kind"] as String,
+                    """, [s.id, scope["protocol"] as String, scope["kind"] as String,
                                      "after service event \(at): \(description)", baselineSize, at, clock.iso(), eventID])
             }
             try Self.insertAudit(db, audit)
@@ -174,16 +173,16 @@ extension QCDatabase {
         let why = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !why.isEmpty else { throw QCStoreError("deleting an event needs a reason (--reason)") }
         return try write { db in
-            guard let row = try Row.fetchOne(db, sql: """
+            guard let row = try db.row("""
                 SELECT e.id, e.at, e.description, e.deletedAt, s.label FROM event e JOIN scanner s ON s.id = e.scannerId WHERE e.id = ?
-                """, arguments: [id]) else {
+                """, [id]) else {
                 throw QCStoreError("no service event \(id) in the database (qct qc event --list --scanner S lists them)")
             }
             if let when = row["deletedAt"] as String? { throw QCStoreError("service event \(id) was already deleted at \(when)") }
             let now = clock.iso()
-            try db.execute(sql: "UPDATE event SET deletedAt = ?, deleteReason = ? WHERE id = ?", arguments: [now, why, id])
-            try db.execute(sql: "UPDATE baseline SET withdrawnAt = ? WHERE eventId = ? AND withdrawnAt IS NULL", arguments: [now, id])
-            let withdrawn = db.changesCount
+            try db.execute("UPDATE event SET deletedAt = ?, deleteReason = ? WHERE id = ?", [now, why, id])
+            let withdrawn = try db.rows("UPDATE baseline SET withdrawnAt = ? WHERE eventId = ? AND withdrawnAt IS NULL RETURNING id",
+                                        [now, id]).count
             try Self.insertAudit(db, audit)
             return (QCEvent(id: id, scanner: row["label"], at: row["at"], description: row["description"], deletedAt: now, deleteReason: why),
                     withdrawn)
@@ -196,26 +195,26 @@ extension QCDatabase {
         try write { db in
             let s = try Self.findScanner(db, name)
             let upper = to.count == 10 ? to + "T23:59:59" : to
-            let scopes = try Row.fetchAll(db, sql: """
+            let scopes = try db.rows("""
                 SELECT protocol, kind, COUNT(*) AS n FROM result WHERE scannerId = ? AND acquired >= ? AND acquired <= ? AND rejectedAt IS NULL
                 GROUP BY protocol, kind
-                """, arguments: [s.id, from, upper])
+                """, [s.id, from, upper])
             guard !scopes.isEmpty else { throw QCStoreError("\(s.label) has no results between \(from) and \(to)") }
             var out: [QCBaseline] = []
             for scope in scopes {
                 let n: Int = scope["n"]
                 guard n >= 3 else { throw QCStoreError("\(s.label): only \(n) results between \(from) and \(to) for \(scope["kind"] as String); a baseline needs at least 3") }
-                try db.execute(sql: """
+                let id = try db.insert("""
                     INSERT INTO baseline (scannerId, protocol, kind, reason, size, startedAt, fromDate, toDate, complete, createdAt)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?)
-                    """, arguments: [s.id, scope["protocol"] as String, scope["kind"] as String, "set from \(from) to \(to)", n,
+                    """, [s.id, scope["protocol"] as String, scope["kind"] as String, "set from \(from) to \(to)", n,
                                      clock.iso(), from, upper, clock.iso()])
-                let id = db.lastInsertedRowID
-                let rows = try Row.fetchAll(db, sql: """
+
+                let rows = try db.rows("""
                     SELECT m.name, m.unit, m.value FROM metric m JOIN result r ON r.id = m.resultId
                     WHERE r.scannerId = ? AND r.protocol = ? AND r.kind = ? AND r.acquired >= ? AND r.acquired <= ? AND m.judged = 1
                       AND r.rejectedAt IS NULL
-                    """, arguments: [s.id, scope["protocol"] as String, scope["kind"] as String, from, upper])
+                    """, [s.id, scope["protocol"] as String, scope["kind"] as String, from, upper])
                 let metrics = try Self.insertBaselineMetrics(db, id: id, rows: rows)
                 out.append(QCBaseline(id: id, scanner: s.label, protocolKey: scope["protocol"], kind: scope["kind"],
                                       reason: "set from \(from) to \(to)", size: n, startedAt: clock.iso(), complete: true, metrics: metrics))
