@@ -109,7 +109,10 @@ demo: release
 	@echo "== qct precision: all 30 scans measured, grouped by scanner"
 	$(QCT) precision $(DEMO)/QCT1 $(DEMO)/QCT2 $(DEMO)/QCT3 --save-measurements $(DEMO)/measurements --csv $(DEMO)/precision.csv
 	@echo "== qct compare: scanners side by side, correction equations, Bland-Altman, ANOVA"
-	@$(QCT) compare $(DEMO)/measurements --html $(DEMO)/report.html --pdf $(DEMO)/report.pdf --json $(DEMO)/comparison.json | sed -n '/^Scanner comparison/,$$p'
+	@$(QCT) compare $(DEMO)/measurements --html $(DEMO)/report.html --pdf $(DEMO)/report.pdf --json $(DEMO)/comparison.json \
+	  --record --db $(DEMO)/qc.sqlite | sed -n '/^Scanner comparison/,$$p'
+	@echo "== qct qc crosscal: the correction equation kept for QCT2, the one in force"
+	$(QCT) qc crosscal --scanner QCT2 --db $(DEMO)/qc.sqlite
 	@echo "== report: $(DEMO)/report.html (self-contained; open it in any browser), printed to $(DEMO)/report.pdf"
 
 demo-clean:

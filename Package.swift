@@ -98,7 +98,8 @@ let package = Package(
         ),
         // libFuzzer harnesses above the shim (make fuzz); without -DQCT_FUZZ, a replay tool.
         .executableTarget(name: "qct-fuzz", dependencies: ["QCTWorkflows"], path: "Fuzz/Targets"),
-        .executableTarget(name: "qct-bench", dependencies: ["QCTCore", "QCTDICOM", "QCTPhantoms", "QCTSimulator", "QCTCalibration", "QCTWorkflows"]),
+        .executableTarget(name: "qct-bench", dependencies: ["QCTCore", "QCTDICOM", "QCTPhantoms", "QCTSimulator", "QCTCalibration", "QCTWorkflows",
+                                                         "QCTPostgres"]),
         // Repository root, fixture cache and the tool runner, shared by the test targets.
         .target(name: "QCTTestSupport", path: "Tests/QCTTestSupport"),
         .testTarget(name: "QCTCoreTests", dependencies: ["QCTCore", "QCTExport"]),

@@ -3,6 +3,7 @@
 #   pg_test_cluster.sh start DIR [PORT]   initdb (password auth over TCP), start, create the
 #                                         database qct; prints the owner's URL
 #   pg_test_cluster.sh restart DIR        a fast restart (connections are cut, as in a real one)
+#   pg_test_cluster.sh halt DIR           stops the server and keeps its data (start brings it back)
 #   pg_test_cluster.sh stop DIR           stops it and removes its data
 # As root, the server runs as the postgres user (initdb refuses root), with its data in a folder
 # of its own under /tmp (DIR may sit under a path that user cannot enter); DIR/cluster names it.
@@ -34,10 +35,13 @@ case $cmd in
   restart)
     as_owner "$bin/pg_ctl" -D "$data" -m fast -w -t 60 restart >/dev/null
     ;;
+  halt)
+    as_owner "$bin/pg_ctl" -D "$data" -m fast -w stop >/dev/null
+    ;;
   stop)
     as_owner "$bin/pg_ctl" -D "$data" -m fast -w stop >/dev/null 2>&1 || true
     if [ "$home" != "$dir" ]; then rm -rf "$home"; else rm -rf "$data" "$home/pwfile" "$home/server.log"; fi
     rm -f "$dir/cluster"
     ;;
-  *) echo "usage: pg_test_cluster.sh start|restart|stop DIR [PORT]" >&2; exit 2 ;;
+  *) echo "usage: pg_test_cluster.sh start|restart|halt|stop DIR [PORT]" >&2; exit 2 ;;
 esac

@@ -26,6 +26,8 @@ public struct DashboardData: Sendable {
         public var lastAcquired: String?
         /// The last result of each protocol and kind.
         public var latest: [QCStoredResult]
+        /// The scanner's site, in a network's shared history.
+        public var site: String?
     }
 
     public static let noScanToday = "no scan yet today"
@@ -36,8 +38,8 @@ public struct DashboardData: Sendable {
             let todays = results.filter { $0.acquired.hasPrefix(today) }
             let state = todays.map(\.state).max()?.rawValue ?? Self.noScanToday
             return ScannerState(scanner: scanner, state: state, lastAcquired: results.map(\.acquired).max(),
-                                latest: results.sorted { ($0.kind, $0.protocolKey) < ($1.kind, $1.protocolKey) })
-        }.sorted { $0.scanner < $1.scanner }
+                                latest: results.sorted { ($0.kind, $0.protocolKey) < ($1.kind, $1.protocolKey) }, site: results.first?.site)
+        }.sorted { ($0.site ?? "", $0.scanner) < ($1.site ?? "", $1.scanner) }
     }
 
     public func scanner(_ name: String) throws -> ScannerState? { try scanners().first { $0.scanner == name } }

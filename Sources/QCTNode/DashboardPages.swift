@@ -73,7 +73,7 @@ public enum DashboardPages {
             <div class="card \(stateClass(s.state))" data-scanner="\(escape(s.scanner))" data-state="\(escape(s.state))">
             <h2><a href="/scanner/\(component(s.scanner))">\(escape(s.scanner))</a></h2>
             <div class="state \(stateClass(s.state))">\(escape(s.state))</div>
-            <div>last scan \(escape(s.lastAcquired ?? "—"))</div></div>
+            \(s.site.map { "<div class=\"site\">site \(escape($0))</div>" } ?? "")<div>last scan \(escape(s.lastAcquired ?? "—"))</div></div>
             """
         }.joined()
         return page("Scanners", "<p>State today (\(escape(today))): the worst of today's results per scanner.</p><div class=\"cards\">\(cards)</div>",
@@ -146,14 +146,15 @@ public enum DashboardPages {
 
     /// Stored precision studies, newest first: per vertebra n, mean ± SD and CV%, the pooled
     /// figures and LSC, and the service events just before and after each study's scans.
-    public static func precision(_ studies: [QCPrecisionRecord], events: [String: [QCEvent]], today: String, writer: Writer? = nil) -> String {
-        guard !studies.isEmpty else {
+    public static func precision(_ studies: [QCPrecisionRecord], events: [String: [QCEvent]], crossCalibrations: [QCCrossCalibration] = [],
+                                 today: String, writer: Writer? = nil) -> String {
+        guard !studies.isEmpty || !crossCalibrations.isEmpty else {
             return page("Precision studies", "<p>None kept yet. <code>qct precision SCANS… --record --db DB</code> keeps each scanner's study here.</p>",
                         today: today, writer: writer)
         }
         struct Part: Decodable { var scanner: ScannerPrecision }
         func n(_ v: Double, _ f: String) -> String { v.isFinite ? String(format: f, v) : "—" }
-        var body = "<p>Each scanner's study on its own scans (the same scans studied again are kept once); unit "
+        var body = studies.isEmpty ? "" : "<p>Each scanner's study on its own scans (the same scans studied again are kept once); unit "
             + "\(escape(studies[0].unit.replacingOccurrences(of: "cm3", with: "cm³"))).</p>"
         for s in studies {
             body += "<h2 data-study=\"\(s.id ?? 0)\">\(escape(s.scanner)): \(s.scans) scans, \(escape(String(s.from.prefix(10)))) – \(escape(String(s.to.prefix(10))))</h2>"
@@ -170,6 +171,18 @@ public enum DashboardPages {
                 + "after, \(escape(after.map { "\($0.at) \($0.description)" } ?? "none")). "
                 + "Phantom \(escape(s.phantom)), certificate \(escape(s.certificates.joined(separator: ", "))); qct \(escape(s.analysisVersion)); "
                 + "kept \(escape(s.storedAt ?? "—")).</p>"
+        }
+        if !crossCalibrations.isEmpty {
+            body += "<h2 id=\"crosscal\">Cross-calibration equations</h2><p>From <code>qct compare … --record</code>; per scanner, newest "
+                + "version first (the one in force), with the service events after its scans.</p>"
+                + "<table><tr><th>scanner</th><th>version</th><th>equation</th><th>r</th><th>scans</th><th>kept</th><th>service since its scans</th></tr>"
+            for c in crossCalibrations {
+                let since = (events[c.scanner] ?? []).filter { $0.at > c.to }.map { "\($0.at) \($0.description)" }
+                body += "<tr data-crosscal=\"\(c.id ?? 0)\"><td>\(escape(c.scanner))</td><td class=\"num\">\(c.version ?? 0)</td><td>\(escape(c.equation))</td>"
+                    + "<td class=\"num\">\(n(c.r, "%.4f"))</td><td>\(escape(String(c.from.prefix(10)))) – \(escape(String(c.to.prefix(10))))</td>"
+                    + "<td>\(escape(c.storedAt ?? "—"))</td><td>\(escape(since.isEmpty ? "none" : since.joined(separator: "; ")))</td></tr>"
+            }
+            body += "</table>"
         }
         return page("Precision studies", body, today: today, writer: writer)
     }

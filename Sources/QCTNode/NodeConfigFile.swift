@@ -53,7 +53,8 @@ public struct NodeConfigFile: Sendable, Equatable {
                 throw reader.unknown(key)
             }
         }
-        c.db = try reader.path(table, "db")
+        // A PostgreSQL URL is kept as it is; a path is taken from the file's folder.
+        c.db = try reader.string(table, "db").map { QCStoreLocation.isServer($0) ? $0 : reader.resolve($0) }
         let dicom = table["dicom"]?.table, http = table["http"]?.table, inbox = table["inbox"]?.table, qc = table["qc"]?.table
         reader.prefix = "dicom."
         c.dicomEnabled = try reader.bool(dicom, "enabled")

@@ -40,6 +40,7 @@ public struct NodeLaunch: Sendable {
         httpPort = flags.httpPort ?? file.httpPort ?? 8080
         db = flags.db ?? file.db
         if flags.demo {
+            if QCStoreLocation.isServer(db) { throw WorkflowFailure("--demo fills a new SQLite database, not a server; give --db a path") }
             let path = db ?? "qct-demo/qc.sqlite"
             if FileManager.default.fileExists(atPath: path) { throw WorkflowFailure("--demo fills a new database; \(path) exists") }
             try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)

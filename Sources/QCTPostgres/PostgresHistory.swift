@@ -32,6 +32,10 @@ public final class PostgresHistory: SQLHistoryBackend, @unchecked Sendable {
     }
     private let logger = PostgresHistory.quietLogger
 
+    /// The store's own event loop: its callers block on its futures, so it must never be one of the
+    /// loops they run on (Hummingbird's, the shared singleton's).
+    static let eventLoops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+
     /// postgres-nio's own log, kept to critical events (it never carries bound values).
     static let quietLogger: Logger = {
         var l = Logger(label: "qct.postgres")
@@ -137,7 +141,7 @@ public final class PostgresHistory: SQLHistoryBackend, @unchecked Sendable {
         }
         config.options.connectTimeout = .seconds(5)
         do {
-            return try PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.next(), configuration: config,
+            return try PostgresConnection.connect(on: eventLoops.next(), configuration: config,
                                                   id: 1, logger: logger).wait()
         } catch {
             throw QCStoreError("\(url.description): cannot connect: \(describe(error))")

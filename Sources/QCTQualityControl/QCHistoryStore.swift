@@ -28,6 +28,11 @@ public protocol QCHistoryStore: Sendable {
     func recordPrecision(_ study: QCPrecisionRecord, audit: QCAuditEntry?) throws(QCStoreError) -> (QCPrecisionRecord, stored: Bool)
     /// Stored precision studies, newest scans first; one scanner's with `scanner`.
     func precisionStudies(scanner: String?) throws(QCStoreError) -> [QCPrecisionRecord]
+    /// Keeps a scanner's cross-calibration equation (`QCCrossCalibration`); the same scans and target
+    /// again are not stored twice (`stored` false, the one kept before returned).
+    func recordCrossCalibration(_ equation: QCCrossCalibration, audit: QCAuditEntry?) throws(QCStoreError) -> (QCCrossCalibration, stored: Bool)
+    /// Kept cross-calibration equations, newest version first; one scanner's with `scanner`.
+    func crossCalibrations(scanner: String?) throws(QCStoreError) -> [QCCrossCalibration]
     /// The full analysis (JSON) a result came from, with its checks; nil for an unknown id.
     func provenance(resultID: Int64) throws(QCStoreError) -> String?
     /// The overlay picture (SVG) kept with a result, if any.

@@ -118,6 +118,8 @@ public struct QCStoredResult: Codable, Sendable {
     public var metrics: [QCMetricJudgement]
     public var analysisVersion: String
     public var certificate: String?
+    /// The site the scanner belongs to, in a network's shared history (nil on a node's own file).
+    public var site: String?
 
     public init(id: Int64, scanner: String, protocolKey: String, kind: String, phantom: String, acquired: String, seriesInstanceUID: String, state: ControlState, fired: [String], baselineID: Int64?, baselineProgress: [Int]?, metrics: [QCMetricJudgement], analysisVersion: String, certificate: String?) {
         self.id = id

@@ -19,11 +19,13 @@ public enum QCText {
     /// `verbose` lists every metric of each.
     public static func status(_ latest: [QCStoredResult], verbose: Bool) -> String {
         var lines: [String] = []
-        var rows = [["scanner", "phantom", "protocol", "acquired", "state", "why"]]
+        // A network's shared history names each scanner's site first.
+        let sites = latest.contains { $0.site != nil }
+        var rows = [(sites ? ["site"] : []) + ["scanner", "phantom", "protocol", "acquired", "state", "why"]]
         for r in latest {
             let state = r.baselineProgress.map { "baseline \($0[0]) of \($0[1])" } ?? r.state.rawValue
             let why = r.metrics.filter { !$0.fired.isEmpty }.map { "\(describe($0)): \($0.fired.joined(separator: ", "))" }
-            rows.append([r.scanner, r.kind, r.protocolKey, r.acquired, state, why.isEmpty ? "—" : why.joined(separator: "; ")])
+            rows.append((sites ? [r.site ?? "—"] : []) + [r.scanner, r.kind, r.protocolKey, r.acquired, state, why.isEmpty ? "—" : why.joined(separator: "; ")])
         }
         lines += table(rows)
         if verbose {

@@ -118,13 +118,16 @@ public struct DashboardServer: Sendable {
             return Self.html(DashboardPages.events(events, today: d.today, writer: writer(request)))
         }
         router.get("/precision") { request, _ -> Response in
-            let d = data(), studies = try store.precisionStudies(scanner: nil)
+            let d = data(), studies = try store.precisionStudies(scanner: nil), equations = try store.crossCalibrations(scanner: nil)
             var events: [String: [QCEvent]] = [:]
-            for name in Set(studies.map(\.scanner)) { events[name] = try? d.events(scanner: name) }
-            return Self.html(DashboardPages.precision(studies, events: events, today: d.today, writer: writer(request)))
+            for name in Set(studies.map(\.scanner) + equations.map(\.scanner)) { events[name] = try? d.events(scanner: name) }
+            return Self.html(DashboardPages.precision(studies, events: events, crossCalibrations: equations, today: d.today, writer: writer(request)))
         }
         router.get("/api/v1/precision") { request, _ -> Response in
             try Self.encoded(try store.precisionStudies(scanner: request.uri.queryParameters.get("scanner")))
+        }
+        router.get("/api/v1/crosscal") { request, _ -> Response in
+            try Self.encoded(try store.crossCalibrations(scanner: request.uri.queryParameters.get("scanner")))
         }
 
         // JSON API, version 1.

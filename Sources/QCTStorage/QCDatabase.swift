@@ -252,6 +252,23 @@ public final class QCDatabase: SQLHistoryBackend {
                   UNIQUE (scannerId, seriesKey));
                 """)
         }
+        // v7: cross-calibration equations (qct compare --record), per scanner, versioned.
+        m.registerMigration("v7") { db in
+            try db.execute(sql: """
+                CREATE TABLE crossCalibration (
+                  id INTEGER PRIMARY KEY,
+                  scannerId INTEGER NOT NULL REFERENCES scanner(id),
+                  version INTEGER NOT NULL,
+                  fromDate TEXT NOT NULL, toDate TEXT NOT NULL, storedAt TEXT NOT NULL,
+                  target TEXT NOT NULL,
+                  intercept REAL NOT NULL, slope REAL NOT NULL, r REAL NOT NULL, points INTEGER NOT NULL,
+                  unit TEXT NOT NULL, targetUnit TEXT NOT NULL,
+                  analysisVersion TEXT NOT NULL,
+                  seriesKey TEXT NOT NULL,
+                  UNIQUE (scannerId, seriesKey, target),
+                  UNIQUE (scannerId, version));
+                """)
+        }
         return m
     }
 

@@ -9,7 +9,7 @@ import QCTSimulator
 // qct-bench: qct's figures beside a peer or a physical floor, run in the same run.
 //
 //   qct-bench --fixtures DIR --python PY [--slices N] [--runs N] [--qct PATH]
-//             [--only load|export|memory|simulate|calibrate|scale|record|dashboard]
+//             [--only load|export|memory|simulate|calibrate|scale|record|dashboard|store]
 //
 // Builds an N-slice 512² uncompressed series from one real CT slice
 // (pydicom-data's 693_UNCR, re-positioned N times), warms the page cache,
@@ -21,7 +21,7 @@ import QCTSimulator
 // simulation against cp, calibration and measurement against the load and
 // pylinac, cost from 300 to 1,000 slices (ScaleBench), and qc record of 200
 // series (RecordBench), and the dashboard under wrk over a 10-scanner × 2-year
-// history (DashboardBench). Docs/benchmarks.md says what each part measures.
+// history (DashboardBench), and recording into SQLite and PostgreSQL side by side (StoreBench). Docs/benchmarks.md says what each part measures.
 
 struct Options {
     var fixtures = ".fixtures"
@@ -32,7 +32,7 @@ struct Options {
     var pylinacPython: String?
     /// The qct binary run as a whole process (export, memory, scale, record).
     var qct = ".build/release/qct"
-    /// One part only (load, export, memory, simulate, calibrate (with measure), scale, record, dashboard); all when nil.
+    /// One part only (load, export, memory, simulate, calibrate (with measure), scale, record, dashboard, store); all when nil.
     var only: String?
 
     func wants(_ part: String) -> Bool { only == nil || only == part }
@@ -186,6 +186,9 @@ if options.wants("export") {
                     qct: options.qct, outDir: shm, runs: options.runs)
 }
 
+if options.wants("store") {
+    try storeBench(work: work + "/store")
+}
 if options.wants("dashboard") {
     try dashboardBench(qct: options.qct, phantoms: options.phantoms, work: work)
 }

@@ -107,10 +107,24 @@ struct Compare: ParsableCommand {
         discussion: "Exit status: 0 a comparison was produced; 2 fewer than two scanners with complete measurements.")
     @OptionGroup var study: StudyOptions
     @Option(help: "Correct every scanner to this one (its station name, as in the tables) instead of to nominal.") var reference: String?
+    @Flag(help: "Keep each scanner's correction equation in the QC history (--db), versioned by its scans (qct qc crosscal shows the one in force).")
+    var record = false
+    @OptionGroup var database: DatabaseOption
 
     func run() throws {
         let inputs = try study.collect()
         let (precision, comparison) = try Console.run { try StudyAnalysis.comparison(inputs, reference: reference, report: Console.report) }
+        if record {
+            let store = try database.open(), (records, skipped) = comparison.crossCalibrations()
+            for line in skipped { printError("not kept: \(line)") }
+            for r in records {
+                let audit = QCAuditEntry(at: isoNow(), user: QCAuditEntry.commandLineUser, action: "record cross-calibration",
+                                         detail: "\(r.scanner): \(r.equation)")
+                let (kept, stored) = try storeCall { try store.recordCrossCalibration(r, audit: audit) }
+                printError(stored ? "kept cross-calibration v\(kept.version ?? 0) of \(kept.scanner): \(kept.equation)"
+                                  : "cross-calibration of \(kept.scanner) on these scans already kept (v\(kept.version ?? 0)), not stored again")
+            }
+        }
         try study.write(tables: StudyText.precision(precision) + "\n\n" + StudyText.comparison(comparison), json: { try jsonString(comparison) },
                         csv: StudyText.comparisonCSV(comparison)) {
             StudyAnalysis.html(precision, comparison: comparison, paper: $0, institution: $1, generated: isoNow())

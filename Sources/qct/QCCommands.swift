@@ -6,7 +6,7 @@ struct QC: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "qc",
         abstract: "Daily QC: record phantom scans, baselines, control rules, Levey–Jennings charts, export.",
-        subcommands: [QCRecord.self, QCStatus.self, QCBaselineCommand.self, QCEventCommand.self, QCReject.self, QCChart.self, QCExport.self, QCMigrate.self])
+        subcommands: [QCRecord.self, QCStatus.self, QCBaselineCommand.self, QCEventCommand.self, QCReject.self, QCChart.self, QCExport.self, QCMigrate.self, QCCrossCal.self])
 }
 
 /// Exit status of a QC state: 0 in control (or collecting a baseline), 3 warning, 4 out of control.
@@ -216,5 +216,22 @@ struct QCMigrate: ParsableCommand {
         let report = try Console.run { try HistoryMigration.run(from: from, to: to) }
         print(HistoryMigration.text(report, source: from, target: QCStoreLocation.describe(to)))
         if !report.verified { throw ExitCode(2) }
+    }
+}
+
+struct QCCrossCal: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "crosscal",
+        abstract: "The cross-calibration equation in force for a scanner, its versions and the service events around them.",
+        discussion: "Exit status: 0 in force; 3 a service event came after its scans (re-derive it); 2 none kept.")
+    @OptionGroup var database: DatabaseOption
+    @Option(help: "The scanner (station, label or serial).") var scanner: String
+    @Flag(help: "Print JSON (every version).") var json = false
+
+    func run() throws {
+        let store = try database.open(readOnly: true)
+        let status = try Console.run { try CrossCalibrationInForce(store: store, scanner: scanner) }
+        print(json ? try jsonString(status.versions.map(\.equation)) : status.text)
+        if !status.serviceSince.isEmpty { throw ExitCode(3) }
     }
 }

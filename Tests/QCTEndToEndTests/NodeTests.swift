@@ -279,5 +279,53 @@ final class NodeTests: XCTestCase {
         XCTAssertTrue(node.log.contains("watched file set aside"), node.log)
         XCTAssertFalse(node.log.contains("notes.txt"), "a watched file is logged without its name")
     }
-}
 
+    /// psql's answer to one query on `url`, trimmed.
+    func psql(_ url: String, _ sql: String) throws -> String {
+        try QCTRunner.runTool("/usr/bin/psql", [url, "-tAc", sql]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    func testWhileThePostgreSQLServerIsDownAReceivedSeriesWaitsAndIsRecordedWhenItIsBack() throws {
+        let work = try QCTRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: work) }
+        let qct = try QCTRunner.releaseQCT(), phantoms = TestRepository.phantoms.path
+        let owner = try TestPostgres.ownerURL.get(), name = TestPostgres.freshName("node")
+        _ = try psql(owner, "CREATE DATABASE \(name)")
+        let url = try TestPostgres.url(database: name)
+        let cluster = ProcessInfo.processInfo.environment["QCT_TEST_POSTGRES_DIR"] ?? TestRepository.root.appendingPathComponent(".build/pgtest").path
+        let script = TestRepository.root.appendingPathComponent("Scripts/pg_test_cluster.sh").path
+        let port = "\(URLComponents(string: owner)?.port ?? 55432)"
+        let scan = work.appendingPathComponent("scan"), watch = work.appendingPathComponent("export")
+        XCTAssertEqual(try QCTRunner.runTool(qct, ["simulate", "pad", "--out", scan.path, "--phantoms", phantoms, "--matrix", "256",
+                                                   "--pixel-spacing", "1.6", "--slices", "8", "--thickness", "3", "--spacing", "3"]).status, 0)
+        try FileManager.default.removeItem(at: scan.appendingPathComponent("truth.json"))
+        try FileManager.default.createDirectory(at: watch, withIntermediateDirectories: true)
+        let node = try Node(qct, ["--db", url, "--inbox", work.appendingPathComponent("inbox").path, "--no-dicom", "--no-http",
+                                  "--watch", watch.path, "--stable-after", "1", "--phantoms", phantoms], in: work, waitForPorts: false)
+        defer { node.stop() }
+        // The node is up with its store; then the server goes away and a series arrives.
+        let started = Date().addingTimeInterval(30)
+        while Date() < started, (try? psql(url, "SELECT COUNT(*) FROM qct_schema")) != "2" { usleep(100_000) }
+        usleep(500_000)
+        XCTAssertEqual(ToolRunner.spawnAndWait(["/bin/bash", script, "halt", cluster]), 0)
+        var restarted = false
+        defer { if !restarted { _ = ToolRunner.spawnAndWait(["/bin/bash", script, "start", cluster, port]) } }
+        for file in try FileManager.default.contentsOfDirectory(atPath: scan.path) {
+            try FileManager.default.copyItem(at: scan.appendingPathComponent(file), to: watch.appendingPathComponent(file))
+        }
+        let waited = Date().addingTimeInterval(90)
+        while Date() < waited, !node.log.contains("history store unavailable") { usleep(200_000) }
+        XCTAssertTrue(node.log.contains("history store unavailable; will retry"), node.log)
+        XCTAssertFalse(node.log.contains("secret"), "no password in the log")
+        XCTAssertTrue(node.process.isRunning, node.log)
+        // Back: the waiting series is analysed again and recorded, once.
+        XCTAssertEqual(ToolRunner.spawnAndWait(["/bin/bash", script, "start", cluster, port]), 0)
+        restarted = true
+        let back = Date().addingTimeInterval(120)
+        while Date() < back, (try? psql(url, "SELECT outcome FROM input")) != "recorded" { usleep(500_000) }
+        XCTAssertEqual(try psql(url, "SELECT outcome FROM input"), "recorded", node.log)
+        XCTAssertEqual(try psql(url, "SELECT COUNT(*) FROM result"), "1")
+        XCTAssertEqual(try psql(url, "SELECT COUNT(*) FROM metric m JOIN result r ON r.id = m.resultId"),
+                       try psql(url, "SELECT COUNT(*) FROM metric"), "every metric belongs to the one result")
+    }
+}

@@ -36,6 +36,9 @@ final class NodeConfigTests: XCTestCase {
         XCTAssertEqual(c.db, folder + "/qc.sqlite")
         XCTAssertEqual(c.inbox, folder + "/in")
         XCTAssertEqual(c.stableAfter, 2.5)
+        // A PostgreSQL URL is a server, not a path: kept as written.
+        let url = try NodeConfigFile.load(try write("db = \"postgresql://site_a@db.example.org:5432/qct\"\n"))
+        XCTAssertEqual(url.db, "postgresql://site_a@db.example.org:5432/qct")
     }
 
     func testAMisspeltKeyOrAWrongTypeIsRefusedByName() throws {

@@ -69,6 +69,16 @@ final class PostgresNetworkTests: XCTestCase {
         XCTAssertEqual(try a.latestResults().map(\.scanner), ["CT-A"])
         XCTAssertEqual(try b.latestResults().map(\.scanner), ["CT-B"])
         XCTAssertEqual(try network.latestResults().map(\.scanner), ["CT-A", "CT-B"])
+        XCTAssertEqual(try network.latestResults().map(\.site), ["site_a_\(suffix)", "site_b_\(suffix)"])
+        // The network's status, from the command line: every site's scanners, each with its site.
+        if let qct = ToolRunner.releaseQCT {
+            let run = try ToolRunner.run(qct, ["qc", "status", "--db", try TestPostgres.url(database: db, user: "network_\(suffix)", password: "change-me-n")])
+            XCTAssertEqual(run.status, 0, run.stderr)
+            XCTAssertTrue(run.stdout.hasPrefix("site"), run.stdout)
+            XCTAssertTrue(run.stdout.contains("site_a_\(suffix)") && run.stdout.contains("site_b_\(suffix)"), run.stdout)
+        } else {
+            XCTFail("build the release qct first (make test does)")
+        }
         XCTAssertEqual(try a.points(scanner: nil, metric: nil).count, 4)
         XCTAssertEqual(try network.points(scanner: nil, metric: nil).count, 8)
         // Writes: site A cannot name B's scanner or result, nor slip a row in under B's name.
@@ -149,7 +159,7 @@ final class PostgresNetworkTests: XCTestCase {
         // Restart once a third is in, while the recorder is still going.
         let deadline = Date().addingTimeInterval(60)
         while (try? watcher.points(scanner: nil, metric: nil).count) ?? 0 < 40, Date() < deadline { usleep(10_000) }
-        XCTAssertEqual(spawnAndWait(["/bin/bash", TestRepository.root.appendingPathComponent("Scripts/pg_test_cluster.sh").path, "restart", dir]), 0)
+        XCTAssertEqual(ToolRunner.spawnAndWait(["/bin/bash", TestRepository.root.appendingPathComponent("Scripts/pg_test_cluster.sh").path, "restart", dir]), 0)
         XCTAssertEqual(done.wait(timeout: .now() + 120), .success)
         XCTAssertEqual(failures, [])
         XCTAssertEqual(stored, 30)
@@ -246,19 +256,5 @@ final class PostgresNetworkTests: XCTestCase {
             let resultLine = run.stdout.split(separator: "\n").first { $0.hasPrefix("result ") }?.split(separator: " ").map(String.init)
             XCTAssertEqual(resultLine, pass == 0 ? ["result", "18", "18", "0"] : ["result", "18", "0", "18"], run.stdout)
         }
-    }
-
-    /// Runs a command and waits for it with waitpid (the restarted server outlives the script, and
-    /// Foundation's Process did not always see the script end while it ran): its exit status.
-    func spawnAndWait(_ argv: [String]) -> Int32 {
-        var pid: pid_t = 0
-        var cargs = argv.map { strdup($0) } + [nil]
-        defer { cargs.forEach { free($0) } }
-        guard posix_spawn(&pid, argv[0], nil, nil, &cargs, environ) == 0 else { return -1 }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 {
-            if errno != EINTR { return 0 }  // reaped by Foundation's own SIGCHLD handler: it ended
-        }
-        return (status & 0x7f) == 0 ? (status >> 8) & 0xff : -1
     }
 }

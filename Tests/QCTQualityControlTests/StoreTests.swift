@@ -56,4 +56,30 @@ final class StoreTests: XCTestCase {
         XCTAssertEqual(after.baselineProgress, [1, 3], name)
         }
     }
+
+    func testCrossCalibrationEquationsAreKeptOncePerSetOfScansAndVersioned() throws {
+        for (name, store) in try StoreBackends.both(QCClock { Date(timeIntervalSince1970: 1_780_000_000) }) {
+            func equation(_ series: [String], _ to: String, _ slope: Double) -> QCCrossCalibration {
+                QCCrossCalibration(scanner: "CT-A", identity: scanner, from: "2026-03-01T08:00:00", to: to, target: "nominal", intercept: 2.5,
+                                   slope: slope, r: 0.9999, points: 3, unit: "mg K2HPO4/cm3", targetUnit: "mg HA/cm3", analysisVersion: "test",
+                                   series: series)
+            }
+            let audit = QCAuditEntry(at: "t", user: "ann", action: "record cross-calibration", detail: "")
+            let (first, stored) = try store.recordCrossCalibration(equation(["1.2", "1.1"], "2026-03-05T08:00:00", 0.98), audit: audit)
+            XCTAssertTrue(stored, name)
+            XCTAssertEqual(first.version, 1, name)
+            // The same scans (in another order) again: the version kept before, nothing new, no audit entry.
+            let (again, storedAgain) = try store.recordCrossCalibration(equation(["1.1", "1.2"], "2026-03-05T08:00:00", 0.98), audit: audit)
+            XCTAssertFalse(storedAgain, name)
+            XCTAssertEqual(again.id, first.id, name)
+            let (second, _) = try store.recordCrossCalibration(equation(["2.1", "2.2"], "2026-06-05T08:00:00", 1.02), audit: audit)
+            XCTAssertEqual(second.version, 2, name)
+            XCTAssertEqual(try store.crossCalibrations(scanner: "CT-A").map(\.version), [2, 1], name)
+            XCTAssertEqual(try store.crossCalibrations(scanner: "SN-1").first?.slope, 1.02, name)
+            XCTAssertEqual(try store.auditLog(limit: 10).count, 2, name)
+            XCTAssertEqual(second.equation, "nominal = (CT-A reading − 2.5000) / 1.02000", name)
+            // An undefined fit is refused.
+            XCTAssertThrowsError(try store.recordCrossCalibration(equation(["3.1"], "2026-07-01T08:00:00", 0), audit: nil), name)
+        }
+    }
 }

@@ -39,6 +39,20 @@ public enum ToolRunner {
                        crashed: p.terminationReason == .uncaughtSignal, timedOut: timedOut)
     }
 
+    /// Runs a command and waits for it with waitpid: its exit status. For a command that leaves a
+    /// daemon behind (pg_ctl starting a server), which Foundation's Process did not always see end.
+    public static func spawnAndWait(_ argv: [String]) -> Int32 {
+        var pid: pid_t = 0
+        var cargs = argv.map { strdup($0) } + [nil]
+        defer { cargs.forEach { free($0) } }
+        guard posix_spawn(&pid, argv[0], nil, nil, &cargs, environ) == 0 else { return -1 }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 {
+            if errno != EINTR { return 0 }  // reaped by Foundation's own SIGCHLD handler: it ended
+        }
+        return (status & 0x7f) == 0 ? (status >> 8) & 0xff : -1
+    }
+
     /// The release `qct` of this repository (`make test` builds it), if built.
     public static var releaseQCT: String? {
         let path = TestRepository.root.appendingPathComponent(".build/release/qct").path

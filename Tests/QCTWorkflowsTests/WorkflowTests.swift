@@ -141,6 +141,33 @@ final class WorkflowTests: XCTestCase {
         let selfLine = try XCTUnwrap(comparison.regressions.first { $0.scanner == "QCT1" }?.versusReference)
         XCTAssertEqual(selfLine.slope, 1, accuracy: 1e-12)
         XCTAssertEqual(selfLine.intercept, 0, accuracy: 1e-9)
+        // QCT3's equation against QCT1, as kept in the history: the least-squares line through the
+        // vertebra means (computed here), versioned, and flagged once a service event follows its scans.
+        let (equations, skipped) = comparison.crossCalibrations()
+        XCTAssertEqual(skipped, [])
+        let qct3 = try XCTUnwrap(equations.first)
+        XCTAssertEqual(equations.map(\.scanner), ["QCT3"])
+        let x: [Double] = try XCTUnwrap(study.scanners.first { $0.scanner == "QCT1" }).precision.sites.map(\.mean)
+        let y: [Double] = try XCTUnwrap(study.scanners.first { $0.scanner == "QCT3" }).precision.sites.map(\.mean)
+        let mx: Double = x.reduce(0, +) / Double(x.count)
+        let my: Double = y.reduce(0, +) / Double(y.count)
+        var sxy = 0.0, sxx = 0.0
+        for (a, b) in zip(x, y) {
+            sxy += (a - mx) * (b - my)
+            sxx += (a - mx) * (a - mx)
+        }
+        let slope = sxy / sxx
+        XCTAssertEqual(qct3.slope, slope, accuracy: 1e-9)
+        XCTAssertEqual(qct3.intercept, my - slope * mx, accuracy: 1e-6)
+        XCTAssertEqual(qct3.target, "QCT1")
+        let store = try QCDatabase(inMemoryWith: QCClock { Date(timeIntervalSince1970: 1_780_000_000) })
+        _ = try store.recordCrossCalibration(qct3, audit: nil)
+        XCTAssertTrue(try CrossCalibrationInForce(store: store, scanner: "QCT3").serviceSince.isEmpty)
+        _ = try store.addEvent(scanner: "QCT3", at: "2099-01-01", description: "detector replaced", baselineSize: 3)
+        let stale = try CrossCalibrationInForce(store: store, scanner: "QCT3")
+        XCTAssertEqual(stale.serviceSince.map(\.description), ["detector replaced"])
+        XCTAssertTrue(stale.text.contains("RE-DERIVE"), stale.text)
+        XCTAssertThrowsError(try CrossCalibrationInForce(store: store, scanner: "QCT1"))
     }
 
     func testDiagnosticsAreValuesWithSeverityPathAndMessage() throws {

@@ -51,6 +51,8 @@ public enum HistoryCopy {
         Table(name: "audit", quoted: "audit", key: ["at", "user", "action", "detail"], references: [:], hasID: true),
         Table(name: "picture", quoted: "picture", key: ["resultId"], references: ["resultId": "result"], hasID: false),
         Table(name: "precisionStudy", quoted: "precisionStudy", key: ["scannerId", "seriesKey"], references: ["scannerId": "scanner"], hasID: true),
+        Table(name: "crossCalibration", quoted: "crossCalibration", key: ["scannerId", "seriesKey", "target"], references: ["scannerId": "scanner"],
+              hasID: true),
     ]
 
     /// Columns never copied: the row's own id, and what the target fills itself (site, order).

@@ -9,7 +9,7 @@ extension SQLHistoryBackend {
             let accepted = try Self.accepted(db, "r2")
             // One index probe per scanner, protocol and kind (the DISTINCT reads the result_scope index only).
             let rows = try db.rows("""
-                SELECT r.*, s.label FROM result r JOIN scanner s ON s.id = r.scannerId
+                SELECT r.*, s.label\(db.dialect == .postgresql ? ", s.site AS scannerSite" : "") FROM result r JOIN scanner s ON s.id = r.scannerId
                 WHERE r.id IN (SELECT (SELECT r2.id FROM result r2 WHERE r2.scannerId = g.scannerId AND r2.protocol = g.protocol
                                        AND r2.kind = g.kind AND \(accepted) ORDER BY r2.acquired DESC, r2.id DESC LIMIT 1)
                                FROM (SELECT DISTINCT scannerId, protocol, kind FROM result) g)
@@ -28,11 +28,13 @@ extension SQLHistoryBackend {
                     let n: Int = try db.scalar("SELECT COUNT(*) FROM result r2 WHERE baselineId = ? AND \(accepted)", [b]) ?? 0
                     progress = [n, brow["size"]]
                 }
-                return QCStoredResult(id: id, scanner: r["label"], protocolKey: r["protocol"], kind: r["kind"], phantom: r["phantom"],
+                var stored = QCStoredResult(id: id, scanner: r["label"], protocolKey: r["protocol"], kind: r["kind"], phantom: r["phantom"],
                                       acquired: r["acquired"], seriesInstanceUID: r["seriesInstanceUID"],
                                       state: ControlState(rawValue: r["state"]) ?? .inControl, fired: Self.strings(r["fired"]),
                                       baselineID: r["baselineId"], baselineProgress: progress, metrics: metrics,
                                       analysisVersion: r["analysisVersion"], certificate: r["certificate"])
+                stored.site = r["scannerSite"]
+                return stored
             }
         }
     }

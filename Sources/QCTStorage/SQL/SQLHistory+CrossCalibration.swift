@@ -1,0 +1,53 @@
+import Foundation
+import QCTCore
+import QCTQualityControl
+
+extension SQLHistoryBackend {
+    public func recordCrossCalibration(_ equation: QCCrossCalibration, audit: QCAuditEntry?) throws(QCStoreError) -> (QCCrossCalibration, stored: Bool) {
+        guard equation.intercept.isFinite, equation.slope.isFinite, equation.slope != 0, equation.r.isFinite else {
+            throw QCStoreError("\(equation.scanner): the cross-calibration fit is not defined (slope \(equation.slope)); nothing kept")
+        }
+        return try write { db in
+            let scannerID = try Self.scannerID(db, equation.identity)
+            if let row = try db.row("SELECT * FROM crossCalibration WHERE scannerId = ? AND seriesKey = ? AND target = ?",
+                                    [scannerID, equation.seriesKey, equation.target]) {
+                return (Self.crossCalibration(row, label: equation.scanner, identity: equation.identity), false)
+            }
+            let version: Int = (try db.scalar("SELECT MAX(version) FROM crossCalibration WHERE scannerId = ?", [scannerID]) ?? 0) + 1
+            let now = clock.iso()
+            let id = try db.insert("""
+                INSERT INTO crossCalibration (scannerId, version, fromDate, toDate, storedAt, target, intercept, slope, r, points, unit,
+                  targetUnit, analysisVersion, seriesKey) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, [scannerID, version, equation.from, equation.to, now, equation.target, equation.intercept, equation.slope, equation.r,
+                      equation.points, equation.unit, equation.targetUnit, equation.analysisVersion, equation.seriesKey])
+            var stored = equation
+            (stored.id, stored.version, stored.storedAt) = (id, version, now)
+            try Self.insertAudit(db, audit)
+            return (stored, true)
+        }
+    }
+
+    public func crossCalibrations(scanner: String?) throws(QCStoreError) -> [QCCrossCalibration] {
+        try read { db -> [QCCrossCalibration] in
+            guard try db.tableExists("crossCalibration") else { return [] }
+            var sql = "SELECT c.*, s.label, s.manufacturer, s.model, s.serial, s.station FROM crossCalibration c JOIN scanner s ON s.id = c.scannerId"
+            var args: SQLArguments = []
+            if let scanner {
+                sql += " WHERE s.id = ?"
+                args = [try Self.findScanner(db, scanner).id]
+            }
+            return try db.rows(sql + " ORDER BY s.label, c.version DESC", args).map { r in
+                Self.crossCalibration(r, label: r["label"], identity: ScannerIdentity(manufacturer: r["manufacturer"], model: r["model"],
+                                                                                  stationName: r["station"], deviceSerialNumber: r["serial"]))
+            }
+        }
+    }
+
+    static func crossCalibration(_ r: SQLRow, label: String, identity: ScannerIdentity) -> QCCrossCalibration {
+        var c = QCCrossCalibration(scanner: label, identity: identity, from: r["fromDate"], to: r["toDate"], target: r["target"],
+                                   intercept: r["intercept"], slope: r["slope"], r: r["r"], points: r["points"], unit: r["unit"],
+                                   targetUnit: r["targetUnit"], analysisVersion: r["analysisVersion"], series: [])
+        (c.id, c.version, c.storedAt, c.seriesKey) = (r["id"], r["version"], r["storedAt"], r["seriesKey"])
+        return c
+    }
+}
