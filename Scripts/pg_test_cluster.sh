@@ -8,6 +8,9 @@
 # As root, the server runs as the postgres user (initdb refuses root), with its data in a folder
 # of its own under /tmp (DIR may sit under a path that user cannot enter); DIR/cluster names it.
 set -euo pipefail
+# The server outlives this script: it must not inherit the caller's descriptors beyond 0–2 (a
+# caller that learns of the script's end when such a descriptor closes would wait for the server).
+for fd in $(ls /proc/$$/fd); do [ "$fd" -gt 2 ] && eval "exec $fd>&-" 2>/dev/null || true; done
 cmd=$1; mkdir -p "$2"; dir=$(cd "$2" && pwd); port=${3:-55432}
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 [ -x "${bin:-}/initdb" ] || { echo "pg_test_cluster: the PostgreSQL server is not installed (apt-get install postgresql-15)" >&2; exit 2; }

@@ -14,6 +14,8 @@ import QCTStorage
 /// `seriesInstanceUID` is unique besides), and a baseline or an event never interleaves with a
 /// recording. Reads see one snapshot (REPEATABLE READ). A connection lost mid-transaction is
 /// rolled back by the server; the store reconnects with backoff and runs the transaction again.
+/// A connection lost during COMMIT leaves the outcome unknown to the client: the store asks the
+/// server (`txid_status`) whether that transaction committed before running it again.
 public final class PostgresHistory: SQLHistoryBackend, @unchecked Sendable {
     public let url: PostgresLocation
     public var location: String { url.description }
@@ -96,26 +98,59 @@ public final class PostgresHistory: SQLHistoryBackend, @unchecked Sendable {
             do {
                 let session = PostgresSession(connection: try connected(), logger: logger)
                 try session.script(begin)
+                var xid: Int64?
+                let out: T
                 do {
-                    if lockChanges { try session.execute("UPDATE qct_change SET n = n + 1 WHERE id = 1") }
-                    let out = try body(session)
-                    try session.script("COMMIT")
-                    return out
+                    // Writers queue on the change row; the transaction's id tells later whether a COMMIT
+                    // whose answer was lost took effect.
+                    if lockChanges { xid = try session.scalar("UPDATE qct_change SET n = n + 1 WHERE id = 1 RETURNING txid_current()") }
+                    out = try body(session)
                 } catch {
                     if !Self.isConnectionLoss(error) { try? session.script("ROLLBACK") }
                     throw error
                 }
+                do { try session.script("COMMIT") } catch where Self.isConnectionLoss(error) {
+                    guard let xid else { throw error }
+                    if try committed(xid, deadline: deadline) { return out }
+                    throw error
+                }
+                return out
             } catch {
                 if Self.isConnectionLoss(error) && Date().addingTimeInterval(wait) < deadline {
-                    try? connection?.close().wait()
-                    connection = nil
-                    lostConnections += 1
+                    dropConnection()
                     Thread.sleep(forTimeInterval: wait)
                     wait = min(wait * 2, 5)
                     continue
                 }
                 if let e = error as? QCStoreError { throw e }
                 throw QCStoreError("\(url.description): \(Self.describe(error))")
+            }
+        }
+    }
+
+    private func dropConnection() {
+        try? connection?.close().wait()
+        connection = nil
+        lostConnections += 1
+    }
+
+    /// Whether transaction `xid`, whose COMMIT went out but whose answer was lost with the
+    /// connection, took effect: asked of the server once it answers again (txid_status).
+    private func committed(_ xid: Int64, deadline: Date) throws(QCStoreError) -> Bool {
+        var wait = 0.2
+        while true {
+            dropConnection()
+            do {
+                let session = PostgresSession(connection: try connected(), logger: logger)
+                let status: String? = try session.scalar("SELECT txid_status(?)", [xid])
+                return status == "committed"
+            } catch {
+                guard Self.isConnectionLoss(error), Date().addingTimeInterval(wait) < deadline else {
+                    throw QCStoreError("\(url.description): the connection was lost while committing, and whether the change was "
+                                       + "stored cannot be known until the server answers (\(Self.describe(error)))")
+                }
+                Thread.sleep(forTimeInterval: wait)
+                wait = min(wait * 2, 5)
             }
         }
     }
