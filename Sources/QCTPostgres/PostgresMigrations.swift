@@ -4,7 +4,11 @@
 /// row-level security lets a site read and write only its own rows, and a member of
 /// `qct_network` read every site's. The roles themselves are the administrator's (Docs/multisite.md).
 enum PostgresMigrations {
-    static let all: [(version: String, sql: String)] = [("v1", v1), ("v2", v2)]
+    static let all: [(version: String, sql: String)] = [("v1", v1), ("v2", v2), ("v3", v3)]
+
+    /// Version 3: results by baseline in acquisition order (a metric's last judged values, all the
+    /// rules read, are found walking back from the newest).
+    static let v3 = "CREATE INDEX result_baseline_acquired ON result(baselineId, acquired, id); DROP INDEX result_baseline"
 
     /// Tables of version 1 that carry a site and its policies.
     static let siteTables = ["scanner", "event", "baseline", "baselineMetric", "result", "metric", "input", "\"user\"", "audit",

@@ -85,6 +85,9 @@ public struct RuleJudgement: Codable, Hashable, Sendable {
 }
 
 public enum ControlRules {
+    /// The most of a metric's past z values any rule reads (10ₓ: this value and the nine before).
+    public static let lookback = 9
+
     /// Judges `value` given the z-scores of the earlier accepted values under
     /// the same baseline (oldest first) and the CUSUM sums before it.
     ///
@@ -109,7 +112,7 @@ public enum ControlRules {
         if limits.multirule && last3.count == 3 && ((z > 1 && last3.allSatisfy { $0 > 1 }) || (z < -1 && last3.allSatisfy { $0 < -1 })) {
             fired.append("4_1s"); reject = true
         }
-        let last9 = history.suffix(9)
+        let last9 = history.suffix(lookback)
         if limits.multirule && last9.count == 9 && ((z > 0 && last9.allSatisfy { $0 > 0 }) || (z < 0 && last9.allSatisfy { $0 < 0 })) {
             fired.append("10_x"); reject = true
         }

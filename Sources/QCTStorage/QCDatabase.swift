@@ -269,6 +269,11 @@ public final class QCDatabase: SQLHistoryBackend {
                   UNIQUE (scannerId, version));
                 """)
         }
+        // v8: results by baseline in acquisition order, so a metric's last judged values (all the
+        // rules read) are found by walking back from the newest instead of reading the whole baseline.
+        m.registerMigration("v8") { db in
+            try db.execute(sql: "CREATE INDEX result_baseline_acquired ON result(baselineId, acquired, id); DROP INDEX result_baseline")
+        }
         return m
     }
 

@@ -27,7 +27,9 @@ func storeBench(work: String, count: Int = 3000) throws {
         if kind == "sqlite" { return "\(work)/bench-\(n).sqlite" }
         let name = "bench_\(getpid())_\(n)"
         try PostgresAdmin.run("CREATE DATABASE \(name)", on: url)
-        return url.replacingOccurrences(of: "/qct", with: "/\(name)", options: .backwards)
+        var c = URLComponents(string: url)
+        c?.path = "/" + name
+        return c?.string ?? url
     }
     var rates: [String: Double] = [:]
     for kind in ["sqlite", "postgresql"] {
@@ -35,12 +37,16 @@ func storeBench(work: String, count: Int = 3000) throws {
             let location = try fresh(kind)
             let stores = try (0..<writers).map { _ in try QCStoreLocation.open(location).store }
             let t0 = now()
+            let failures = Locked<[String]>([])
             DispatchQueue.concurrentPerform(iterations: writers) { w in
                 for (i, input) in inputs.enumerated() where i % writers == w {
-                    _ = try? stores[w].record(input, baselineSize: 15, cusumH: 5)
+                    do { _ = try stores[w].record(input, baselineSize: 15, cusumH: 5) } catch {
+                        failures.withLock { $0.append("\(input.seriesInstanceUID): \(error)") }
+                    }
                 }
             }
             let seconds = now() - t0
+            for line in failures.withLock({ $0 }).prefix(5) { print("\(kind), \(writers) writers: not stored: \(line)") }
             let stored = try stores[0].points(scanner: nil, metric: nil).count / 24
             guard stored == inputs.count else { throw NSError(domain: "\(kind): \(stored) of \(inputs.count) results stored", code: 1) }
             rates["\(kind)-\(writers)"] = Double(inputs.count) / seconds

@@ -39,8 +39,8 @@ public enum ToolRunner {
                        crashed: p.terminationReason == .uncaughtSignal, timedOut: timedOut)
     }
 
-    /// Runs a command and waits for it with waitpid: its exit status. For a command that leaves a
-    /// daemon behind (pg_ctl starting a server), which Foundation's Process did not always see end.
+    /// Runs a command and waits for the process itself with waitpid: its exit status. For a command
+    /// that leaves a daemon behind (pg_ctl starting a server), whose descriptors may outlive it.
     public static func spawnAndWait(_ argv: [String]) -> Int32 {
         var pid: pid_t = 0
         var cargs = argv.map { strdup($0) } + [nil]

@@ -107,21 +107,22 @@ extension SQLHistoryBackend {
         return out
     }
 
-    /// One metric's past under a baseline, up to `before`: the z of results judged in control or
-    /// warning (not those that fired 1₃s), and the CUSUM sums of the last judged result.
+    /// One metric's past under a baseline, up to `before`: the z of the last results judged in
+    /// control or warning (not those that fired 1₃s), as many as a rule reads
+    /// (`ControlRules.lookback`), oldest first; and the CUSUM sums of the last judged result.
     static func history(_ db: any SQLSession, baselineID: Int64, metric: String, before acquired: String) throws -> MetricHistory {
         let zs: [Double] = try db.column("""
             SELECT m.z FROM metric m JOIN result r ON r.id = m.resultId
             WHERE r.baselineId = ? AND m.name = ? AND m.state IN ('in control', 'warning') AND r.acquired <= ? AND r.rejectedAt IS NULL
               AND NOT (m.state = 'warning' AND m.fired LIKE '%1_3s%')
-            ORDER BY r.acquired, r.id
+            ORDER BY r.acquired DESC, r.id DESC LIMIT \(ControlRules.lookback)
             """, [baselineID, metric, acquired])
         let last = try db.row("""
             SELECT m.cusumUpper, m.cusumLower FROM metric m JOIN result r ON r.id = m.resultId
             WHERE r.baselineId = ? AND m.name = ? AND m.state != 'baseline' AND r.acquired <= ? AND r.rejectedAt IS NULL
             ORDER BY r.acquired DESC, r.id DESC LIMIT 1
             """, [baselineID, metric, acquired])
-        return MetricHistory(zs: zs, cusum: CusumState(upper: last?["cusumUpper"] ?? 0, lower: last?["cusumLower"] ?? 0))
+        return MetricHistory(zs: zs.reversed(), cusum: CusumState(upper: last?["cusumUpper"] ?? 0, lower: last?["cusumLower"] ?? 0))
     }
 
     static func scannerID(_ db: any SQLSession, _ s: ScannerIdentity) throws -> Int64 {
