@@ -13,6 +13,23 @@ struct PostgresSession: SQLSession {
 
     @discardableResult
     func rows(_ sql: String, _ arguments: SQLArguments) throws -> [SQLRow] {
+        try collect(try connection.query(query(sql, arguments), logger: logger).wait())
+    }
+
+    /// Every statement queued on the connection at once, then every answer collected in order.
+    func batch(_ statements: [(String, SQLArguments)]) throws -> [[SQLRow]] {
+        let pending = statements.map { connection.query(query($0.0, $0.1), logger: logger) }
+        var out: [[SQLRow]] = []
+        var failure: Error?
+        for p in pending {
+            // Wait for all of them, even after a failure, so none is left running on the connection.
+            do { out.append(try collect(try p.wait())) } catch { failure = failure ?? error }
+        }
+        if let failure { throw failure }
+        return out
+    }
+
+    func query(_ sql: String, _ arguments: SQLArguments) -> PostgresQuery {
         var binds = PostgresBindings(capacity: arguments.count)
         for a in arguments {
             switch a?.sqlValue ?? .null {
@@ -23,9 +40,11 @@ struct PostgresSession: SQLSession {
             case .blob(let b): binds.append(ByteBuffer(bytes: b))
             }
         }
-        let query = PostgresQuery(unsafeSQL: Self.numbered(sql), binds: binds)
-        let result = try connection.query(query, logger: logger).wait()
-        return try result.rows.map { row in
+        return PostgresQuery(unsafeSQL: Self.numbered(sql), binds: binds)
+    }
+
+    func collect(_ result: PostgresQueryResult) throws -> [SQLRow] {
+        try result.rows.map { row in
             try SQLRow(row.map { cell in (cell.columnName, try Self.value(cell)) })
         }
     }

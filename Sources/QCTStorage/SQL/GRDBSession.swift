@@ -16,6 +16,8 @@ struct GRDBSession: SQLSession {
 
     func script(_ sql: String) throws { try db.execute(sql: sql) }
 
+    func batch(_ statements: [(String, SQLArguments)]) throws -> [[SQLRow]] { try statements.map { try rows($0.0, $0.1) } }
+
     func tableExists(_ table: String) throws -> Bool { try db.tableExists(table) }
 
     func hasColumn(_ table: String, _ column: String) throws -> Bool {

@@ -36,9 +36,8 @@ extension SQLHistoryBackend {
             if complete {
                 let stats = try Self.baselineStatistics(db, baselineID: baselineID)
                 statistics = stats
-                for m in input.metrics where m.judged && stats[m.name] != nil {
-                    history[m.name] = try Self.history(db, baselineID: baselineID, metric: m.name, before: input.acquired)
-                }
+                let judged = input.metrics.filter { $0.judged && stats[$0.name] != nil }.map(\.name)
+                history = try Self.histories(db, baselineID: baselineID, metrics: judged, before: input.acquired)
             }
             let judgement = QCJudge.judge(input.metrics, baseline: statistics, history: history, cusumH: cusumH)
             let (state, fired, judgements, cusums) = (judgement.state, judgement.fired, judgement.metrics, judgement.cusums)
@@ -50,12 +49,15 @@ extension SQLHistoryBackend {
                                  input.acquired, now, input.analysisVersion, input.source, baselineID, state.rawValue,
                                  Self.json(fired), input.calibrationStatus, input.provenance])
 
+            // Every metric in one statement (one round trip to a server).
+            var rows: SQLArguments = []
             for (m, j) in zip(input.metrics, judgements) {
-                try db.execute("""
-                    INSERT INTO metric (resultId, name, unit, value, judged, percentLimit, target, sd, z, state, fired, cusumUpper, cusumLower)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, [resultID, m.name, m.unit, m.value, m.judged, m.percentLimit, j.target, j.sd, j.z, j.state.rawValue,
-                                     Self.json(j.fired), cusums[m.name]?.upper, cusums[m.name]?.lower])
+                rows += [resultID, m.name, m.unit, m.value, m.judged, m.percentLimit, j.target, j.sd, j.z, j.state.rawValue,
+                         Self.json(j.fired), cusums[m.name]?.upper, cusums[m.name]?.lower]
+            }
+            if !input.metrics.isEmpty {
+                try db.execute("INSERT INTO metric (resultId, name, unit, value, judged, percentLimit, target, sd, z, state, fired, cusumUpper, cusumLower) VALUES "
+                               + Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", count: input.metrics.count).joined(separator: ", "), rows)
             }
             if let svg = input.picture { try Self.keepPicture(db, resultID: resultID, scannerID: scannerID, svg: svg) }
             if !complete {
@@ -107,22 +109,33 @@ extension SQLHistoryBackend {
         return out
     }
 
-    /// One metric's past under a baseline, up to `before`: the z of the last results judged in
+    /// Each metric's past under a baseline, up to `before`: the z of the last results judged in
     /// control or warning (not those that fired 1₃s), as many as a rule reads
     /// (`ControlRules.lookback`), oldest first; and the CUSUM sums of the last judged result.
-    static func history(_ db: any SQLSession, baselineID: Int64, metric: String, before acquired: String) throws -> MetricHistory {
-        let zs: [Double] = try db.column("""
-            SELECT m.z FROM metric m JOIN result r ON r.id = m.resultId
-            WHERE r.baselineId = ? AND m.name = ? AND m.state IN ('in control', 'warning') AND r.acquired <= ? AND r.rejectedAt IS NULL
-              AND NOT (m.state = 'warning' AND m.fired LIKE '%1_3s%')
-            ORDER BY r.acquired DESC, r.id DESC LIMIT \(ControlRules.lookback)
-            """, [baselineID, metric, acquired])
-        let last = try db.row("""
-            SELECT m.cusumUpper, m.cusumLower FROM metric m JOIN result r ON r.id = m.resultId
-            WHERE r.baselineId = ? AND m.name = ? AND m.state != 'baseline' AND r.acquired <= ? AND r.rejectedAt IS NULL
-            ORDER BY r.acquired DESC, r.id DESC LIMIT 1
-            """, [baselineID, metric, acquired])
-        return MetricHistory(zs: zs.reversed(), cusum: CusumState(upper: last?["cusumUpper"] ?? 0, lower: last?["cusumLower"] ?? 0))
+    /// Two statements per metric, sent together (`SQLSession.batch`: one wait on a server).
+    static func histories(_ db: any SQLSession, baselineID: Int64, metrics: [String], before acquired: String) throws -> [String: MetricHistory] {
+        var statements: [(String, SQLArguments)] = []
+        for metric in metrics {
+            statements.append(("""
+                SELECT m.z FROM metric m JOIN result r ON r.id = m.resultId
+                WHERE r.baselineId = ? AND m.name = ? AND m.state IN ('in control', 'warning') AND r.acquired <= ? AND r.rejectedAt IS NULL
+                  AND NOT (m.state = 'warning' AND m.fired LIKE '%1_3s%')
+                ORDER BY r.acquired DESC, r.id DESC LIMIT \(ControlRules.lookback)
+                """, [baselineID, metric, acquired]))
+            statements.append(("""
+                SELECT m.cusumUpper, m.cusumLower FROM metric m JOIN result r ON r.id = m.resultId
+                WHERE r.baselineId = ? AND m.name = ? AND m.state != 'baseline' AND r.acquired <= ? AND r.rejectedAt IS NULL
+                ORDER BY r.acquired DESC, r.id DESC LIMIT 1
+                """, [baselineID, metric, acquired]))
+        }
+        let answers = try db.batch(statements)
+        var out: [String: MetricHistory] = [:]
+        for (i, metric) in metrics.enumerated() {
+            let zs: [Double] = answers[2 * i].compactMap { $0.firstValue.flatMap(Double.decode) }
+            let last = answers[2 * i + 1].first
+            out[metric] = MetricHistory(zs: zs.reversed(), cusum: CusumState(upper: last?["cusumUpper"] ?? 0, lower: last?["cusumLower"] ?? 0))
+        }
+        return out
     }
 
     static func scannerID(_ db: any SQLSession, _ s: ScannerIdentity) throws -> Int64 {

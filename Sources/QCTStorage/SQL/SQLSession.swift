@@ -24,6 +24,9 @@ public protocol SQLSession {
     func rows(_ sql: String, _ arguments: SQLArguments) throws -> [SQLRow]
     /// Runs several statements with no arguments (DDL).
     func script(_ sql: String) throws
+    /// Runs statements in order and returns each one's rows; a server backend sends them all before
+    /// waiting for the answers.
+    func batch(_ statements: [(String, SQLArguments)]) throws -> [[SQLRow]]
     func tableExists(_ table: String) throws -> Bool
     func hasColumn(_ table: String, _ column: String) throws -> Bool
 }
