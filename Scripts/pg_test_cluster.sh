@@ -15,7 +15,8 @@ cmd=$1; mkdir -p "$2"; dir=$(cd "$2" && pwd); port=${3:-55432}
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 [ -x "${bin:-}/initdb" ] || { echo "pg_test_cluster: the PostgreSQL server is not installed (apt-get install postgresql-15)" >&2; exit 2; }
 root=false; [ "$(id -u)" = 0 ] && root=true
-as_owner() { if $root; then runuser -u postgres -- "$@"; else "$@"; fi; }
+# As root, the server runs from its own folder: the caller's may be closed to the postgres user.
+as_owner() { if $root; then (cd "$home" && runuser -u postgres -- "$@"); else "$@"; fi; }
 if [ -f "$dir/cluster" ]; then home=$(cat "$dir/cluster")
 elif $root; then home=$(mktemp -d /tmp/qct-pgtest.XXXXXX); chown postgres "$home"; echo "$home" > "$dir/cluster"
 else home=$dir; echo "$home" > "$dir/cluster"; fi

@@ -9,7 +9,7 @@ import QCTStorage
 public enum HistoryMigration {
     public static func run(from source: String, to target: String) throws(WorkflowFailure) -> HistoryCopy.Report {
         guard !QCStoreLocation.isServer(source) else {
-            throw WorkflowFailure(.refused, "\(source): --from takes an SQLite file (a site's history)")
+            throw WorkflowFailure(.refused, "\(QCStoreLocation.describe(source)): --from takes an SQLite file (a site's history)")
         }
         guard FileManager.default.fileExists(atPath: source) else {
             throw WorkflowFailure(.refused, "\(source): no QC database there")
@@ -20,7 +20,7 @@ public enum HistoryMigration {
             throw WorkflowFailure(.refused, "these stores cannot be copied")
         }
         do { return try HistoryCopy.copy(from: a, to: b) } catch {
-            throw WorkflowFailure(.refused, "\(target): nothing copied: \(error)")
+            throw WorkflowFailure(.refused, "\(QCStoreLocation.describe(target)): nothing copied: \(error)")
         }
     }
 
