@@ -42,7 +42,8 @@ qct_file *qct_open(const char *path, qct_error *err) {
     return qct_guard(err, static_cast<qct_file *>(nullptr), [&]() -> qct_file * {
         qct_init();
         // DCMTK parses nested sequences by recursion with no limit: refuse deep nesting first.
-        const int depth = qct_file_sequence_depth(path, QCT_MAX_SEQUENCE_DEPTH);
+        const qct_layout_scan scan = qct_scan_file(path, QCT_MAX_SEQUENCE_DEPTH);
+        const int depth = scan.depth;
         if (depth > QCT_MAX_SEQUENCE_DEPTH) {
             qct_set_error(err, QCT_ERROR_UNSUPPORTED, 16, "qct", "sequences nested more than " + std::to_string(QCT_MAX_SEQUENCE_DEPTH) +
                                                       " deep (refused before parsing; no CT needs more than a few levels)");
@@ -71,6 +72,9 @@ qct_file *qct_open(const char *path, qct_error *err) {
             qct_set_error(err, QCT_ERROR_NOT_DICOM, 1, "qct", "no DICOM data set in file");
             return static_cast<qct_file *>(nullptr);
         }
+        file->path = path;
+        file->pixel_offset = scan.pixel_offset;
+        file->pixel_length = scan.pixel_length;
         return file.release();
     });
 }

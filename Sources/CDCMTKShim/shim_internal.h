@@ -16,6 +16,10 @@
 struct qct_file {
     DcmFileFormat format;
     DcmFileCache cache;
+    std::string path;
+    /* Where the native Pixel Data lies in the file, from the raw scan (offset 0: unknown). */
+    uint64_t pixel_offset = 0;
+    uint64_t pixel_length = 0;
 };
 
 /// The one funnel through which every failure is reported to Swift.
@@ -72,6 +76,25 @@ static inline void qct_store_as(const In *src, size_t n, const qct_pixel_layout 
     }
 }
 
+/* Masks and sign-extends `n` 16-bit samples where they lie (stored values as int16_t bits for signed
+ * data, uint16_t otherwise; qct_type_holds has checked that the output type holds them): the
+ * Bits Stored bits that end at High Bit shifted to the top of the word, then shifted down again,
+ * arithmetically for signed output. One pointer, 16-bit lanes: the loop vectorises (the same work
+ * through `qct_store_as` with `out == src`, two pointers of different types that the compiler must
+ * assume may overlap, ran one sample at a time). The layout guarantees 1 <= Bits Stored <= High Bit
+ * + 1 <= 16 (`qct_pixel_layout_of`). */
+static inline void qct_store_in_place(uint16_t *p, size_t n, const qct_pixel_layout &l) {
+    const unsigned top = 15u - (l.high_bit > 15u ? 15u : l.high_bit);   // bits above High Bit
+    const unsigned down = 16u - (l.bits_stored < 1u ? 1u : l.bits_stored > 16u ? 16u : l.bits_stored);
+    if (l.pixel_representation == 1) {
+        for (size_t i = 0; i < n; ++i)
+            p[i] = static_cast<uint16_t>(static_cast<int16_t>(static_cast<int16_t>(static_cast<uint16_t>(p[i] << top)) >> down));
+    } else {
+        for (size_t i = 0; i < n; ++i)
+            p[i] = static_cast<uint16_t>(static_cast<uint16_t>(p[i] << top) >> down);
+    }
+}
+
 /* Stores `n` raw samples as stored values of `type` at `out`. */
 template <typename In>
 static inline void qct_store_samples(const In *src, size_t n, const qct_pixel_layout &l, void *out, qct_sample_type type) {
@@ -86,7 +109,16 @@ static inline void qct_store_samples(const In *src, size_t n, const qct_pixel_la
  * without DCMTK; counting stops once it passes `limit`. 0 when the encoding cannot be scanned
  * (deflated). Never recursive, never reads outside `data`. */
 int qct_sequence_depth(const uint8_t *data, size_t size, int limit);
-/* `qct_sequence_depth` of the file at `path` (0 when it cannot be read). */
-int qct_file_sequence_depth(const char *path, int limit);
+/* What a scan of a file's raw bytes found: the deepest nesting (counting stops once it passes the
+ * limit), and where the data set's own native Pixel Data value lies when it is little-endian with a
+ * defined length (offset 0 when not found). */
+struct qct_layout_scan {
+    int depth;
+    uint64_t pixel_offset;
+    uint64_t pixel_length;
+    uint64_t file_size;
+};
+/* The scan of the file at `path` (all zero when it cannot be read). */
+qct_layout_scan qct_scan_file(const char *path, int limit);
 
 #endif

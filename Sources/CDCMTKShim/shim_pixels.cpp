@@ -5,7 +5,10 @@
 #include "dcmtk/dcmdata/dcpxitem.h"
 #include "dcmtk/dcmdata/dccodec.h"
 
+#include <cerrno>
 #include <cstring>
+#include <fcntl.h>
+#include <unistd.h>
 #include <utility>
 
 static bool getU16(DcmDataset *ds, const DcmTagKey &key, Uint16 &out) {
@@ -133,6 +136,48 @@ static int collectFrame(DcmPixelSequence *seq, uint32_t frame, uint32_t frames,
     return 0;
 }
 
+/// Whether a frame's bytes can be read from the file as they lie: native (not encapsulated, not
+/// deflated) little-endian data on a little-endian machine, whose Pixel Data the raw scan found at
+/// the data set's top level with the very length DCMTK parsed.
+static bool directlyReadable(const qct_file &file, const DcmXfer &xfer, const qct_pixel_layout &layout, Uint32 length) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    return file.pixel_offset != 0 && file.pixel_length == length && !xfer.isEncapsulated() &&
+           xfer.getStreamCompression() == ESC_none && !xfer.isBigEndian() &&
+           (layout.bits_allocated == 8 || layout.bits_allocated == 16 || layout.bits_allocated == 32);
+#else
+    (void)file; (void)xfer; (void)layout; (void)length;
+    return false;
+#endif
+}
+
+/// Reads frame `frame` (`bytes` long; frames lie one after another) of native Pixel Data into `out`.
+static int readFrameBytes(const qct_file &file, uint32_t frame, size_t bytes, uint8_t *out, qct_error *err) {
+    const uint64_t at = file.pixel_offset + uint64_t(frame) * bytes;
+    if (at + bytes > file.pixel_offset + file.pixel_length) {
+        qct_set_error(err, QCT_ERROR_TRUNCATED, 11, "qct", "frame " + std::to_string(frame) + " lies past the end of Pixel Data");
+        return -1;
+    }
+    const int fd = ::open(file.path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        qct_set_error(err, QCT_ERROR_IO, 17, "qct", std::string("cannot reopen for pixel data: ") + std::strerror(errno));
+        return -1;
+    }
+    size_t got = 0;
+    while (got < bytes) {
+        const ssize_t r = ::pread(fd, out + got, bytes - got, off_t(at + got));
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) break;
+        got += size_t(r);
+    }
+    ::close(fd);
+    if (got < bytes) {
+        qct_set_error(err, QCT_ERROR_TRUNCATED, 11, "qct", "Pixel Data ends " + std::to_string(bytes - got) + " bytes short in frame " +
+                                                           std::to_string(frame) + " (file truncated since it was opened?)");
+        return -1;
+    }
+    return 0;
+}
+
 int qct_decode_frame(qct_file *file, uint32_t frame, int32_t *out, size_t count, qct_error *err) {
     return qct_decode_frame_as(file, frame, out, count, QCT_SAMPLES_INT32, err);
 }
@@ -221,10 +266,15 @@ int qct_decode_frame_as(qct_file *file, uint32_t frame, void *out, size_t count,
                 return -1;
             }
         }
+        if (directlyReadable(*file, xfer, layout, pixelData->getLength())) {
+            // Native little-endian samples: the frame's bytes read from the file straight into place.
+            if (readFrameBytes(*file, frame, needed, target, err) != 0) return -1;
+        } else {
         Uint32 start = 0;
         OFString colorModel;
         cond = pixelData->getUncompressedFrame(ds, frame, start, target, targetBytes, colorModel, &file->cache);
         if (cond.bad()) { qct_set_condition(err, qct_read_kind(cond) == QCT_ERROR_TRUNCATED ? QCT_ERROR_TRUNCATED : QCT_ERROR_DECODE, cond, "cannot decode frame " + std::to_string(frame)); return -1; }
+        }
 
         // DCMTK swaps OW pixel data of a big-endian file in 16-bit words; 32-bit
         // samples then arrive with their halves exchanged.
@@ -239,7 +289,7 @@ int qct_decode_frame_as(qct_file *file, uint32_t frame, void *out, size_t count,
             // and the output's signedness is the data's).
             const bool exact = layout.bits_stored == 16 && layout.high_bit == 15 &&
                                (type == QCT_SAMPLES_INT16) == (layout.pixel_representation == 1);
-            if (!exact) qct_store_samples(static_cast<const uint16_t *>(out), pixels, layout, out, type);
+            if (!exact) qct_store_in_place(static_cast<uint16_t *>(out), pixels, layout);
             return 0;
         }
         switch (layout.bits_allocated) {

@@ -23,8 +23,12 @@ public final class DicomFile: @unchecked Sendable {
 
     deinit { qct_close(handle) }
 
-    /// The file's size in bytes, if it can be read.
-    public var size: Int? { (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil }
+    /// The file's size in bytes, if it can be read (one `stat`: Foundation's attribute dictionary
+    /// cost a third of reading a CT header).
+    public var size: Int? {
+        var st = stat()
+        return stat(path, &st) == 0 ? Int(st.st_size) : nil
+    }
 
     /// Number of Frames (1 when absent).
     public var frameCount: Int { number(.numberOfFrames).map { max(1, Int($0)) } ?? 1 }
