@@ -34,7 +34,7 @@ SHELL := /bin/bash
 FIXTURES := .fixtures
 VENV := $(FIXTURES)/venv
 PY := $(VENV)/bin/python
-APT_PACKAGES := pkg-config libdcmtk-dev dcmtk libopenjp2-7-dev libsndfile1-dev zlib1g-dev libsqlite3-dev sqlite3 python3-venv chromium poppler-utils postgresql-15
+APT_PACKAGES := pkg-config libdcmtk-dev dcmtk libopenjp2-7-dev libsndfile1-dev zlib1g-dev libdeflate-dev libsqlite3-dev sqlite3 python3-venv chromium poppler-utils postgresql-15
 PIP_REFERENCE := pydicom==3.0.2 numpy pylibjpeg==2.1.0 pylibjpeg-libjpeg==2.5.0 pylibjpeg-openjpeg==2.6.0 pylibjpeg-rle==2.2.0 nibabel==5.4.2 pynrrd==1.1.3 xraydb==4.5.8 pillow==11.3.0
 
 .PHONY: deps build release fixtures test demo demo-clean bench validate fuzz mutate install clean

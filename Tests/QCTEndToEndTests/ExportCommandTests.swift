@@ -75,8 +75,8 @@ final class ExportCommandTests: XCTestCase {
         }
     }
 
-    /// A volume of several deflate blocks (compressed in parallel): gzip itself tests the file and
-    /// inflates it to exactly the uncompressed export.
+    /// A volume of several blocks (compressed in parallel, one gzip member each): gzip itself tests
+    /// the file and inflates it to exactly the uncompressed export (nibabel reads it in `check`).
     func testGzipOfManyBlocksInflatesToTheSameBytes() throws {
         let root = try QCTRunner.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: root) }
