@@ -24,14 +24,14 @@ public enum TestPostgres {
 
     /// The owner's URL with another database, user or password.
     public static func url(database: String? = nil, user: String? = nil, password: String? = nil) throws -> String {
-        var c = try XCTUnwrapURL(try ownerURL.get())
+        var c = try components(of: try ownerURL.get())
         if let database { c.path = "/" + database }
         if let user { c.user = user }
         if let password { c.password = password }
         return c.string ?? ""
     }
 
-    private static func XCTUnwrapURL(_ s: String) throws -> URLComponents {
+    private static func components(of s: String) throws -> URLComponents {
         guard let c = URLComponents(string: s) else { throw Unavailable(description: "QCT_TEST_POSTGRES is not a URL") }
         return c
     }
