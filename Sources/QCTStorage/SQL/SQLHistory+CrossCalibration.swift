@@ -28,18 +28,8 @@ extension SQLHistoryBackend {
     }
 
     public func crossCalibrations(scanner: String?) throws(QCStoreError) -> [QCCrossCalibration] {
-        try read { db -> [QCCrossCalibration] in
-            guard try db.tableExists("crossCalibration") else { return [] }
-            var sql = "SELECT c.*, s.label, s.manufacturer, s.model, s.serial, s.station FROM crossCalibration c JOIN scanner s ON s.id = c.scannerId"
-            var args: SQLArguments = []
-            if let scanner {
-                sql += " WHERE s.id = ?"
-                args = [try Self.findScanner(db, scanner).id]
-            }
-            return try db.rows(sql + " ORDER BY s.label, c.version DESC", args).map { r in
-                Self.crossCalibration(r, label: r["label"], identity: ScannerIdentity(manufacturer: r["manufacturer"], model: r["model"],
-                                                                                  stationName: r["station"], deviceSerialNumber: r["serial"]))
-            }
+        try read { db in
+            try Self.rowsWithScanner(db, table: "crossCalibration", scanner: scanner, order: "s.label, t.version DESC").map(Self.crossCalibration)
         }
     }
 

@@ -158,6 +158,23 @@ extension SQLHistoryBackend {
         return (first["id"], first["label"])
     }
 
+    /// The rows of `table` (every scanner's, or `scanner`'s), in `order` (`t` the table, `s` the
+    /// scanner), each with its scanner's label and identity; none when the table is not there yet.
+    static func rowsWithScanner(_ db: any SQLSession, table: String, scanner: String?, order: String) throws
+        -> [(SQLRow, label: String, identity: ScannerIdentity)]
+    {
+        guard try db.tableExists(table) else { return [] }
+        var sql = "SELECT t.*, s.label, s.manufacturer, s.model, s.serial, s.station FROM \(table) t JOIN scanner s ON s.id = t.scannerId"
+        var args: SQLArguments = []
+        if let scanner {
+            sql += " WHERE s.id = ?"
+            args = [try findScanner(db, scanner).id]
+        }
+        return try db.rows(sql + " ORDER BY " + order, args).map { r in
+            (r, r["label"], ScannerIdentity(manufacturer: r["manufacturer"], model: r["model"], stationName: r["station"], deviceSerialNumber: r["serial"]))
+        }
+    }
+
     /// Records a service event and starts a new baseline for each protocol of the scanner.
     public func addEvent(scanner name: String, at: String, description: String, baselineSize: Int,
                          audit: QCAuditEntry?) throws(QCStoreError) -> (QCEvent, Int) {

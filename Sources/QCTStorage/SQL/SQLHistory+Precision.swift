@@ -27,18 +27,8 @@ extension SQLHistoryBackend {
     }
 
     public func precisionStudies(scanner: String? = nil) throws(QCStoreError) -> [QCPrecisionRecord] {
-        try read { db -> [QCPrecisionRecord] in
-            guard try db.tableExists("precisionStudy") else { return [] }
-            var sql = "SELECT p.*, s.label, s.manufacturer, s.model, s.serial, s.station FROM precisionStudy p JOIN scanner s ON s.id = p.scannerId"
-            var args: SQLArguments = []
-            if let scanner {
-                sql += " WHERE s.id = ?"
-                args = [try Self.findScanner(db, scanner).id]
-            }
-            return try db.rows(sql + " ORDER BY p.toDate DESC, p.id DESC", args).map { r in
-                Self.precision(r, label: r["label"], identity: ScannerIdentity(manufacturer: r["manufacturer"], model: r["model"],
-                                                                           stationName: r["station"], deviceSerialNumber: r["serial"]))
-            }
+        try read { db in
+            try Self.rowsWithScanner(db, table: "precisionStudy", scanner: scanner, order: "t.toDate DESC, t.id DESC").map(Self.precision)
         }
     }
 
