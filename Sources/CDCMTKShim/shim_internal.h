@@ -116,7 +116,6 @@ struct qct_layout_scan {
     int depth;
     uint64_t pixel_offset;
     uint64_t pixel_length;
-    uint64_t file_size;
 };
 /* The scan of the file at `path` (all zero when it cannot be read). */
 qct_layout_scan qct_scan_file(const char *path, int limit);

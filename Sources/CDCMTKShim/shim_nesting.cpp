@@ -199,7 +199,6 @@ qct_layout_scan qct_scan_file(const char *path, int limit) {
         thread_local std::vector<uint8_t> buffer;
         FileSource src{fd, size_t(st.st_size), buffer};
         result = scan(src, size_t(st.st_size), limit);
-        result.file_size = uint64_t(st.st_size);
         // A window grown for a long value is not kept between files.
         if (buffer.capacity() > 4 * FileSource::kWindow) std::vector<uint8_t>().swap(buffer);
     }

@@ -270,10 +270,14 @@ int qct_decode_frame_as(qct_file *file, uint32_t frame, void *out, size_t count,
             // Native little-endian samples: the frame's bytes read from the file straight into place.
             if (readFrameBytes(*file, frame, needed, target, err) != 0) return -1;
         } else {
-        Uint32 start = 0;
-        OFString colorModel;
-        cond = pixelData->getUncompressedFrame(ds, frame, start, target, targetBytes, colorModel, &file->cache);
-        if (cond.bad()) { qct_set_condition(err, qct_read_kind(cond) == QCT_ERROR_TRUNCATED ? QCT_ERROR_TRUNCATED : QCT_ERROR_DECODE, cond, "cannot decode frame " + std::to_string(frame)); return -1; }
+            Uint32 start = 0;
+            OFString colorModel;
+            cond = pixelData->getUncompressedFrame(ds, frame, start, target, targetBytes, colorModel, &file->cache);
+            if (cond.bad()) {
+                qct_set_condition(err, qct_read_kind(cond) == QCT_ERROR_TRUNCATED ? QCT_ERROR_TRUNCATED : QCT_ERROR_DECODE, cond,
+                                  "cannot decode frame " + std::to_string(frame));
+                return -1;
+            }
         }
 
         // DCMTK swaps OW pixel data of a big-endian file in 16-bit words; 32-bit
