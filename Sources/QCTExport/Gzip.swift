@@ -62,7 +62,7 @@ enum ParallelGzip {
 }
 
 /// libdeflate compressors for the workers, each used by one thread at a time and kept for the next
-/// block (allocating one costs about as much as compressing 100 KB).
+/// block instead of allocated (with its match-finder tables) for every block.
 final class CompressorPool: @unchecked Sendable {
     private let level: Int32
     private let idle = Locked<[OpaquePointer]>([])
