@@ -105,13 +105,10 @@ static inline void qct_store_samples(const In *src, size_t n, const qct_pixel_la
     }
 }
 
-/* The deepest nesting of sequences in the data set held in `data` (a DICOM file's bytes), read
- * without DCMTK; counting stops once it passes `limit`. 0 when the encoding cannot be scanned
- * (deflated). Never recursive, never reads outside `data`. */
-int qct_sequence_depth(const uint8_t *data, size_t size, int limit);
-/* What a scan of a file's raw bytes found: the deepest nesting (counting stops once it passes the
- * limit), and where the data set's own native Pixel Data value lies when it is little-endian with a
- * defined length (offset 0 when not found). */
+/* What a scan of a file's raw bytes, without DCMTK, found: the deepest nesting of sequences
+ * (counting stops once it passes the limit; 0 when the encoding cannot be scanned, i.e. deflated),
+ * and where the data set's own native Pixel Data value lies when it is little-endian with a defined
+ * length (offset 0 when not found). Never recursive, never reads outside the file. */
 struct qct_layout_scan {
     int depth;
     uint64_t pixel_offset;

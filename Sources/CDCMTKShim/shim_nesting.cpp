@@ -14,14 +14,6 @@ namespace {
 
 constexpr uint32_t kUndefined = 0xFFFFFFFFu;
 
-/// Bytes of a file in memory.
-struct MemorySource {
-    const uint8_t *p;
-    size_t n;
-    /// `len` bytes at `at`, or nullptr when they pass the end.
-    const uint8_t *get(size_t at, size_t len) { return len <= n && at <= n - len ? p + at : nullptr; }
-};
-
 /// Bytes of an open file, read through a window by `pread`: only the element headers are read,
 /// and a value the scan skips (Pixel Data above all) is never touched. Mapping the file instead
 /// cost an mmap and an munmap (a TLB shootdown across threads) per file.
@@ -66,9 +58,8 @@ bool longForm(const uint8_t *vr) {
 enum class Frame { sequence, item, fragments };
 struct Open { Frame kind; uint64_t end; };  // end: offset where a defined length ends, or UINT64_MAX
 
-/// The scan itself, over any source of the file's bytes.
-template <typename Source>
-qct_layout_scan scan(Source &src, size_t size, int limit) {
+/// The scan itself, over the file's bytes as `src` reads them.
+qct_layout_scan scan(FileSource &src, size_t size, int limit) {
     qct_layout_scan result = {};
     bool big = false;
     size_t pos = 0;
@@ -184,11 +175,6 @@ qct_layout_scan scan(Source &src, size_t size, int limit) {
 }
 
 }  // namespace
-
-int qct_sequence_depth(const uint8_t *data, size_t size, int limit) {
-    MemorySource src{data, size};
-    return scan(src, size, limit).depth;
-}
 
 qct_layout_scan qct_scan_file(const char *path, int limit) {
     qct_layout_scan result = {};
