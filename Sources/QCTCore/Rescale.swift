@@ -46,3 +46,30 @@ public struct PaddingRange: Hashable, Codable, Sendable {
     @inline(__always)
     public func contains(_ v: Int32) -> Bool { v >= lower && v <= upper }
 }
+
+extension Rescale {
+    /// Float32 HU of one slice's stored values (`raw`, `out.count` values of `width`): exact for
+    /// integer HU, and the same float the double path (`apply`) rounds to in every case.
+    public func float32HU(_ raw: UnsafeMutableRawBufferPointer, width: VoxelSamples.Width, into out: UnsafeMutableBufferPointer<Float>) {
+        switch width {
+        case .int16: float32HU(UnsafeBufferPointer(raw.bindMemory(to: Int16.self)), into: out)
+        case .uint16: float32HU(UnsafeBufferPointer(raw.bindMemory(to: UInt16.self)), into: out)
+        case .int32: float32HU(UnsafeBufferPointer(raw.bindMemory(to: Int32.self)), into: out)
+        }
+    }
+
+    /// Float32 HU of `stored` into `out` (same count).
+    @inline(__always)
+    public func float32HU<T: FixedWidthInteger>(_ stored: UnsafeBufferPointer<T>, into out: UnsafeMutableBufferPointer<Float>) {
+        precondition(stored.count >= out.count, "one stored value per HU")
+        if let (slope, intercept) = integerParts, slope == 1, abs(intercept) < 1 << 30 {
+            // Slope 1 and a whole intercept (nearly every CT): the HU is an integer, added in
+            // 32 bits and rounded once to float32, as the double path rounds the same integer.
+            let b = Int32(intercept)
+            for i in 0..<out.count { out[i] = Float(Int32(stored[i]) &+ b) }
+        } else {
+            // Computed in double and rounded once to float32.
+            for i in 0..<out.count { out[i] = Float(apply(Int32(stored[i]))) }
+        }
+    }
+}

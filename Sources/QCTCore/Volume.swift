@@ -133,16 +133,8 @@ private struct FloatHU: VoxelSampleVisitor {
         let n = volume.geometry.voxelsPerSlice
         let src = SharedConstBuffer(stored)
         DispatchQueue.concurrentPerform(iterations: volume.geometry.slices) { k in
-            let r = volume.rescale[k]
-            if let (slope, intercept) = r.integerParts, slope == 1, abs(intercept) < 1 << 30 {
-                // Slope 1 and a whole intercept (nearly every CT): the HU is an integer, added in
-                // 32 bits and rounded once to float32, as the double path rounds the same integer.
-                let b = Int32(intercept)
-                for i in (k * n)..<((k + 1) * n) { out.buffer[i] = Float(Int32(src.buffer[i]) &+ b) }
-            } else {
-                // Computed in double and rounded once to float32.
-                for i in (k * n)..<((k + 1) * n) { out.buffer[i] = Float(r.apply(Int32(src.buffer[i]))) }
-            }
+            volume.rescale[k].float32HU(UnsafeBufferPointer(rebasing: src.buffer[(k * n)..<((k + 1) * n)]),
+                                        into: UnsafeMutableBufferPointer(rebasing: out.buffer[(k * n)..<((k + 1) * n)]))
         }
     }
 }

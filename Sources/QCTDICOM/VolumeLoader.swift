@@ -10,11 +10,82 @@ public enum VolumeLoader {
         -> Result<Volume, DecodeFailures>
     {
         let g = series.geometry
-        let perSlice = g.voxelsPerSlice
         // The width the slices' Bits Stored and Pixel Representation need (16 bits for nearly every CT).
         let width = VoxelSamples.Width.holding(series.frames.map { ($0.bitsStored, $0.signed) })
-        let sliceBytes = perSlice * width.size
-        // Frames grouped by file: a DicomFile handle is used by one thread at a time.
+        let sliceBytes = g.voxelsPerSlice * width.size
+        let failures = FailureList()
+        // Uninitialised: every voxel is written by exactly one decode task, so pages are first
+        // touched (and faulted in) by the worker that fills them.
+        let samples = VoxelSamples.make(width, count: g.voxelCount) { raw in
+            let box = UnsafeSendable(raw)
+            decodeFrames(of: series, failures: failures, progress: progress) { k, f, file throws(DicomReadError) in
+                try file.decodeFrame(f.frameIndex, into: UnsafeMutableRawBufferPointer(rebasing: box.value[(k * sliceBytes)..<((k + 1) * sliceBytes)]), width: width)
+            } cleared: { k in
+                // Leave no uninitialised memory behind in a volume that fails.
+                UnsafeMutableRawBufferPointer(rebasing: box.value[(k * sliceBytes)..<((k + 1) * sliceBytes)]).initializeMemory(as: UInt8.self, repeating: 0)
+            }
+        }
+        let errors = failures.all
+        if !errors.isEmpty { return .failure(DecodeFailures(errors: errors)) }
+        return .success(Volume(geometry: g, samples: samples, rescale: series.frames.map(\.rescale), padding: series.padding))
+    }
+
+    /// Decodes every frame of `series` straight to float32 HU (slice-major, as `Volume.huFloat32()`
+    /// orders them, with the same values): each frame goes through a slice-sized buffer of its
+    /// worker, so no stored-width volume is built beside the float array.
+    public static func loadHUFloat32(_ series: Series) -> Result<[Float], DecodeFailures> {
+        let g = series.geometry
+        let width = VoxelSamples.Width.holding(series.frames.map { ($0.bitsStored, $0.signed) })
+        let perSlice = g.voxelsPerSlice
+        let failures = FailureList()
+        let scratch = ScratchSlices(bytes: perSlice * width.size)
+        let hu = [Float](unsafeUninitializedCapacity: g.voxelCount) { out, n in
+            LargeBuffer.adviseHugePages(UnsafeMutableRawBufferPointer(out))
+            let box = SharedBuffer(out)
+            decodeFrames(of: series, failures: failures, progress: nil) { k, f, file throws(DicomReadError) in
+                let slice = UnsafeMutableBufferPointer(rebasing: box.buffer[(k * perSlice)..<((k + 1) * perSlice)])
+                try scratch.with { raw throws(DicomReadError) in
+                    try file.decodeFrame(f.frameIndex, into: raw, width: width)
+                    f.rescale.float32HU(raw, width: width, into: slice)
+                }
+            } cleared: { k in
+                UnsafeMutableBufferPointer(rebasing: box.buffer[(k * perSlice)..<((k + 1) * perSlice)]).initialize(repeating: 0)
+            }
+            n = g.voxelCount
+        }
+        let errors = failures.all
+        return errors.isEmpty ? .success(hu) : .failure(DecodeFailures(errors: errors))
+    }
+
+    /// Runs `decode(slice, frame, handle)` for every frame of `series`, one file per task on all
+    /// cores. A file that fails stops its task: the failure is listed and `cleared` is called for
+    /// every slice of the task, so nothing uninitialised is left behind.
+    private static func decodeFrames(of series: Series, failures: FailureList, progress: (@Sendable () -> Void)?,
+                                     decode: @escaping @Sendable (Int, FrameHeader, DicomFile) throws(DicomReadError) -> Void,
+                                     cleared: @escaping @Sendable (Int) -> Void) {
+        let tasks = UnsafeSendable(plan(series))
+        DispatchQueue.concurrentPerform(iterations: tasks.value.count) { t in
+            // Chunks after the first of a file get a handle of their own.
+            let firstOfFile = t == 0 || tasks.value[t - 1].first?.frame.file !== tasks.value[t].first?.frame.file
+            var own: DicomFile?
+            for (k, f) in tasks.value[t] {
+                do throws(DicomReadError) {
+                    if !firstOfFile, own == nil { own = try DicomFile(path: f.file.path) }
+                    try decode(k, f, own ?? f.file)
+                } catch {
+                    failures.append(error)
+                    for (k2, _) in tasks.value[t] { cleared(k2) }
+                    break
+                }
+            }
+            progress?()
+        }
+    }
+
+    /// The decode tasks: frames grouped by file (a DicomFile handle is used by one thread at a
+    /// time), and a multi-frame file split into chunks, each decoded through its own handle, so an
+    /// enhanced CT uses every core too.
+    private static func plan(_ series: Series) -> [[(slice: Int, frame: FrameHeader)]] {
         var tasks: [[(slice: Int, frame: FrameHeader)]] = []
         var taskOf: [ObjectIdentifier: Int] = [:]
         for (k, f) in series.frames.enumerated() {
@@ -24,8 +95,6 @@ public enum VolumeLoader {
                 tasks.append([(k, f)])
             }
         }
-        // A multi-frame file is split into chunks, each decoded through its own
-        // handle, so an enhanced CT uses every core too.
         let cores = ProcessInfo.processInfo.activeProcessorCount
         if tasks.count < cores {
             tasks = tasks.flatMap { task -> [[(slice: Int, frame: FrameHeader)]] in
@@ -36,36 +105,24 @@ public enum VolumeLoader {
                 }
             }
         }
-        let failures = FailureList()
-        // Uninitialised: every voxel is written by exactly one decode task, so pages are first
-        // touched (and faulted in) by the worker that fills them.
-        let samples = VoxelSamples.make(width, count: g.voxelCount) { raw in
-            let box = UnsafeSendable(raw)
-            let taskBox = UnsafeSendable(tasks)
-            DispatchQueue.concurrentPerform(iterations: tasks.count) { t in
-                // Chunks after the first of a file get a handle of their own.
-                let firstOfFile = t == 0 || taskBox.value[t - 1].first?.frame.file !== taskBox.value[t].first?.frame.file
-                var own: DicomFile?
-                for (k, f) in taskBox.value[t] {
-                    let slice = UnsafeMutableRawBufferPointer(rebasing: box.value[(k * sliceBytes)..<((k + 1) * sliceBytes)])
-                    do throws(DicomReadError) {
-                        if !firstOfFile, own == nil { own = try DicomFile(path: f.file.path) }
-                        try (own ?? f.file).decodeFrame(f.frameIndex, into: slice, width: width)
-                    } catch {
-                        failures.append(error)
-                        // Leave no uninitialised memory behind in a volume that fails.
-                        for (k2, _) in taskBox.value[t] {
-                            UnsafeMutableRawBufferPointer(rebasing: box.value[(k2 * sliceBytes)..<((k2 + 1) * sliceBytes)]).initializeMemory(as: UInt8.self, repeating: 0)
-                        }
-                        break
-                    }
-                }
-                progress?()
-            }
-        }
-        let errors = failures.all
-        if !errors.isEmpty { return .failure(DecodeFailures(errors: errors)) }
-        return .success(Volume(geometry: g, samples: samples, rescale: series.frames.map(\.rescale), padding: series.padding))
+        return tasks
+    }
+}
+
+/// Slice-sized buffers lent to decode workers, one per worker at a time and reused, so a float32
+/// load touches one cache-resident buffer per core instead of a second volume.
+private final class ScratchSlices: Sendable {
+    private let free = Locked<[UnsafeMutableRawBufferPointer]>([])
+    private let bytes: Int
+
+    init(bytes: Int) { self.bytes = bytes }
+
+    deinit { for b in free.current { b.deallocate() } }
+
+    func with(_ body: (UnsafeMutableRawBufferPointer) throws(DicomReadError) -> Void) throws(DicomReadError) {
+        let buffer = free.withLock { $0.popLast() } ?? .allocate(byteCount: max(bytes, 1), alignment: 64)
+        defer { free.withLock { $0.append(buffer) } }
+        try body(UnsafeMutableRawBufferPointer(rebasing: buffer[0..<bytes]))
     }
 }
 

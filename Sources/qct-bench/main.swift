@@ -156,11 +156,18 @@ let tQCT = best(options.runs) {
     precondition(r.volumes.count == 1 && r.volumes[0].geometry.slices == options.slices, "bench series did not load")
     checksum = r.volumes[0].hu(at: 12345)
 }
+// Headers, then the chosen series decoded straight to float32 (as a command loads its series).
+var floatHU: [Float] = []
 let tQCTFloat = best(options.runs) {
-    let r = SeriesReader.read(paths: [dir])
-    let hu = r.volumes[0].huFloat32()
-    checksum += Double(hu[12345])
+    floatHU = []
+    let r = SeriesReader.read(paths: [dir], decodePixels: false)
+    guard case .success(let hu) = VolumeLoader.loadHUFloat32(r.series[0]) else { preconditionFailure("bench series did not load to float32") }
+    floatHU = hu
 }
+// The direct float32 load gives the Volume's own float32 HU, voxel for voxel.
+precondition(floatHU == SeriesReader.read(paths: [dir]).volumes[0].huFloat32(), "float32 load differs from the volume's HU")
+checksum += Double(floatHU[12345])
+floatHU = []
 
 // `--python -` leaves pydicom out (a quick look at qct's own figures).
 let py = options.python == "-" ? "" : try run(options.python, ["-W", "ignore", "Scripts/pydicom_load.py", dir, "\(min(options.runs, 3))"])

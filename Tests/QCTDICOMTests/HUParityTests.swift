@@ -59,6 +59,32 @@ final class HUParityTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(checked, 40)
     }
 
+    /// The direct float32 load (`VolumeLoader.loadHUFloat32`) against pydicom's float64 HU
+    /// rounded to float32, slice by slice, on every lossless image the series reader accepts.
+    func testFloat32LoadIsPydicomHURoundedToFloat32() throws {
+        let fixtures = try Fixtures.load()
+        var checked = 0
+        for e in fixtures.manifest.files where e.kind == "image" && Self.refusedOnPurpose[e.name] == nil {
+            guard !TransferSyntax.lossy.contains(e.transfer_syntax ?? "") else { continue }
+            let read = SeriesReader.read(paths: [fixtures.path(e)], decodePixels: false)
+            guard read.series.count == 1, let series = read.series.first else { continue }
+            let reference = try fixtures.referenceHU(e)
+            guard case .success(let hu) = VolumeLoader.loadHUFloat32(series) else {
+                XCTFail("\(e.name): float32 load failed where the header read succeeded")
+                continue
+            }
+            let n = series.geometry.voxelsPerSlice
+            XCTAssertEqual(hu.count, series.frames.count * n, e.name)
+            var mismatches = 0
+            for (k, f) in series.frames.enumerated() where (f.frameIndex + 1) * n <= reference.count {
+                for i in 0..<n where hu[k * n + i].bitPattern != Float(reference[f.frameIndex * n + i]).bitPattern { mismatches += 1 }
+            }
+            XCTAssertEqual(mismatches, 0, "\(e.name): \(mismatches) float32 voxels differ from pydicom's HU as float32")
+            checked += 1
+        }
+        XCTAssertGreaterThanOrEqual(checked, 30)
+    }
+
     func testLossyImagesMatchPydicomWithinCodecTolerance() throws {
         let fixtures = try Fixtures.load()
         var checked = 0
