@@ -9,7 +9,7 @@ Usage (needs `pip install xraydb==4.5.8`):
 """
 import xraydb
 
-ELEMENTS = ["H", "C", "N", "O", "F", "Na", "Mg", "Al", "Si", "P", "S", "Cl", "Ar", "K", "Ca"]
+ELEMENTS = ["H", "C", "N", "O", "F", "Na", "Mg", "Al", "Si", "P", "S", "Cl", "Ar", "K", "Ca", "Fe"]
 ENERGIES_KEV = list(range(20, 151))
 
 

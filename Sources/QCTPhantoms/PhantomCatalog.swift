@@ -16,6 +16,8 @@ public struct PhantomCatalog: Sendable {
     public private(set) var errors: [PhantomError] = []
     /// The daily-QC metric policy (the last `qct-qc-policy/1` file read), if any.
     public private(set) var qcPolicy: QCPolicy?
+    /// How a patient's spine is reported (`patient-policy.json`), when the folder has one.
+    public private(set) var patientPolicy: PatientPolicy?
 
     public init() {}
 
@@ -41,6 +43,13 @@ public struct PhantomCatalog: Sendable {
             case .success(.qcPolicy(let p)):
                 catalog.qcPolicy = p
                 catalog.origin["qc-policy"] = file
+            case .success(.patientPolicy(let p)):
+                let problems = p.problems(materials: Set(catalog.materials.keys))
+                catalog.errors += problems.map { PhantomError(file: file, field: $0.0, problem: $0.1) }
+                if problems.isEmpty {
+                    catalog.patientPolicy = p
+                    catalog.origin["patient-policy"] = file
+                }
             default: break
             }
         }
@@ -70,6 +79,7 @@ public struct PhantomCatalog: Sendable {
         case scanners(ScannerProfilesFile)
         case scenes(ScenesFile)
         case qcPolicy(QCPolicy)
+        case patientPolicy(PatientPolicy)
     }
 
     static func read(_ file: String) -> Result<Document, PhantomError> {
@@ -86,10 +96,11 @@ public struct PhantomCatalog: Sendable {
             case "qct-materials/1": return .success(.materials(try decoder.decode(MaterialCatalogFile.self, from: data)))
             case "qct-scanners/1": return .success(.scanners(try decoder.decode(ScannerProfilesFile.self, from: data)))
             case "qct-qc-policy/1": return .success(.qcPolicy(try decoder.decode(QCPolicy.self, from: data)))
+            case "qct-patient-policy/1": return .success(.patientPolicy(try decoder.decode(PatientPolicy.self, from: data)))
             case "qct-scenes/1": return .success(.scenes(try decoder.decode(ScenesFile.self, from: data)))
             case nil: return .failure(PhantomError(file: file, field: "schema", problem: "missing"))
             case let other?:
-                return .failure(PhantomError(file: file, field: "schema", problem: "unknown schema \"\(other)\" (expected qct-phantom/1, qct-certificate/1, qct-materials/1, qct-scanners/1, qct-scenes/1 or qct-qc-policy/1)"))
+                return .failure(PhantomError(file: file, field: "schema", problem: "unknown schema \"\(other)\" (expected qct-phantom/1, qct-certificate/1, qct-materials/1, qct-scanners/1, qct-scenes/1, qct-qc-policy/1 or qct-patient-policy/1)"))
             }
         } catch let error as DecodingError {
             return .failure(describe(error, file: file))
