@@ -78,7 +78,7 @@ let package = Package(
                                                    .product(name: "NIOSSL", package: "swift-nio-ssl"),
                                                    .product(name: "Logging", package: "swift-log")]),
         // The application layer: workflows every front end calls.
-        .target(name: "QCTWorkflows", dependencies: ["QCTCore", "QCTDICOM", "QCTPhantoms", "QCTCalibration", "QCTStatistics", "QCTReport", "QCTQualityControl", "QCTStorage", "QCTPostgres", "QCTSimulator", "QCTExport"]),
+        .target(name: "QCTWorkflows", dependencies: ["QCTCore", "QCTDICOM", "QCTPhantoms", "QCTCalibration", "QCTStatistics", "QCTReport", "QCTQualityControl", "QCTStorage", "QCTPostgres", "QCTSimulator", "QCTExport", "QCTPatient"]),
         // The QC node: DICOM reception, the inbox and its analysis, on the application layer.
         .target(name: "QCTNode", dependencies: ["QCTWorkflows", .product(name: "Logging", package: "swift-log"),
                                                .product(name: "Metrics", package: "swift-metrics"),
@@ -116,7 +116,7 @@ let package = Package(
         .testTarget(name: "QCTQualityControlTests", dependencies: ["QCTCore", "QCTQualityControl", "QCTStatistics", "QCTStorage", "QCTPostgres", "QCTTestSupport"]),
         .testTarget(name: "QCTNodeTests", dependencies: ["QCTNode"]),
         .testTarget(name: "QCTWorkflowsTests", dependencies: ["QCTWorkflows", "QCTQualityControl", "QCTStorage", "QCTPhantoms", "QCTSimulator",
-                                                            "QCTReport", "QCTStatistics", "QCTDICOM", "QCTTestSupport"]),
+                                                            "QCTReport", "QCTStatistics", "QCTDICOM", "QCTPatient", "QCTTestSupport"]),
     ],
     cxxLanguageStandard: .cxx17
 )

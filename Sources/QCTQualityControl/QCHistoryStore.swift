@@ -37,6 +37,9 @@ public protocol QCHistoryStore: Sendable {
     func provenance(resultID: Int64) throws(QCStoreError) -> String?
     /// The overlay picture (SVG) kept with a result, if any.
     func picture(resultID: Int64) throws(QCStoreError) -> [UInt8]?
+    /// Results with a calibration fit (σ_CT and β_CT, or slope and intercept) of the scanners with
+    /// this Device Serial Number, not rejected, newest first (at most `limit`).
+    func calibrations(serial: String, limit: Int) throws(QCStoreError) -> [QCStoredCalibration]
     /// The last result of every scanner, protocol and kind that is not rejected.
     func latestResults() throws(QCStoreError) -> [QCStoredResult]
     /// Stored metric values of results not rejected, oldest first.

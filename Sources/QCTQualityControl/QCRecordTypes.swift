@@ -230,3 +230,35 @@ public struct QCPoint: Codable, Sendable {
         self.resultState = resultState
     }
 }
+
+/// A stored phantom calibration, for asynchronous calibration of later scans: the result, its
+/// judgement, its fit's metrics and the analysis (JSON) that names the scanner and protocol.
+public struct QCStoredCalibration: Sendable {
+    public var resultID: Int64
+    public var scanner: String
+    public var serial: String?
+    public var acquired: String
+    public var phantom: String
+    public var certificate: String?
+    public var analysisVersion: String
+    public var state: ControlState
+    public var calibrationStatus: String
+    /// sigmaCT and betaCT, or slope and intercept, by name.
+    public var fit: [String: Double]
+    public var provenance: String
+
+    public init(resultID: Int64, scanner: String, serial: String?, acquired: String, phantom: String, certificate: String?,
+                analysisVersion: String, state: ControlState, calibrationStatus: String, fit: [String: Double], provenance: String) {
+        self.resultID = resultID
+        self.scanner = scanner
+        self.serial = serial
+        self.acquired = acquired
+        self.phantom = phantom
+        self.certificate = certificate
+        self.analysisVersion = analysisVersion
+        self.state = state
+        self.calibrationStatus = calibrationStatus
+        self.fit = fit
+        self.provenance = provenance
+    }
+}

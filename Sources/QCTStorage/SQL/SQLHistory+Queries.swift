@@ -111,3 +111,30 @@ extension SQLHistoryBackend {
         }
     }
 }
+
+extension SQLHistoryBackend {
+    public func calibrations(serial: String, limit: Int) throws(QCStoreError) -> [QCStoredCalibration] {
+        try read { db in
+            let fitNames = ["sigmaCT", "betaCT", "slope", "intercept"]
+            let rows = try db.rows("""
+                SELECT r.id, s.label, s.serial, r.acquired, r.phantom, r.certificate, r.analysisVersion, r.state, r.calibrationStatus, r.provenance
+                FROM result r JOIN scanner s ON s.id = r.scannerId
+                WHERE s.serial = ? AND \(try Self.accepted(db))
+                  AND EXISTS (SELECT 1 FROM metric m WHERE m.resultId = r.id AND m.name IN ('sigmaCT', 'slope'))
+                ORDER BY r.acquired DESC, r.id DESC LIMIT ?
+                """, [serial, limit])
+            return try rows.map { r in
+                let id: Int64 = r["id"]
+                var fit: [String: Double] = [:]
+                for m in try db.rows("SELECT name, value FROM metric WHERE resultId = ? AND name IN ('sigmaCT', 'betaCT', 'slope', 'intercept')", [id])
+                where fitNames.contains(m["name"]) {
+                    fit[m["name"]] = m["value"]
+                }
+                return QCStoredCalibration(resultID: id, scanner: r["label"], serial: r["serial"], acquired: r["acquired"], phantom: r["phantom"],
+                                           certificate: r["certificate"], analysisVersion: r["analysisVersion"],
+                                           state: ControlState(rawValue: r["state"]) ?? .inControl, calibrationStatus: r["calibrationStatus"],
+                                           fit: fit, provenance: r["provenance"])
+            }
+        }
+    }
+}
