@@ -65,7 +65,7 @@ let package = Package(
         .target(name: "QCTSimulator", dependencies: ["QCTCore", "QCTPhysics", "QCTPhantoms", "QCTCalibration", "QCTDICOM", "QCTStatistics"]),
         .target(name: "QCTExport", dependencies: ["QCTCore", "CZlib", "CLibdeflate"]),
         .target(name: "QCTStatistics"),
-        .target(name: "QCTPatient", dependencies: ["QCTCore", "QCTPhysics", "QCTPhantoms", "QCTStatistics"]),
+        .target(name: "QCTPatient", dependencies: ["QCTCore", "QCTPhysics", "QCTPhantoms", "QCTStatistics", "QCTCalibration"]),
         .target(name: "QCTReport", dependencies: ["QCTCore", "QCTCalibration", "QCTStatistics", "QCTQualityControl", "QCTExport"]),
         .target(name: "QCTQualityControl", dependencies: ["QCTCore", "QCTStatistics"]),
         .target(name: "QCTStorage", dependencies: ["QCTQualityControl", "QCTStatistics", .product(name: "GRDB", package: "GRDB.swift"),
@@ -94,6 +94,7 @@ let package = Package(
             name: "qct",
             dependencies: [
                 "QCTWorkflows",
+                "QCTPatient",
                 "QCTNode",
                 "QCTServer",
                 .product(name: "Logging", package: "swift-log"),

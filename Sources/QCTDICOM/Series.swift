@@ -47,3 +47,12 @@ extension Series {
                        scanner: scanner, acquisition: acquisition)
     }
 }
+
+extension Series {
+    /// The patient the series belongs to, from its first file (identifiers: never log them).
+    public func patient() -> PatientIdentity {
+        guard let file = frames.first?.file else { return PatientIdentity() }
+        return PatientIdentity(id: file.string(.patientID), name: file.string(.patientName),
+                               birthDate: file.string(.patientBirthDate), sex: file.string(.patientSex))
+    }
+}

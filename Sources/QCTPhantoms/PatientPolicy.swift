@@ -55,8 +55,27 @@ public struct PatientPolicy: Codable, Sendable, Equatable {
         public var maxAgeDays: Double
     }
 
+    /// How vertebrae are found, named and read in a patient (Docs/patient.md).
+    public struct Spine: Codable, Sendable, Equatable {
+        /// Bone thresholds tried in turn, HU: the cortical shell stands above each, and a dense
+        /// trabecular interior stays below at least one.
+        public var boneThresholdsHU: [Double]
+        /// Area of the region a shell encloses in one slice, mm² [min, max].
+        public var interiorAreaMM2: [Double]
+        /// Rib search either side of a body, mm beyond its half-width [from, to].
+        public var ribWindowMM: [Double]
+        /// Bone area in a rib window that makes a vertebra rib-bearing, mm².
+        public var ribAreaMM2: Double
+        /// Trabecular ROI: eroded this far from the inner shell, over a mid-vertebral slab this thick, mm.
+        public var erosionMM: Double
+        public var slabMM: Double
+        /// The vertebrae whose mean is reported (two measurable, in this order of preference).
+        public var reported: [String]
+    }
+
     public var schema: String
     public var description: String?
+    public var spine: Spine
     public var categories: Categories
     /// LSC = factor × precision (95 %, domain reference §5).
     public var lscFactor: Double
@@ -70,6 +89,13 @@ public struct PatientPolicy: Codable, Sendable, Equatable {
             out.append(("categories", "osteoporosisBelow must be below normalAbove"))
         }
         if !(lscFactor > 0) { out.append(("lscFactor", "must be positive")) }
+        if spine.boneThresholdsHU.isEmpty { out.append(("spine.boneThresholdsHU", "needs at least one threshold")) }
+        for (name, v) in [("interiorAreaMM2", spine.interiorAreaMM2), ("ribWindowMM", spine.ribWindowMM)]
+        where v.count != 2 || !(v[0] >= 0 && v[0] < v[1]) {
+            out.append(("spine." + name, "needs [min, max] with 0 ≤ min < max"))
+        }
+        if !(spine.erosionMM >= 0 && spine.slabMM > 0 && spine.ribAreaMM2 > 0) { out.append(("spine", "erosionMM ≥ 0, slabMM > 0 and ribAreaMM2 > 0 are needed")) }
+        if spine.reported.count < 2 { out.append(("spine.reported", "names at least two vertebrae")) }
         let grid = internalCalibration.energyKeV
         if !(grid.step > 0 && grid.to > grid.from) { out.append(("internalCalibration.energyKeV", "needs from < to and a positive step")) }
         if internalCalibration.minimumTissues < 3 { out.append(("internalCalibration.minimumTissues", "at least 3 tissues are needed for a fit and its R²")) }

@@ -226,6 +226,9 @@ public struct PhantomCatalog: Sendable {
         }
         if p.calibration != .none, !p.inserts.contains(where: { $0.role == .rod }) { bad("inserts", "a calibration phantom needs rods") }
         if let l = p.layout { checkLayout(l, bad) }
+        if let a = p.anatomy {
+            for (field, problem) in a.problems(knownMaterials: Set(materials.keys)) { bad("anatomy." + field, problem) }
+        }
         if let g = p.gates {
             if g.slope.count != 2 || !g.slope.allSatisfy(\.isFinite) || g.slope[0] >= g.slope[1] { bad("gates.slope", "needs [min, max], min < max") }
             if g.intercept.count != 2 || !g.intercept.allSatisfy({ $0.isFinite && $0 >= 0 }) || g.intercept[0] > g.intercept[1] {

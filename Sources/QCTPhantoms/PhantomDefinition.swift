@@ -29,6 +29,9 @@ public struct PhantomDefinition: Codable, Hashable, Sendable {
     public var gates: FitBands?
     /// Where the geometry and materials come from.
     public var sources: [String]
+    /// A patient's anatomy, drawn from these parameters (the inserts are made from them and the
+    /// list above stays empty); nil for a phantom.
+    public var anatomy: AbdomenAnatomy?
 
     /// Rods and plugs: the inserts a calibration measures, in file order.
     public var calibrationInserts: [Insert] { inserts.filter { $0.role == .rod || $0.role == .plug } }
@@ -78,6 +81,15 @@ public struct PhantomDefinition: Codable, Hashable, Sendable {
         /// Unit of `nominal`.
         public var nominalUnit: String?
 
+        public init(name: String, role: Role, shape: Shape, composition: Composition, nominal: Double? = nil, nominalUnit: String? = nil) {
+            self.name = name
+            self.role = role
+            self.shape = shape
+            self.composition = composition
+            self.nominal = nominal
+            self.nominalUnit = nominalUnit
+        }
+
         public enum Role: String, Codable, Hashable, Sendable {
             /// A calibration rod with certified values.
             case rod
@@ -87,6 +99,8 @@ public struct PhantomDefinition: Codable, Hashable, Sendable {
             case plug
             /// Geometry only (shells, processes, holes).
             case structure
+            /// A soft tissue or blood of a patient (fat, muscle, blood), with its truth.
+            case tissue
         }
     }
 
@@ -94,6 +108,11 @@ public struct PhantomDefinition: Codable, Hashable, Sendable {
     public struct Solid: Codable, Hashable, Sendable {
         public var shape: Shape
         public var composition: Composition
+
+        public init(shape: Shape, composition: Composition) {
+            self.shape = shape
+            self.composition = composition
+        }
     }
 }
 
@@ -183,6 +202,12 @@ public struct Composition: Codable, Hashable, Sendable {
 
     public init(material: String) {
         self.material = material
+    }
+
+    /// `parts` in mg/cm³, in `matrix` when given (the matrix fills the volume the parts leave).
+    public init(matrix: String?, parts: [(String, Double)]) {
+        self.matrix = matrix
+        self.parts = parts.map { Part(material: $0.0, mgPerCm3: .value($0.1)) }
     }
 }
 

@@ -27,9 +27,16 @@ enum SceneBuilder {
         var spine: SpineVariation?
         var shears: [String: [Double]] = [:]
         var zShift = 0.0
+        var anatomy: AbdomenAnatomy?
         for placement in scene.phantoms {
             guard let phantom = catalog.phantoms[placement.id], overrides[phantom.id] == nil else { continue }
-            if let (varied, record) = SceneVary.vary(phantom, rng: &rng) {
+            if let base = phantom.anatomy {
+                // A patient: drawn from the spine stream, so the rod set-ups of a seed stay as they were.
+                let drawn = PatientAnatomy.draw(base, rng: &spineRNG)
+                overrides[phantom.id] = PatientAnatomy.expand(phantom, drawn)
+                anatomy = drawn
+                zShift = spineRNG.uniform(-3, 3)
+            } else if let (varied, record) = SceneVary.vary(phantom, rng: &rng) {
                 overrides[phantom.id] = varied
                 records.append(record)
             } else if spine == nil, let (varied, record) = SceneVary.spine(phantom, rng: &spineRNG) {
@@ -77,7 +84,8 @@ enum SceneBuilder {
         }
         model.shapes = placed(before) + model.shapes + placed(after)
         if let c = couch { couch = SceneVariation.Couch(kind: c.kind, thicknessMM: c.thicknessMM, widthMM: c.widthMM, hu: c.hu, topYMM: c.topYMM + shift[1]) }
-        let variation = SceneVariation(phantoms: records, couch: couch, patient: withPatient, translationMM: shifted.translationMM, spine: spine)
+        let variation = SceneVariation(phantoms: records, couch: couch, patient: withPatient, translationMM: shifted.translationMM, spine: spine,
+                                       anatomy: anatomy)
         return (model, calibration, vertebrae, variation)
     }
 
@@ -97,13 +105,15 @@ enum SceneBuilder {
         var inserts: [InsertTruth] = []
         var phantoms: [PhantomTruth] = []
         var calibration: CalibrationTruth?
-        var vertebrae: [(String, Double, Double, Double)] = []
+        var vertebrae: [(String, Double?, Double?, Double, Double)] = []
         var calibrationRods: [MindwaysCalibration.Rod] = []
         var calibrationLinear: [(hu: Double, density: Double)] = []
         let a = request.rotationDegrees * Double.pi / 180
         let (ca, sa) = (cosValue(a), sinValue(a))
         for placement in scene.phantoms {
-            guard let phantom = overrides[placement.id] ?? catalog.phantoms[placement.id] else { throw SimulationError("unknown phantom \(placement.id)") }
+            guard var phantom = overrides[placement.id] ?? catalog.phantoms[placement.id] else { throw SimulationError("unknown phantom \(placement.id)") }
+            // A patient's inserts are made from its anatomy (the standard one unless varied).
+            if let anatomy = phantom.anatomy, phantom.inserts.isEmpty { phantom = PatientAnatomy.expand(phantom, anatomy) }
             let turn = request.rotationDegrees + (rotations[placement.id] ?? 0)
             let certificate: Certificate?
             if let serial = request.serials[phantom.id] {
@@ -151,8 +161,12 @@ enum SceneBuilder {
                         linear.append((hu, d))
                     }
                 }
-                if insert.role == .vertebra, let ha = certified["HA"] {
-                    vertebrae.append((insert.name, ha, hu, (placed.zRange.lowerBound + placed.zRange.upperBound) / 2))
+                if insert.role == .vertebra {
+                    // An ESP's certified HA, or a patient's K2HPO4-equivalent density.
+                    let k2hpo4 = insert.nominalUnit == "mg K2HPO4/cm3" ? insert.nominal : nil
+                    if certified["HA"] != nil || k2hpo4 != nil {
+                        vertebrae.append((insert.name, certified["HA"], k2hpo4, hu, (placed.zRange.lowerBound + placed.zRange.upperBound) / 2))
+                    }
                 }
             }
             if calibration == nil, let fit = MindwaysCalibration(rods: rods) {
@@ -178,8 +192,8 @@ enum SceneBuilder {
             }
             return nil
         }
-        let v = vertebrae.map { name, ha, hu, z in
-            VertebraTruth(name: name, trueHA: ha, trueHU: hu,
+        let v = vertebrae.map { name, ha, k2hpo4, hu, z in
+            VertebraTruth(name: name, trueHA: ha, trueK2HPO4: k2hpo4, trueHU: hu,
                           expectedBMD: calibration.map { $0.slope * hu + $0.intercept }, expectedBMDAtZ: atZ(hu, z))
         }
         return (SceneModel(shapes: shapes, inserts: inserts, phantoms: phantoms, airHU: airHU, bodyIndices: bodyIndices), calibration, v)

@@ -37,6 +37,8 @@ public struct SceneVariation: Codable, Sendable {
     public var translationMM: [Double]
     /// The spine phantom's drawn anatomy, when the scene has one.
     public var spine: SpineVariation?
+    /// The simulated patient's drawn anatomy (patient scenes).
+    public var anatomy: AbdomenAnatomy?
 }
 
 /// Draws a `SceneVariation` and applies it to phantom definitions.

@@ -113,8 +113,10 @@ public struct CalibrationTruth: Codable, Sendable {
 
 public struct VertebraTruth: Codable, Sendable {
     public var name: String
-    /// Certified trabecular density, mg HA/cm³.
-    public var trueHA: Double
+    /// Certified trabecular density, mg HA/cm³ (an ESP's vertebra).
+    public var trueHA: Double?
+    /// Trabecular K2HPO4-equivalent density, mg/cm³ (a simulated patient's vertebra, liquid convention).
+    public var trueK2HPO4: Double?
     /// Noise-free CT number of the trabecular material, HU.
     public var trueHU: Double
     /// What the scene's calibration turns `trueHU` into, mg K2HPO4/cm³ (nil without a calibration phantom).

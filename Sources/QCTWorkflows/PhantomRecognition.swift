@@ -64,22 +64,11 @@ public struct PhantomRecognition: Sendable {
                 return nil
             }
         }
-        // A calibration or QA phantom alone: of those that fit without a failed check, the one with the
-        // most rods (a 6-rod phantom also holds a 3-rod pattern; a 5-rod pad a 4-rod one), then the best checks, then R².
+        // A calibration or QA phantom alone: the best-fitting one of the catalog.
         let catalog = measurement.catalog, options = measurement.options
-        let ids = catalog.phantoms.values.filter { $0.calibration != .none }.map(\.id).sorted()
-        var best: (CalibrationResult, CalibrationFit)?
-        for id in ids {
-            guard let phantom = catalog.phantoms[id],
-                  let certificate = catalog.certificate(for: id, serial: id == options.calibrationPhantom ? options.calibrationSerial : nil),
-                  let result = try? Calibrator.calibrate(volume, phantom: phantom, certificate: certificate),
-                  result.status != .fail, let fit = result.fit else { continue }
-            if let (b, bf) = best {
-                let better = (-result.rods.count, result.status, -fit.r2) < (-b.rods.count, b.status, -bf.r2)
-                if !better { continue }
-            }
-            best = (result, fit)
-        }
+        let ids = CalibrationPhantoms.ids(catalog)
+        let best = CalibrationPhantoms.best(in: volume, catalog: catalog,
+                                            serials: options.calibrationSerial.map { [options.calibrationPhantom: $0] } ?? [:])
         if case (var result, let fit)? = best {
             let gaps = SliceGapCheck.apply(to: &result, info, refused: refused)
             warnings += gaps.map { "\(folder): slice gap: \($0.detail)" }

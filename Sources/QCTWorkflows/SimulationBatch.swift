@@ -121,7 +121,8 @@ public struct SimulationBatch: Sendable {
                      + String(format: "%.3f mm pixels, %@ %.1f keV", g.pixelSpacingMM, profile.id, profile.effectiveEnergyKeV) + cal]
         for v in truth.vertebrae {
             let expected = v.expectedBMD.map { String(format: "%.2f mg K2HPO4/cm³", $0) } ?? "-"
-            lines.append(String(format: "  %@: %.1f mg HA/cm³ → true %.1f HU, expected reading %@", v.name, v.trueHA, v.trueHU, expected))
+            let density = v.trueHA.map { String(format: "%.1f mg HA/cm³", $0) } ?? v.trueK2HPO4.map { String(format: "%.1f mg K2HPO4/cm³", $0) } ?? "-"
+            lines.append(String(format: "  %@: %@ → true %.1f HU, expected reading %@", v.name, density, v.trueHU, expected))
         }
         return lines
     }

@@ -8,7 +8,7 @@ struct QCT: ParsableCommand {
         commandName: "qct",
         abstract: "QCT phantom calibration and quality control.",
         version: QCTVersion.string,
-        subcommands: [Inspect.self, Export.self, Phantoms.self, Simulate.self, Calibrate.self, Measure.self, Precision.self, Compare.self, QC.self, Serve.self]
+        subcommands: [Inspect.self, Export.self, Phantoms.self, Simulate.self, Calibrate.self, Measure.self, Precision.self, Compare.self, Spine.self, QC.self, Serve.self]
     )
 
     /// Parses and runs; bad arguments exit 2 (not ArgumentParser's 64), as documented for every reading command.

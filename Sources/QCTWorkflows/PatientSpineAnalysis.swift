@@ -1,0 +1,126 @@
+import Foundation
+import QCTCalibration
+import QCTCore
+import QCTDICOM
+import QCTPatient
+import QCTPhantoms
+import QCTQualityControl
+
+/// Where `qct spine` takes its calibration from.
+public enum PatientCalibrationSource: Sendable {
+    /// A calibration phantom lying in the same scan (the best-fitting one of the catalog).
+    case sameScan
+    /// The most recent passing phantom calibration of the QC history that matches the series.
+    case history(store: String?, maxAgeDays: Double?)
+    /// A calibration saved by `qct calibrate --save`, applied where its validity rules allow.
+    case file(SavedCalibration)
+}
+
+/// A patient's spine BMD: the vertebrae found and named, each one's trabecular ROI, the
+/// calibration, the mean of two and its ACR category (domain reference §13).
+public struct PatientSpineAnalysis: Sendable {
+    public let catalog: PhantomCatalog
+    public let policy: PatientPolicy
+    public var source: PatientCalibrationSource = .sameScan
+    /// Leave the patient's identifiers out of the report.
+    public var anonymize = false
+
+    public init(catalog: PhantomCatalog) throws(WorkflowFailure) {
+        guard let policy = catalog.patientPolicy else {
+            throw WorkflowFailure("no patient policy (qct-patient-policy/1) among the phantom files; patient-policy.json in the phantom folder sets the categories, tissues and tolerances")
+        }
+        self.catalog = catalog
+        self.policy = policy
+    }
+
+    /// A report and the volume it was read from.
+    public struct Analysed: @unchecked Sendable {
+        public var series: Series
+        public var volume: Volume
+        public var spine: PatientSpine
+        public var report: SpineReport
+    }
+
+    /// Reads the CT series at `path` (the largest holding a spine, or the one `selection` names) and reports its spine.
+    public func analyse(path: String, selection: SeriesSelection = SeriesSelection(), report: DiagnosticSink,
+                        progress: SeriesReader.Progress? = nil) throws -> Analysed {
+        let (read, candidates) = try SeriesInput.read(path, selection: selection, report: report)
+        let (info, volume, spine, _) = try SeriesInput.firstHolding(candidates, refused: read.rejected, path: path, what: "a spine", report: report,
+                                                                    progress: progress, analyse: { _, volume, _ in
+            PatientSpine.find(volume, settings: policy.spine)
+        }, found: { !$0.vertebrae.isEmpty })
+        guard !spine.vertebrae.isEmpty else { throw WorkflowFailure(path: path, spine.naming) }
+        let calibration = try calibrate(volume, info: info, path: path)
+        let r = SpineReport(path: path, seriesInstanceUID: info.seriesInstanceUID, acquired: DicomDateTime.iso(info.acquisition.acquisitionDateTime),
+                            scanner: info.scanner, protocolUsed: info.acquisition, patient: anonymize ? nil : info.patient(),
+                            spine: spine, calibration: calibration, policy: policy)
+        return Analysed(series: info, volume: volume, spine: spine, report: r)
+    }
+
+    /// The calibration line for `volume`, from the source chosen; a failure says why none applies.
+    func calibrate(_ volume: Volume, info: Series, path: String) throws(WorkflowFailure) -> SpineCalibration {
+        switch source {
+        case .sameScan:
+            guard let (result, fit) = CalibrationPhantoms.best(in: volume, catalog: catalog) else {
+                throw WorkflowFailure(path: path, "no calibration phantom found in the scan (tried \(CalibrationPhantoms.ids(catalog).joined(separator: ", "))); use --calibration history, internal or a saved calibration")
+            }
+            var c = SpineCalibration(method: .sameScan, slope: fit.slope, intercept: fit.intercept,
+                                     summary: "same scan: \(result.phantom) (certificate \(result.certificate ?? "-")), status \(result.status.rawValue)")
+            (c.phantom, c.certificate, c.sigmaCT, c.betaCT, c.status) = (result.phantom, result.certificate, fit.sigmaCT, fit.betaCT, result.status.rawValue)
+            return c
+        case .history(let location, let maxAge):
+            let store: any QCHistoryStore
+            do { store = try QCStoreLocation.open(location, readOnly: true).store } catch { throw WorkflowFailure(path: path, "QC history: \(error)") }
+            switch try HistoryCalibrationLookup.choose(HistoryCalibrationLookup.need(of: info), store: store, tolerances: policy.historyCalibration,
+                                                       maxAgeDays: maxAge) {
+            case .failure(let refusal): throw WorkflowFailure(path: path, "no calibration from the QC history: \(refusal)")
+            case .success(let choice):
+                let s = choice.calibration
+                var c = SpineCalibration(method: .history, slope: s.slope, intercept: s.intercept,
+                                         summary: String(format: "QC history: result %lld, %@ of %@ (%.1f days %@ the scan)", s.resultID, s.phantom, s.acquired,
+                                                         abs(choice.ageDays), choice.ageDays >= 0 ? "before" : "after"))
+                (c.phantom, c.certificate, c.sigmaCT, c.betaCT, c.status, c.history) = (s.phantom, s.certificate, s.sigmaCT, s.betaCT, s.calibrationStatus, choice)
+                return c
+            }
+        case .file(let saved):
+            guard let fit = saved.report.fit else { throw WorkflowFailure(path: saved.path, "the saved calibration has no fit") }
+            let mismatches = CalibrationValidity.mismatches(saved: saved.report, scanner: info.scanner, protocolUsed: info.acquisition,
+                                                            maximumAgeDays: saved.maximumAgeDays)
+            if !mismatches.isEmpty, !saved.allowMismatch {
+                throw WorkflowFailure(path: saved.path, "the saved calibration does not apply to this series: " + mismatches.joined(separator: "; "))
+            }
+            var c = SpineCalibration(method: .file, slope: fit.slope, intercept: fit.intercept,
+                                     summary: "saved calibration \(saved.path)" + (mismatches.isEmpty ? "" : " (applied despite: \(mismatches.joined(separator: "; ")))"))
+            (c.phantom, c.certificate, c.sigmaCT, c.betaCT, c.status, c.file) = (saved.report.phantom, saved.report.certificate, fit.sigmaCT, fit.betaCT,
+                                                                                 saved.report.status.rawValue, saved.path)
+            return c
+        }
+    }
+}
+
+/// The calibration phantoms of a catalog, tried on a volume.
+public enum CalibrationPhantoms {
+    /// Ids of the catalog's calibration phantoms, sorted.
+    public static func ids(_ catalog: PhantomCatalog) -> [String] {
+        catalog.phantoms.values.filter { $0.calibration != .none }.map(\.id).sorted()
+    }
+
+    /// Of the phantoms that fit without a failed check, the one with the most rods (a 6-rod phantom
+    /// also holds a 3-rod pattern; a 5-rod pad a 4-rod one), then the best checks, then R².
+    /// `serials`: the certificate serial to use per phantom id (default: its first certificate).
+    public static func best(in volume: Volume, catalog: PhantomCatalog, serials: [String: String] = [:]) -> (CalibrationResult, CalibrationFit)? {
+        var best: (CalibrationResult, CalibrationFit)?
+        for id in ids(catalog) {
+            guard let phantom = catalog.phantoms[id],
+                  let certificate = catalog.certificate(for: id, serial: serials[id]),
+                  let result = try? Calibrator.calibrate(volume, phantom: phantom, certificate: certificate),
+                  result.status != .fail, let fit = result.fit else { continue }
+            if let (b, bf) = best {
+                let better = (-result.rods.count, result.status, -fit.r2) < (-b.rods.count, b.status, -bf.r2)
+                if !better { continue }
+            }
+            best = (result, fit)
+        }
+        return best
+    }
+}

@@ -1,0 +1,53 @@
+import ArgumentParser
+import Foundation
+import QCTPatient
+import QCTWorkflows
+
+struct Spine: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "A patient's lumbar spine trabecular BMD: vertebrae found and named, per vertebra and the L1–L2 mean, ACR category.",
+        discussion: """
+            Finds the vertebral bodies (regions a cortical shell encloses, along one column), names them from the lowest \
+            rib-bearing vertebra (T12), reads a trabecular ROI in each over the mid-vertebral slab, and converts it with the \
+            calibration chosen: same-scan (a calibration phantom in the scan), history (the most recent passing phantom \
+            calibration of the QC history matching the scanner's serial, kVp, kernel, reconstruction diameter and table height, \
+            within --max-age days) or a calibration file saved by qct calibrate --save. Reports the mean of L1–L2 (or the two \
+            measurable vertebrae nearest them) and its ACR category; spine QCT gives no T-score. Patient identifiers appear in \
+            the report only (never on stderr); --anonymize leaves them out.
+            Exit status: 0 a mean was reported; 4 vertebrae were read but no mean could be given; 2 nothing could be computed.
+            """)
+    @Argument(help: "Folder or files of one CT series.") var series: String
+    @Option(help: "same-scan, history, or a saved calibration file (JSON).") var calibration: String = "same-scan"
+    @Option(help: "Oldest calibration accepted, days (history: default from patient-policy.json; a file: 7).") var maxAge: Double?
+    @Flag(help: "Apply a saved calibration file even when it does not match the series (recorded in the report).") var allowMismatch = false
+    @OptionGroup var database: DatabaseOption
+    @OptionGroup var phantomOptions: PhantomOptions
+    @OptionGroup var seriesChoice: SeriesOption
+    @Flag(help: "Leave the patient's identifiers (ID, name, birth date, sex) out of the report.") var anonymize = false
+    @Flag(help: "Print JSON.") var json = false
+    @Option(help: "Also write the JSON report to this file.") var save: String?
+
+    func validate() throws {
+        if let maxAge, !(maxAge >= 0) { throw ValidationError("--max-age must not be negative (days)") }
+    }
+
+    func run() throws {
+        let catalog = try phantomOptions.load()
+        let analysed = try Console.run {
+            var analysis = try PatientSpineAnalysis(catalog: catalog)
+            switch calibration {
+            case "same-scan": analysis.source = .sameScan
+            case "history": analysis.source = .history(store: database.db, maxAgeDays: maxAge)
+            default:
+                analysis.source = .file(try SavedCalibration(path: calibration, allowMismatch: allowMismatch, maximumAgeDays: maxAge ?? 7,
+                                                             needsAlongZ: false))
+            }
+            analysis.anonymize = anonymize
+            return try analysis.analyse(path: series, selection: seriesChoice.selection, report: Console.report, progress: ProgressBar().update)
+        }
+        let text = try jsonString(analysed.report)
+        print(json ? text : analysed.report.text())
+        if let save { try OutputFile.write(text, to: save) }
+        if analysed.report.summary == nil { throw ExitCode(4) }
+    }
+}
