@@ -27,6 +27,8 @@ public struct SpineCalibration: Codable, Sendable {
     public var file: String?
     public var history: HistoryCalibrationChoice?
     public var internalCalibration: InternalCalibration?
+    /// The tissue ROIs placed for internal calibration, as measured.
+    public var tissues: [TissueSample]?
     /// One line for people.
     public var summary: String
 

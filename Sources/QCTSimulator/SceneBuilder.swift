@@ -65,7 +65,8 @@ enum SceneBuilder {
         // Shift so every rod stays inside the field of view, 10 mm clear of its edge.
         let half = request.pixelSpacing * Double(request.matrix) / 2
         // (and a spine phantom's vertebrae with their posterior elements).
-        let rods = first.inserts.filter { ["rod", "plug", "vertebra", "structure"].contains($0.role) }
+        // (and a patient's whole body: a patient is centred in the field of view as far as it fits).
+        let rods = first.inserts.filter { ["rod", "plug", "vertebra", "structure", "tissue"].contains($0.role) }
         var shift = [0.0, 0.0]
         if !rods.isEmpty {
             for axis in 0..<2 {

@@ -41,6 +41,10 @@ public struct SimulationRequest: Sendable {
     public var acquisitionTime = "080000"
     /// Series number and a label for Series Description.
     public var seriesNumber = 1
+    /// Patient ID and name written (nil: "PHANTOM" and "QCT^Phantom" for phantoms, "SIM-<seed>" and
+    /// "SIMULATED^PATIENT" for a patient scene).
+    public var patientID: String?
+    public var patientName: String?
 
     public init(scene: String, profile: ScannerProfile) {
         self.scene = scene

@@ -20,6 +20,7 @@ public enum Simulator {
             throw SimulationError("matrix, pixel spacing, slices, slice thickness and spacing must be positive")
         }
         let x0 = -Double(n) * spacing / 2 + spacing / 2
+        let isPatient = catalog.scenes[request.scene]?.phantoms.contains { catalog.phantoms[$0.id]?.anatomy != nil } ?? false
         let raster = Rasterizer(scene: scene, columns: n, rows: n, x0: x0, y0: x0, spacing: spacing,
                                 supersampling: max(1, request.supersampling))
         let zs = (0..<request.slices).map { request.zCenterMM + (Double($0) - Double(request.slices - 1) / 2) * request.sliceSpacingMM }
@@ -66,7 +67,7 @@ public enum Simulator {
             ImageFilters.addNoise(&image, sd: noise, taps: taps, rng: &rng)
             ImageFilters.blur(&image, columns: n, rows: n, taps: taps)
             let pixels = image.map { Int16(clamping: Int(($0 + 1024).rounded())) }
-            let attributes = sliceAttributes(request, k: k, z: zs[k], x0: x0, spacing: spacing, study: study,
+            let attributes = sliceAttributes(request, isPatient: isPatient, k: k, z: zs[k], x0: x0, spacing: spacing, study: study,
                                              series: series, frame: frame, instance: instanceUIDs[k])
             let path = (directory as NSString).appendingPathComponent(String(format: "IM%05d.dcm", k + 1))
             do {
@@ -118,7 +119,7 @@ public enum Simulator {
         for e in entries { try fm.removeItem(atPath: (directory as NSString).appendingPathComponent(e)) }
     }
 
-    static func sliceAttributes(_ r: SimulationRequest, k: Int, z: Double, x0: Double, spacing: Double,
+    static func sliceAttributes(_ r: SimulationRequest, isPatient: Bool, k: Int, z: Double, x0: Double, spacing: Double,
                                 study: String, series: String, frame: String, instance: String) -> [(DicomTag, String)] {
         let p = r.profile
         func ds(_ v: Double) -> String {
@@ -134,8 +135,9 @@ public enum Simulator {
             (.seriesTime, r.acquisitionTime), (.acquisitionTime, r.acquisitionTime), (.contentTime, r.acquisitionTime),
             (.accessionNumber, ""), (.modality, "CT"), (.manufacturer, p.manufacturer),
             (.institutionName, p.institutionName), (.referringPhysicianName, ""), (.stationName, p.stationName),
-            (.studyDescription, "QCT phantom (simulated)"), (.seriesDescription, "\(r.scene) \(p.id)"),
-            (.manufacturerModelName, p.model), (.patientName, "QCT^Phantom"), (.patientID, "PHANTOM"),
+            (.studyDescription, isPatient ? "QCT lumbar spine (simulated patient)" : "QCT phantom (simulated)"), (.seriesDescription, "\(r.scene) \(p.id)"),
+            (.manufacturerModelName, p.model), (.patientName, r.patientName ?? (isPatient ? "SIMULATED^PATIENT" : "QCT^Phantom")),
+            (.patientID, r.patientID ?? (isPatient ? "SIM-\(r.seed)" : "PHANTOM")),
             (.patientBirthDate, ""), (.patientSex, ""), (.bodyPartExamined, "LSPINE"),
             (.sliceThickness, ds(r.sliceThicknessMM)), (.kvp, ds(p.kvp)), (.spacingBetweenSlices, ds(r.sliceSpacingMM)),
             (.deviceSerialNumber, p.deviceSerialNumber), (.softwareVersions, "\(p.softwareVersions)\\\(version)"),

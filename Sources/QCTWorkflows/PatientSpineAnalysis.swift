@@ -14,6 +14,8 @@ public enum PatientCalibrationSource: Sendable {
     case history(store: String?, maxAgeDays: Double?)
     /// A calibration saved by `qct calibrate --save`, applied where its validity rules allow.
     case file(SavedCalibration)
+    /// The patient's own tissues (air, subcutaneous fat, paraspinal muscle, aortic blood), as K2HPO4 or HA.
+    case `internal`(BoneEquivalent)
 }
 
 /// A patient's spine BMD: the vertebrae found and named, each one's trabecular ROI, the
@@ -50,7 +52,7 @@ public struct PatientSpineAnalysis: Sendable {
             PatientSpine.find(volume, settings: policy.spine)
         }, found: { !$0.vertebrae.isEmpty })
         guard !spine.vertebrae.isEmpty else { throw WorkflowFailure(path: path, spine.naming) }
-        let calibration = try calibrate(volume, info: info, path: path)
+        let calibration = try calibrate(volume, info: info, path: path, spine: spine)
         let r = SpineReport(path: path, seriesInstanceUID: info.seriesInstanceUID, acquired: DicomDateTime.iso(info.acquisition.acquisitionDateTime),
                             scanner: info.scanner, protocolUsed: info.acquisition, patient: anonymize ? nil : info.patient(),
                             spine: spine, calibration: calibration, policy: policy)
@@ -58,8 +60,28 @@ public struct PatientSpineAnalysis: Sendable {
     }
 
     /// The calibration line for `volume`, from the source chosen; a failure says why none applies.
-    func calibrate(_ volume: Volume, info: Series, path: String) throws(WorkflowFailure) -> SpineCalibration {
+    func calibrate(_ volume: Volume, info: Series, path: String, spine: PatientSpine) throws(WorkflowFailure) -> SpineCalibration {
         switch source {
+        case .internal(let output):
+            // Tissues on the slices of the vertebrae reported (all read ones when those are not named).
+            let named = policy.spine.reported.compactMap { n in spine.vertebrae.firstIndex { $0.name == n && $0.meanHU != nil } }.prefix(2)
+            let chosen = named.count == 2 ? Array(named) : spine.vertebrae.indices.filter { spine.vertebrae[$0].meanHU != nil }
+            let slices = Array(Set(chosen.flatMap { spine.vertebrae[$0].roiSlices })).sorted()
+            let tissues = PatientTissues.place(volume, spine: spine, slices: slices)
+            let readings = tissues.samples.compactMap { t in
+                t.meanHU.map { TissueReading(tissue: t.tissue, meanHU: $0, sdHU: t.sdHU ?? 0, areaMM2: t.areaMM2, voxels: t.voxels, centerMM: t.centerMM) }
+            }
+            switch InternalCalibration.fit(readings, policy: policy.internalCalibration, materials: catalog.materials, output: output) {
+            case .failure(let f):
+                let missing = tissues.samples.compactMap(\.missing)
+                throw WorkflowFailure(path: path, "internal calibration failed: \(f)" + (missing.isEmpty ? "" : "; " + missing.joined(separator: "; ")))
+            case .success(let ic):
+                var c = SpineCalibration(method: .internal, slope: ic.slope, intercept: ic.intercept,
+                                         summary: String(format: "internal (%@): %d tissues, effective energy %.1f keV, R² %.5f", ic.output.rawValue,
+                                                         ic.tissues.count, ic.effectiveEnergyKeV, ic.r2))
+                (c.internalCalibration, c.tissues) = (ic, tissues.samples)
+                return c
+            }
         case .sameScan:
             guard let (result, fit) = CalibrationPhantoms.best(in: volume, catalog: catalog) else {
                 throw WorkflowFailure(path: path, "no calibration phantom found in the scan (tried \(CalibrationPhantoms.ids(catalog).joined(separator: ", "))); use --calibration history, internal or a saved calibration")

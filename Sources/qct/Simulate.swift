@@ -43,6 +43,7 @@ struct Simulate: ParsableCommand {
     @Option(parsing: .unconditional, help: "CT-number gain change along z, % per 100 mm (HU × (1 + g·z)).") var gainGradient: Double = 0
     @Option(help: "Acquisition date and time, YYYYMMDDHHMMSS.") var acquired: String = "20260101080000"
     @Option(help: "Number of scans.") var `repeat`: Int = 1
+    @Option(help: "Patient ID written (default: PHANTOM, or SIM-<seed> for a patient scene).") var patientID: String?
     @Flag(help: "Draw the set-up from the seed: rod diameter, spacing and order, pad size, phantom rotation ±10°, a couch, a patient on a lone pad, an offset up to the field-of-view edge (recorded in truth.json).") var vary = false
     @Flag(help: "Shift and rotate the scene a little between repeated scans (±5 mm x/y, ±3 mm z, ±3°).") var reposition = false
     @Flag(help: "Vary the CT numbers from scan to scan as the scanner profile's repeatVariation says (gain, offset, gradients, cupping, beam hardening; Docs/simulator.md).") var dayVariation = false
@@ -70,6 +71,7 @@ struct Simulate: ParsableCommand {
         request.gainGradientPerMM = gainGradient / 100 / 100
         request.insertScale = (SimulationBatch.assignments(insertScale) ?? [:]).compactMapValues(Double.init)
         request.acquisitionDate = String(acquired.prefix(8))
+        request.patientID = patientID
         var batch = SimulationBatch(request: request, seed: seed)
         (batch.count, batch.reposition, batch.dayVariation) = (`repeat`, reposition, dayVariation)
         (batch.firstTime, batch.translationMM, batch.rotationDegrees) = (String(acquired.suffix(6)), SimulationBatch.triple(translate) ?? [0, 0, 0], rotate)

@@ -11,13 +11,15 @@ struct Spine: ParsableCommand {
             rib-bearing vertebra (T12), reads a trabecular ROI in each over the mid-vertebral slab, and converts it with the \
             calibration chosen: same-scan (a calibration phantom in the scan), history (the most recent passing phantom \
             calibration of the QC history matching the scanner's serial, kVp, kernel, reconstruction diameter and table height, \
-            within --max-age days) or a calibration file saved by qct calibrate --save. Reports the mean of L1–L2 (or the two \
+            within --max-age days), internal (the patient's air, subcutaneous fat, paraspinal muscle and aortic blood: effective \
+            energy by grid search, K2HPO4- or --hydroxyapatite-equivalent) or a calibration file saved by qct calibrate --save. Reports the mean of L1–L2 (or the two \
             measurable vertebrae nearest them) and its ACR category; spine QCT gives no T-score. Patient identifiers appear in \
             the report only (never on stderr); --anonymize leaves them out.
             Exit status: 0 a mean was reported; 4 vertebrae were read but no mean could be given; 2 nothing could be computed.
             """)
     @Argument(help: "Folder or files of one CT series.") var series: String
-    @Option(help: "same-scan, history, or a saved calibration file (JSON).") var calibration: String = "same-scan"
+    @Option(help: "same-scan, history, internal, or a saved calibration file (JSON).") var calibration: String = "same-scan"
+    @Flag(help: "Internal calibration: report hydroxyapatite-equivalent instead of K2HPO4-equivalent mg/cm³.") var hydroxyapatite = false
     @Option(help: "Oldest calibration accepted, days (history: default from patient-policy.json; a file: 7).") var maxAge: Double?
     @Flag(help: "Apply a saved calibration file even when it does not match the series (recorded in the report).") var allowMismatch = false
     @OptionGroup var database: DatabaseOption
@@ -38,6 +40,7 @@ struct Spine: ParsableCommand {
             switch calibration {
             case "same-scan": analysis.source = .sameScan
             case "history": analysis.source = .history(store: database.db, maxAgeDays: maxAge)
+            case "internal": analysis.source = .internal(hydroxyapatite ? .hydroxyapatite : .k2hpo4)
             default:
                 analysis.source = .file(try SavedCalibration(path: calibration, allowMismatch: allowMismatch, maximumAgeDays: maxAge ?? 7,
                                                              needsAlongZ: false))
