@@ -75,10 +75,12 @@ public struct SpineReport: Codable, Sendable {
     public var summaryMissing: String?
     public var noTScore = SpineCategory.noTScore
     public var followUp: SpineFollowUp?
+    /// Why there is no follow-up (no Patient ID, no earlier exam kept).
+    public var followUpMissing: String?
 
     enum CodingKeys: String, CodingKey {
         case schema, analysisVersion, path, seriesInstanceUID, acquired, scanner, patient, unit, calibration, vertebrae, naming,
-             summary, summaryMissing, noTScore, followUp
+             summary, summaryMissing, noTScore, followUp, followUpMissing
         case protocolUsed = "protocol"
     }
 
@@ -136,5 +138,22 @@ public struct SpineFollowUp: Codable, Sendable {
         self.vertebrae = vertebrae
         self.mean = mean
         self.lscMissing = lscMissing
+    }
+}
+
+extension SpineFollowUp {
+    /// The change from an earlier exam's BMDs (per vertebra name, and its mean of `earlierMeanOf`) to this report's.
+    public static func between(earlier vertebrae: [String: Double], earlierMean: Double?, earlierMeanOf: [String], acquired: String?,
+                               series: String, now report: SpineReport, lsc: LeastSignificantChange?, lscMissing: String?) -> SpineFollowUp {
+        var changes: [String: FollowUp] = [:]
+        for v in report.vertebrae {
+            guard let name = v.reading.name, let now = v.bmd, let before = vertebrae[name] else { continue }
+            changes[name] = FollowUp(earlier: before, current: now, lsc: lsc)
+        }
+        var mean: FollowUp?
+        if let s = report.summary, let before = earlierMean, s.vertebrae == earlierMeanOf {
+            mean = FollowUp(earlier: before, current: s.meanBMD, lsc: lsc)
+        }
+        return SpineFollowUp(earlierAcquired: acquired, earlierSeriesInstanceUID: series, vertebrae: changes, mean: mean, lscMissing: lscMissing)
     }
 }

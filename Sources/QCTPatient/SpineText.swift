@@ -35,6 +35,8 @@ extension SpineReport {
             for (name, c) in fu.vertebrae.sorted(by: { $0.key < $1.key }) { lines.append("  " + followUpLine(name, c)) }
             if let m = fu.mean { lines.append("  " + followUpLine("mean", m)) }
             if let why = fu.lscMissing { lines.append("  significance not judged: \(why)") }
+        } else if let why = followUpMissing {
+            lines.append("follow-up: none (\(why))")
         }
         return lines.joined(separator: "\n")
     }

@@ -133,3 +133,12 @@ enum PatientAnatomy {
         return p
     }
 }
+
+extension AbdomenAnatomy {
+    /// These densities (mg K2HPO4/cm³ by vertebra name) in place of the anatomy's own.
+    func densities(_ override: [String: Double]) -> AbdomenAnatomy {
+        var a = self
+        for (k, name) in vertebrae.enumerated() { if let d = override[name] { a.trabecularK2HPO4[k] = d } }
+        return a
+    }
+}

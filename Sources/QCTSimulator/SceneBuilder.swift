@@ -32,7 +32,7 @@ enum SceneBuilder {
             guard let phantom = catalog.phantoms[placement.id], overrides[phantom.id] == nil else { continue }
             if let base = phantom.anatomy {
                 // A patient: drawn from the spine stream, so the rod set-ups of a seed stay as they were.
-                let drawn = PatientAnatomy.draw(base, rng: &spineRNG)
+                let drawn = PatientAnatomy.draw(base, rng: &spineRNG).densities(request.trabecularK2HPO4)
                 overrides[phantom.id] = PatientAnatomy.expand(phantom, drawn)
                 anatomy = drawn
                 zShift = spineRNG.uniform(-3, 3)
@@ -114,7 +114,7 @@ enum SceneBuilder {
         for placement in scene.phantoms {
             guard var phantom = overrides[placement.id] ?? catalog.phantoms[placement.id] else { throw SimulationError("unknown phantom \(placement.id)") }
             // A patient's inserts are made from its anatomy (the standard one unless varied).
-            if let anatomy = phantom.anatomy, phantom.inserts.isEmpty { phantom = PatientAnatomy.expand(phantom, anatomy) }
+            if let anatomy = phantom.anatomy, phantom.inserts.isEmpty { phantom = PatientAnatomy.expand(phantom, anatomy.densities(request.trabecularK2HPO4)) }
             let turn = request.rotationDegrees + (rotations[placement.id] ?? 0)
             let certificate: Certificate?
             if let serial = request.serials[phantom.id] {

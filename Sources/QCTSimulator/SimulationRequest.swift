@@ -44,6 +44,8 @@ public struct SimulationRequest: Sendable {
     /// Patient ID and name written (nil: "PHANTOM" and "QCT^Phantom" for phantoms, "SIM-<seed>" and
     /// "SIMULATED^PATIENT" for a patient scene).
     public var patientID: String?
+    /// A simulated patient's trabecular density per vertebra, mg K2HPO4/cm³ (over the anatomy's or the drawn ones).
+    public var trabecularK2HPO4: [String: Double] = [:]
     public var patientName: String?
 
     public init(scene: String, profile: ScannerProfile) {

@@ -79,8 +79,9 @@ public final class QCDatabase: SQLHistoryBackend {
         }
     }
 
-    /// Refuses a file that is not a qct QC database, reading it only.
-    static func checkForeign(_ path: String) throws(QCStoreError) {
+    /// Refuses a file that is not a qct QC database (or, with another `applicationID`, the database
+    /// `what` names), reading it only.
+    static func checkForeign(_ path: String, applicationID: Int32 = QCDatabase.applicationID, what: String = "QC database") throws(QCStoreError) {
         var config = Configuration()
         config.readonly = true
         config.busyMode = .timeout(60)
@@ -92,12 +93,12 @@ public final class QCDatabase: SQLHistoryBackend {
             }
             try q.close()
             if id != applicationID && !(id == 0 && tables.isEmpty) {
-                throw QCStoreError("\(path): not a qct QC database (application_id \(id), tables: \(tables.prefix(5).joined(separator: ", "))); left untouched")
+                throw QCStoreError("\(path): not a qct \(what) (application_id \(id), tables: \(tables.prefix(5).joined(separator: ", "))); left untouched")
             }
         } catch let e as QCStoreError {
             throw e
         } catch {
-            throw QCStoreError("\(path): cannot be read as a QC database (\(describe(error))); left untouched")
+            throw QCStoreError("\(path): cannot be read as a \(what) (\(describe(error))); left untouched")
         }
     }
 
@@ -278,11 +279,11 @@ public final class QCDatabase: SQLHistoryBackend {
     }
 
     /// The default location: $XDG_DATA_HOME/qct/qc.sqlite, else ~/.local/share/qct/qc.sqlite.
-    public static func defaultPath() -> String {
+    public static func defaultPath(named name: String = "qc.sqlite") -> String {
         let env = ProcessInfo.processInfo.environment
-        if let xdg = env["XDG_DATA_HOME"], xdg.hasPrefix("/") { return (xdg as NSString).appendingPathComponent("qct/qc.sqlite") }
+        if let xdg = env["XDG_DATA_HOME"], xdg.hasPrefix("/") { return (xdg as NSString).appendingPathComponent("qct/" + name) }
         let home = env["HOME"] ?? NSHomeDirectory()
-        return (home as NSString).appendingPathComponent(".local/share/qct/qc.sqlite")
+        return (home as NSString).appendingPathComponent(".local/share/qct/" + name)
     }
 
     /// Runs `body` in one IMMEDIATE transaction (the write lock is taken first, so

@@ -5,6 +5,7 @@ import QCTDICOM
 import QCTPatient
 import QCTPhantoms
 import QCTQualityControl
+import QCTStorage
 
 /// Where `qct spine` takes its calibration from.
 public enum PatientCalibrationSource: Sendable {
@@ -26,6 +27,12 @@ public struct PatientSpineAnalysis: Sendable {
     public var source: PatientCalibrationSource = .sameScan
     /// Leave the patient's identifiers out of the report.
     public var anonymize = false
+    /// The patient database (nil: its default path), read for an earlier exam; with `record`, the exam is kept there.
+    public var patients: String?
+    public var record = false
+    /// The precision study of the QC history (`QCStoreLocation`, `qcStore`) whose LSC judges a follow-up.
+    public var precisionStudy: Int64?
+    public var qcStore: String?
 
     public init(catalog: PhantomCatalog) throws(WorkflowFailure) {
         guard let policy = catalog.patientPolicy else {
@@ -53,10 +60,64 @@ public struct PatientSpineAnalysis: Sendable {
         }, found: { !$0.vertebrae.isEmpty })
         guard !spine.vertebrae.isEmpty else { throw WorkflowFailure(path: path, spine.naming) }
         let calibration = try calibrate(volume, info: info, path: path, spine: spine)
-        let r = SpineReport(path: path, seriesInstanceUID: info.seriesInstanceUID, acquired: DicomDateTime.iso(info.acquisition.acquisitionDateTime),
-                            scanner: info.scanner, protocolUsed: info.acquisition, patient: anonymize ? nil : info.patient(),
+        let patient = info.patient()
+        var r = SpineReport(path: path, seriesInstanceUID: info.seriesInstanceUID, acquired: DicomDateTime.iso(info.acquisition.acquisitionDateTime),
+                            scanner: info.scanner, protocolUsed: info.acquisition, patient: anonymize ? nil : patient,
                             spine: spine, calibration: calibration, policy: policy)
+        try followUp(&r, patientID: patient.id, path: path)
         return Analysed(series: info, volume: volume, spine: spine, report: r)
+    }
+
+    /// Compares with the latest earlier exam of the same Patient ID in the patient database, judged
+    /// against the named precision study's LSC; with `record`, keeps this exam there.
+    func followUp(_ r: inout SpineReport, patientID: String?, path: String) throws(WorkflowFailure) {
+        guard let id = patientID?.trimmingCharacters(in: .whitespaces), !id.isEmpty else {
+            r.followUpMissing = "the series has no Patient ID"
+            if record { throw WorkflowFailure(path: path, "the series has no Patient ID (0010,0020), so the exam cannot be kept for follow-up") }
+            return
+        }
+        let location = patients ?? PatientDatabase.defaultPath()
+        guard record || FileManager.default.fileExists(atPath: location) else {
+            r.followUpMissing = "no patient database at \(location) (qct spine --record keeps exams there)"
+            return
+        }
+        let db: PatientDatabase
+        do { db = try PatientDatabase(path: location, readOnly: !record) } catch { throw WorkflowFailure(.refused, "\(error)") }
+        var lsc: LeastSignificantChange?, lscMissing: String? = "no precision study named (--precision-study)"
+        if let study = precisionStudy {
+            let store: any QCHistoryStore
+            do { store = try QCStoreLocation.open(qcStore, readOnly: true).store } catch { throw WorkflowFailure(path: path, "QC history: \(error)") }
+            let studies: [QCPrecisionRecord]
+            do { studies = try store.precisionStudies(scanner: nil) } catch { throw WorkflowFailure(path: path, "QC history: \(error)") }
+            guard let p = studies.first(where: { $0.id == study }) else {
+                throw WorkflowFailure(path: path, "no precision study \(study) in the QC history (qct qc precision lists them)")
+            }
+            lsc = LeastSignificantChange(study: "\(p.scanner) precision study \(study): \(p.scans) scans \(p.from) – \(p.to), RMS-SD \(String(format: "%.3f", p.rmsSD)) \(p.unit)",
+                                         precisionMgPerCm3: p.rmsSD, factor: policy.lscFactor)
+            lscMissing = nil
+        }
+        do {
+            if let acquired = r.acquired, let before = try db.earlier(patientID: id, before: acquired, unit: r.unit, excluding: r.seriesInstanceUID) {
+                r.followUp = SpineFollowUp.between(earlier: before.vertebrae, earlierMean: before.meanBMD,
+                                                   earlierMeanOf: before.meanOf?.split(separator: ",").map(String.init) ?? [],
+                                                   acquired: before.acquired, series: before.seriesInstanceUID, now: r, lsc: lsc, lscMissing: lscMissing)
+            } else {
+                r.followUpMissing = "no earlier exam of this patient in the patient database"
+            }
+            if record {
+                guard let acquired = r.acquired else { throw WorkflowFailure(path: path, "the series has no acquisition date, so the exam cannot be kept") }
+                var vertebrae: [String: Double] = [:]
+                for v in r.vertebrae { if let n = v.reading.name, let b = v.bmd { vertebrae[n] = b } }
+                let exam = PatientExam(patientID: id, seriesInstanceUID: r.seriesInstanceUID, acquired: acquired, calibration: r.calibration.method.rawValue,
+                                       unit: r.unit, vertebrae: vertebrae, meanBMD: r.summary?.meanBMD, meanOf: r.summary?.vertebrae.joined(separator: ","),
+                                       category: r.summary?.category.rawValue, analysisVersion: r.analysisVersion, report: (try? jsonString(r)) ?? "{}")
+                _ = try db.record(exam, at: ISO8601DateFormatter().string(from: Date()))
+            }
+        } catch let e as WorkflowFailure {
+            throw e
+        } catch {
+            throw WorkflowFailure(.refused, "\(error)")
+        }
     }
 
     /// The calibration line for `volume`, from the source chosen; a failure says why none applies.

@@ -44,6 +44,7 @@ struct Simulate: ParsableCommand {
     @Option(help: "Acquisition date and time, YYYYMMDDHHMMSS.") var acquired: String = "20260101080000"
     @Option(help: "Number of scans.") var `repeat`: Int = 1
     @Option(help: "Patient ID written (default: PHANTOM, or SIM-<seed> for a patient scene).") var patientID: String?
+    @Option(help: "A simulated patient's trabecular density, as VERTEBRA=MG (mg K2HPO4/cm³; repeatable, e.g. L1=34).") var bone: [String] = []
     @Flag(help: "Draw the set-up from the seed: rod diameter, spacing and order, pad size, phantom rotation ±10°, a couch, a patient on a lone pad, an offset up to the field-of-view edge (recorded in truth.json).") var vary = false
     @Flag(help: "Shift and rotate the scene a little between repeated scans (±5 mm x/y, ±3 mm z, ±3°).") var reposition = false
     @Flag(help: "Vary the CT numbers from scan to scan as the scanner profile's repeatVariation says (gain, offset, gradients, cupping, beam hardening; Docs/simulator.md).") var dayVariation = false
@@ -54,6 +55,9 @@ struct Simulate: ParsableCommand {
         guard acquired.count == 14, acquired.allSatisfy(\.isNumber) else { throw ValidationError("--acquired needs YYYYMMDDHHMMSS") }
         guard SimulationBatch.assignments(serial) != nil else { throw ValidationError("--serial needs PHANTOM=SERIAL, got \(serial)") }
         guard SimulationBatch.assignments(insertScale)?.values.allSatisfy({ Double($0) != nil }) == true else { throw ValidationError("--insert-scale needs INSERT=FACTOR, got \(insertScale)") }
+        guard SimulationBatch.assignments(bone)?.values.allSatisfy({ Double($0).map { $0 >= 0 && $0 < 1500 } ?? false }) == true else {
+            throw ValidationError("--bone needs VERTEBRA=MG with 0 ≤ MG < 1500, got \(bone)")
+        }
     }
 
     func run() throws {
@@ -72,6 +76,7 @@ struct Simulate: ParsableCommand {
         request.insertScale = (SimulationBatch.assignments(insertScale) ?? [:]).compactMapValues(Double.init)
         request.acquisitionDate = String(acquired.prefix(8))
         request.patientID = patientID
+        request.trabecularK2HPO4 = (SimulationBatch.assignments(bone) ?? [:]).compactMapValues(Double.init)
         var batch = SimulationBatch(request: request, seed: seed)
         (batch.count, batch.reposition, batch.dayVariation) = (`repeat`, reposition, dayVariation)
         (batch.firstTime, batch.translationMM, batch.rotationDegrees) = (String(acquired.suffix(6)), SimulationBatch.triple(translate) ?? [0, 0, 0], rotate)

@@ -13,7 +13,9 @@ struct Spine: ParsableCommand {
             calibration of the QC history matching the scanner's serial, kVp, kernel, reconstruction diameter and table height, \
             within --max-age days), internal (the patient's air, subcutaneous fat, paraspinal muscle and aortic blood: effective \
             energy by grid search, K2HPO4- or --hydroxyapatite-equivalent) or a calibration file saved by qct calibrate --save. Reports the mean of L1–L2 (or the two \
-            measurable vertebrae nearest them) and its ACR category; spine QCT gives no T-score. Patient identifiers appear in \
+            measurable vertebrae nearest them) and its ACR category; spine QCT gives no T-score. Follow-up: the change since the \
+            latest earlier exam of the same Patient ID kept in the patient database (--record keeps one), in mg/cm³ and %, and \
+            whether it exceeds the LSC (2.77 × RMS-SD) of the precision study named by --precision-study. Patient identifiers appear in \
             the report only (never on stderr); --anonymize leaves them out.
             Exit status: 0 a mean was reported; 4 vertebrae were read but no mean could be given; 2 nothing could be computed.
             """)
@@ -26,6 +28,9 @@ struct Spine: ParsableCommand {
     @OptionGroup var phantomOptions: PhantomOptions
     @OptionGroup var seriesChoice: SeriesOption
     @Flag(help: "Leave the patient's identifiers (ID, name, birth date, sex) out of the report.") var anonymize = false
+    @Option(help: "Patient database, apart from the QC history (default: $XDG_DATA_HOME/qct/patients.sqlite, else ~/.local/share/qct/patients.sqlite).") var patients: String?
+    @Flag(help: "Keep this exam in the patient database for later follow-up.") var record = false
+    @Option(help: "Judge the change since the earlier exam against this precision study's LSC (its id in the QC history, --db).") var precisionStudy: Int64?
     @Flag(help: "Print JSON.") var json = false
     @Option(help: "Also write the JSON report to this file.") var save: String?
 
@@ -45,7 +50,8 @@ struct Spine: ParsableCommand {
                 analysis.source = .file(try SavedCalibration(path: calibration, allowMismatch: allowMismatch, maximumAgeDays: maxAge ?? 7,
                                                              needsAlongZ: false))
             }
-            analysis.anonymize = anonymize
+            (analysis.anonymize, analysis.patients, analysis.record) = (anonymize, patients, record)
+            (analysis.precisionStudy, analysis.qcStore) = (precisionStudy, database.db)
             return try analysis.analyse(path: series, selection: seriesChoice.selection, report: Console.report, progress: ProgressBar().update)
         }
         let text = try jsonString(analysed.report)
