@@ -298,3 +298,27 @@ struct Interior: Sendable {
     var semiMajorMM: Double
     var pixels: [Int]
 }
+
+extension PatientSpine {
+    /// The ellipse with the second moments of `pixels` (indices in one slice): centre (patient x, y, mm),
+    /// semi-axes (mm) and major-axis angle from the image rows (degrees), for drawing an ROI.
+    public static func ellipse(of pixels: [Int], slice k: Int, geometry g: VolumeGeometry) -> (center: (Double, Double), semiAxes: (Double, Double), angle: Double)? {
+        guard !pixels.isEmpty else { return nil }
+        var blob = Blob()
+        for p in pixels { blob.add(i: Double(p % g.columns), j: Double(p / g.columns)) }
+        let c = blob.centroid, e = blob.ellipse
+        let position = g.position(column: c.i, row: c.j, slice: Double(k))
+        let ps = (g.columnSpacing + g.rowSpacing) / 2
+        return ((position.x, position.y), (max(e.a * ps, 0.5), max(e.b * ps, 0.5)), e.angle * 180 / .pi)
+    }
+
+    /// The pixel of `pixels` nearest their centroid (a point inside a curved band), as patient x, y, mm.
+    public static func representative(of pixels: [Int], slice k: Int, geometry g: VolumeGeometry) -> (Double, Double)? {
+        guard !pixels.isEmpty else { return nil }
+        let ci = pixels.map { Double($0 % g.columns) }.reduce(0, +) / Double(pixels.count)
+        let cj = pixels.map { Double($0 / g.columns) }.reduce(0, +) / Double(pixels.count)
+        let p = pixels.min { hypot(Double($0 % g.columns) - ci, Double($0 / g.columns) - cj) < hypot(Double($1 % g.columns) - ci, Double($1 / g.columns) - cj) }!
+        let position = g.position(column: Double(p % g.columns), row: Double(p / g.columns), slice: Double(k))
+        return (position.x, position.y)
+    }
+}

@@ -47,6 +47,8 @@ public struct PatientSpineAnalysis: Sendable {
         public var series: Series
         public var volume: Volume
         public var spine: PatientSpine
+        /// The tissue ROIs of internal calibration, when it was used.
+        public var tissues: PatientTissues?
         public var report: SpineReport
     }
 
@@ -59,13 +61,13 @@ public struct PatientSpineAnalysis: Sendable {
             PatientSpine.find(volume, settings: policy.spine)
         }, found: { !$0.vertebrae.isEmpty })
         guard !spine.vertebrae.isEmpty else { throw WorkflowFailure(path: path, spine.naming) }
-        let calibration = try calibrate(volume, info: info, path: path, spine: spine)
+        let (calibration, tissues) = try calibrate(volume, info: info, path: path, spine: spine)
         let patient = info.patient()
         var r = SpineReport(path: path, seriesInstanceUID: info.seriesInstanceUID, acquired: DicomDateTime.iso(info.acquisition.acquisitionDateTime),
                             scanner: info.scanner, protocolUsed: info.acquisition, patient: anonymize ? nil : patient,
                             spine: spine, calibration: calibration, policy: policy)
         try followUp(&r, patientID: patient.id, path: path)
-        return Analysed(series: info, volume: volume, spine: spine, report: r)
+        return Analysed(series: info, volume: volume, spine: spine, tissues: tissues, report: r)
     }
 
     /// Compares with the latest earlier exam of the same Patient ID in the patient database, judged
@@ -121,7 +123,7 @@ public struct PatientSpineAnalysis: Sendable {
     }
 
     /// The calibration line for `volume`, from the source chosen; a failure says why none applies.
-    func calibrate(_ volume: Volume, info: Series, path: String, spine: PatientSpine) throws(WorkflowFailure) -> SpineCalibration {
+    func calibrate(_ volume: Volume, info: Series, path: String, spine: PatientSpine) throws(WorkflowFailure) -> (SpineCalibration, PatientTissues?) {
         switch source {
         case .internal(let output):
             // Tissues on the slices of the vertebrae reported (all read ones when those are not named).
@@ -141,7 +143,7 @@ public struct PatientSpineAnalysis: Sendable {
                                          summary: String(format: "internal (%@): %d tissues, effective energy %.1f keV, R² %.5f", ic.output.rawValue,
                                                          ic.tissues.count, ic.effectiveEnergyKeV, ic.r2))
                 (c.internalCalibration, c.tissues) = (ic, tissues.samples)
-                return c
+                return (c, tissues)
             }
         case .sameScan:
             guard let (result, fit) = CalibrationPhantoms.best(in: volume, catalog: catalog) else {
@@ -150,7 +152,7 @@ public struct PatientSpineAnalysis: Sendable {
             var c = SpineCalibration(method: .sameScan, slope: fit.slope, intercept: fit.intercept,
                                      summary: "same scan: \(result.phantom) (certificate \(result.certificate ?? "-")), status \(result.status.rawValue)")
             (c.phantom, c.certificate, c.sigmaCT, c.betaCT, c.status) = (result.phantom, result.certificate, fit.sigmaCT, fit.betaCT, result.status.rawValue)
-            return c
+            return (c, nil)
         case .history(let location, let maxAge):
             let store: any QCHistoryStore
             do { store = try QCStoreLocation.open(location, readOnly: true).store } catch { throw WorkflowFailure(path: path, "QC history: \(error)") }
@@ -163,7 +165,7 @@ public struct PatientSpineAnalysis: Sendable {
                                          summary: String(format: "QC history: result %lld, %@ of %@ (%.1f days %@ the scan)", s.resultID, s.phantom, s.acquired,
                                                          abs(choice.ageDays), choice.ageDays >= 0 ? "before" : "after"))
                 (c.phantom, c.certificate, c.sigmaCT, c.betaCT, c.status, c.history) = (s.phantom, s.certificate, s.sigmaCT, s.betaCT, s.calibrationStatus, choice)
-                return c
+                return (c, nil)
             }
         case .file(let saved):
             guard let fit = saved.report.fit else { throw WorkflowFailure(path: saved.path, "the saved calibration has no fit") }
@@ -176,7 +178,7 @@ public struct PatientSpineAnalysis: Sendable {
                                      summary: "saved calibration \(saved.path)" + (mismatches.isEmpty ? "" : " (applied despite: \(mismatches.joined(separator: "; ")))"))
             (c.phantom, c.certificate, c.sigmaCT, c.betaCT, c.status, c.file) = (saved.report.phantom, saved.report.certificate, fit.sigmaCT, fit.betaCT,
                                                                                  saved.report.status.rawValue, saved.path)
-            return c
+            return (c, nil)
         }
     }
 }

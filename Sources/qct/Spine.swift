@@ -33,6 +33,8 @@ struct Spine: ParsableCommand {
     @Option(help: "Judge the change since the earlier exam against this precision study's LSC (its id in the QC history, --db).") var precisionStudy: Int64?
     @Flag(help: "Print JSON.") var json = false
     @Option(help: "Also write the JSON report to this file.") var save: String?
+    @Option(help: "Write the report as an HTML page with the ROI pictures.") var html: String?
+    @Option(help: "Write the ROIs drawn on each vertebra's middle slice (.svg or .png).") var overlay: String?
 
     func validate() throws {
         if let maxAge, !(maxAge >= 0) { throw ValidationError("--max-age must not be negative (days)") }
@@ -57,6 +59,10 @@ struct Spine: ParsableCommand {
         let text = try jsonString(analysed.report)
         print(json ? text : analysed.report.text())
         if let save { try OutputFile.write(text, to: save) }
+        if let html {
+            try OutputFile.write(SpineHTML.page(analysed.report, figure: OverlayFigures.spine(analysed).svg(volume: analysed.volume), generated: isoNow()), to: html)
+        }
+        if let overlay { try OutputFile.write(to: overlay) { try OverlayFigures.spine(analysed).data(volume: analysed.volume, forPath: overlay) } }
         if analysed.report.summary == nil { throw ExitCode(4) }
     }
 }
