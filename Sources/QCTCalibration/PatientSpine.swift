@@ -172,15 +172,33 @@ extension PatientSpine {
                 }
                 ribs = [max(ribs[0], area[0]), max(ribs[1], area[1])]
             }
-            // The ROI: ring slices wholly inside the slab around the middle.
-            let thickness = g.sliceSpacing
-            var slab = rings.filter { abs(Double($0) - mid) * g.sliceSpacing + thickness / 2 <= s.slabMM / 2 + 1e-9 }
-            if slab.isEmpty { slab = [rings[rings.count / 2]] }
+            // The ROI: ring slices on the flat part of the body (an interior whose middle reads the body's
+            // trabecular level; slices that take in an endplate read above it), wholly inside the slab around the middle.
+            let cores = Dictionary(uniqueKeysWithValues: rings.map { k in (k, coreMedian(v, member[k]!, g)) })
+            let middle = rings.sorted { abs(Double($0) - mid) < abs(Double($1) - mid) }.prefix(max(1, rings.count / 3)).compactMap { cores[$0] ?? nil }.sorted()
+            let level = middle.isEmpty ? nil : middle[middle.count / 2]
+            let flat = rings.filter { k in
+                guard let level, let c = cores[k] ?? nil else { return true }
+                return abs(c - level) <= max(10, 0.1 * abs(level))
+            }
+            let centreSlice = Int(mid.rounded())
+            // The flat stretch holding the middle (a partial-volume slice ends it).
+            var stretch: [Int] = []
+            if let start = flat.min(by: { abs($0 - centreSlice) < abs($1 - centreSlice) }) {
+                stretch = [start]
+                var k = start - 1
+                while flat.contains(k) { stretch.insert(k, at: 0); k -= 1 }
+                k = start + 1
+                while flat.contains(k) { stretch.append(k); k += 1 }
+            }
+            let flatMid = stretch.isEmpty ? mid : Double(stretch.first! + stretch.last!) / 2
+            var slab = stretch.filter { abs(Double($0) - flatMid) * g.sliceSpacing + g.sliceSpacing / 2 <= s.slabMM / 2 + 1e-9 }
+            if slab.isEmpty { slab = [stretch.isEmpty ? rings[rings.count / 2] : stretch[stretch.count / 2]] }
             var values: [Double] = []
             var pixels = [Int: [Int]]()
             var areas: [Double] = []
             for k in slab {
-                let roi = eroded(member[k]!.pixels, g, radiusMM: s.erosionMM)
+                let roi = eroded(halfHeightInterior(sliceHU(v, k), member[k]!, g), g, radiusMM: s.erosionMM)
                 guard !roi.isEmpty else { continue }
                 pixels[k] = roi
                 areas.append(Double(roi.count) * pixelArea)
@@ -241,6 +259,68 @@ extension PatientSpine {
             text += "; names stop where two bodies lie more than 1.6 × the usual \(String(format: "%.1f", pitch)) mm apart (a vertebra not found between them)"
         }
         return text
+    }
+
+    /// The interior bounded where the shell rises half-way from the trabecular core to its peak
+    /// (domain reference §4: well inside the cortical shell, whatever the beam makes of either):
+    /// the core is the region's middle, the peak the 90th percentile of a 3 mm band around it.
+    static func halfHeightInterior(_ hu: [Double], _ region: Interior, _ g: VolumeGeometry) -> [Int] {
+        let pixels = region.pixels
+        let xs = pixels.map { $0 % g.columns }, ys = pixels.map { $0 / g.columns }
+        let pad = Int((6 / min(g.columnSpacing, g.rowSpacing)).rounded(.up))
+        let x0 = max(0, xs.min()! - pad), y0 = max(0, ys.min()! - pad)
+        let x1 = min(g.columns - 1, xs.max()! + pad), y1 = min(g.rows - 1, ys.max()! + pad)
+        let w = x1 - x0 + 1, h = y1 - y0 + 1
+        var mask = [Bool](repeating: false, count: w * h)
+        for (x, y) in zip(xs, ys) { mask[(y - y0) * w + (x - x0)] = true }
+        let inside = BinaryImage(columns: w, rows: h, pixels: mask)
+        let ps = (g.columnSpacing + g.rowSpacing) / 2
+        let core = inside.eroded(radius: 0.6 * region.semiMajorMM * 0.7 / ps)
+        let band = inside.dilated(radius: 3 / ps)
+        var coreValues: [Double] = [], ring: [Double] = []
+        for y in 0..<h {
+            for x in 0..<w {
+                let v = hu[(y + y0) * g.columns + x + x0], q = y * w + x
+                if core.pixels[q] { coreValues.append(v) } else if band.pixels[q] && !mask[q] { ring.append(v) }
+            }
+        }
+        guard coreValues.count >= 5, ring.count >= 10 else { return pixels }
+        coreValues.sort()
+        ring.sort()
+        let coreHU = coreValues[coreValues.count / 2], peak = ring[Int(Double(ring.count - 1) * 0.9)]
+        guard peak > coreHU else { return pixels }
+        let level = coreHU + 0.5 * (peak - coreHU)
+        // The region below the level, enclosed, that holds the core.
+        var below = [Bool](repeating: false, count: w * h)
+        for y in 0..<h { for x in 0..<w { below[y * w + x] = hu[(y + y0) * g.columns + x + x0] < level } }
+        let (labels, _) = BinaryImage(columns: w, rows: h, pixels: below).labelled()
+        var votes: [Int32: Int] = [:]
+        for q in labels.indices where core.pixels[q] && labels[q] >= 0 { votes[labels[q], default: 0] += 1 }
+        guard let keep = votes.max(by: { $0.value < $1.value })?.key else { return pixels }
+        var out: [Int] = []
+        for q in labels.indices where labels[q] == keep {
+            let x = q % w, y = q / w
+            // A label touching the window's edge has leaked out of the shell: keep the region as found.
+            if x == 0 || y == 0 || x == w - 1 || y == h - 1 { return pixels }
+            out.append((y + y0) * g.columns + x + x0)
+        }
+        return out
+    }
+
+    /// Median HU of the middle of an interior (eroded to 40 % of its size), nil when too small.
+    static func coreMedian(_ v: Volume, _ region: Interior, _ g: VolumeGeometry) -> Double? {
+        let ci = region.i, cj = region.j
+        let radius = 0.4 * sqrt(region.areaMM2 / Double.pi)
+        var values: [Double] = []
+        for p in region.pixels {
+            let dx = (Double(p % g.columns) - ci) * g.columnSpacing, dy = (Double(p / g.columns) - cj) * g.rowSpacing
+            if dx * dx + dy * dy <= radius * radius, !v.isPadding(at: region.slice * g.voxelsPerSlice + p) {
+                values.append(v.hu(at: region.slice * g.voxelsPerSlice + p))
+            }
+        }
+        guard values.count >= 5 else { return nil }
+        values.sort()
+        return values[values.count / 2]
     }
 
     /// One slice's HU (padding as −1000).

@@ -74,10 +74,22 @@ public struct PatientTissues: Sendable {
                 let d = toOutside[j * g.columns + i].squareRoot() * ps
                 return bodyMask.pixels[j * g.columns + i] && h > -250 && h < -20 && d >= 3 && d <= 40 && (Double(j) - bodyJ) * post < 0
             }
-            // Paraspinal muscle: soft tissue 10–60 mm behind the body's back, 12–60 mm either side of the midline.
-            pick("muscle", erosionMM: 2) { i, j, h in
+            // Paraspinal muscle: soft tissue 10–60 mm behind the body's back, 12–60 mm either side of the
+            // midline; on each side the largest such region, 3 mm in from its edge (clear of fat and bone).
+            pick("muscle", erosionMM: 3) { i, j, h in
                 let back = (Double(j) - cj) * rs * post - depth, x = abs(Double(i) - ci) * cs
-                return h > -10 && h < 120 && back >= 10 && back <= 60 && x >= 12 && x <= 60
+                return h > 0 && h < 100 && back >= 10 && back <= 60 && x >= 12 && x <= 60
+            }
+            if let found = collected["muscle"]?[k] {
+                var mask = [Bool](repeating: false, count: hu.count)
+                for p in found { mask[p] = true }
+                let (labels, blobs) = BinaryImage(columns: g.columns, rows: g.rows, pixels: mask).labelled()
+                var keep = Set<Int32>()
+                for side in [-1.0, 1.0] {
+                    let onSide = blobs.indices.filter { (blobs[$0].centroid.i - ci) * side > 0 }
+                    if let best = onSide.max(by: { blobs[$0].area < blobs[$1].area }) { keep.insert(Int32(best)) }
+                }
+                collected["muscle"]?[k] = found.filter { keep.contains(labels[$0]) }
             }
             // The aorta: of the round soft-tissue components in front of the spine, the largest.
             var soft = [Bool](repeating: false, count: hu.count)
