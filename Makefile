@@ -15,7 +15,9 @@
 #                  phantom on QCT1-QCT3, rod detection and identification rates, calibration error
 #                  at 100 and 200 HU (VALIDATE_COUNT=N for another number); then 150 varied ESP-on-pad
 #                  scans (VALIDATE_SPINES=N): vertebrae found and named, ROI homogeneity, BMD error,
-#                  and a 10-repeat precision study per scanner against the reference table
+#                  and a 10-repeat precision study per scanner against the reference table; then 100
+#                  varied simulated patients (VALIDATE_PATIENTS=N): vertebrae found and named, same-scan
+#                  BMD against truth, internal against same-scan, history calibration against scanner drift
 #   make bench     deps + fixtures + release build + benchmarks against cat, pydicom, cp and pylinac
 #   make install   release build + install under PREFIX (default ~/.local): bin/qct, share/qct/Phantoms,
 #                  the man page (share/man/man1/qct.1) and bash, zsh and fish completions;
@@ -154,6 +156,7 @@ bench: release fixtures $(FIXTURES)/venv-pylinac/.ready
 VALIDATE_COUNT ?= 200
 
 VALIDATE_SPINES ?= 150
+VALIDATE_PATIENTS ?= 100
 
 SECONDS ?= 60
 FUZZ := out/fuzz
@@ -176,9 +179,10 @@ mutate: release fixtures
 	  exit $$status
 
 validate: release
-	@rm -rf out/validate && mkdir -p out/validate/rods out/validate/spines
+	@rm -rf out/validate && mkdir -p out/validate/rods out/validate/spines out/validate/patients
 	python3 Scripts/validate_calibration.py $(QCT) Phantoms out/validate/rods --count $(VALIDATE_COUNT)
 	python3 Scripts/validate_spine.py $(QCT) Phantoms out/validate/spines --count $(VALIDATE_SPINES)
+	python3 Scripts/validate_patients.py $(QCT) Phantoms out/validate/patients --count $(VALIDATE_PATIENTS)
 
 clean:
 	rm -rf .build $(FIXTURES)
