@@ -90,7 +90,8 @@ extension PatientSpine {
         //    columns; the column enclosing the most area is the spine (the canal, also enclosed where
         //    the arch closes, is smaller and shorter).
         var columns: [[Interior]] = []
-        for f in found.current.flatMap({ $0 }) {
+        // Slice by slice, larger regions first: a body's interior claims its column before a canal beside it.
+        for f in found.current.flatMap({ $0.sorted { $0.areaMM2 > $1.areaMM2 } }) {
             let candidates = columns.indices.compactMap { c -> (Int, Double)? in
                 guard let last = columns[c].last, last.slice < f.slice else { return nil }
                 let dz = Double(f.slice - last.slice) * g.sliceSpacing

@@ -11,9 +11,13 @@ final class CatalogTests: XCTestCase {
     func testEveryShippedFileIsValid() throws {
         let c = PhantomCatalog.load(directories: [Self.phantoms])
         XCTAssertEqual(c.errors, [])
-        XCTAssertEqual(Set(c.phantoms.keys), ["mindways-model3-ct", "mindways-qa", "esp", "qrm-bdc-3", "qrm-bdc-6", "catphan504-ctp404"])
+        XCTAssertEqual(Set(c.phantoms.keys), ["mindways-model3-ct", "mindways-qa", "esp", "qrm-bdc-3", "qrm-bdc-6", "catphan504-ctp404", "patient-abdomen"])
         XCTAssertEqual(Set(c.scanners.keys), ["QCT1", "QCT2", "QCT3"])
-        XCTAssertEqual(Set(c.scenes.keys), ["esp-on-pad", "pad", "qa", "catphan", "qrm-bdc-3", "qrm-bdc-6"])
+        XCTAssertEqual(Set(c.scenes.keys), ["esp-on-pad", "pad", "qa", "catphan", "qrm-bdc-3", "qrm-bdc-6", "patient", "patient-on-pad"])
+        // The patient policy, and the simulated patient's anatomy with its ICRU-44 tissues.
+        XCTAssertNotNil(c.patientPolicy)
+        XCTAssertEqual(c.phantoms["patient-abdomen"]?.anatomy?.vertebrae, ["T12", "L1", "L2", "L3", "L4"])
+        for m in ["adipose-icru44", "muscle-icru44", "blood-icru44", "cortical-bone-icru44"] { XCTAssertNotNil(c.materials[m], m) }
         for p in c.phantoms.values where p.calibration != .none || !p.certificateQuantities.isEmpty {
             XCTAssertNotNil(c.certificate(for: p.id), "\(p.id) ships an example certificate")
         }
