@@ -298,13 +298,23 @@ extension PatientSpine {
         var votes: [Int32: Int] = [:]
         for q in labels.indices where core.pixels[q] && labels[q] >= 0 { votes[labels[q], default: 0] += 1 }
         guard let keep = votes.max(by: { $0.value < $1.value })?.key else { return pixels }
-        var out: [Int] = []
+        var region = [Bool](repeating: false, count: w * h)
         for q in labels.indices where labels[q] == keep {
             let x = q % w, y = q / w
             // A label touching the window's edge has leaked out of the shell: keep the region as found.
             if x == 0 || y == 0 || x == w - 1 || y == h - 1 { return pixels }
-            out.append((y + y0) * g.columns + x + x0)
+            region[q] = true
         }
+        // A gap in a thin shell lets the region run on into the canal behind it through a narrow
+        // neck: opened by a 2 mm disc, only the part holding the core is kept.
+        let opened = BinaryImage(columns: w, rows: h, pixels: region).eroded(radius: 2 / ps)
+        let (parts, _) = opened.labelled()
+        var coreVotes: [Int32: Int] = [:]
+        for q in parts.indices where parts[q] >= 0 && core.pixels[q] { coreVotes[parts[q], default: 0] += 1 }
+        guard let body = coreVotes.max(by: { $0.value < $1.value })?.key else { return pixels }
+        let grown = BinaryImage(columns: w, rows: h, pixels: parts.map { $0 == body }).dilated(radius: 2 / ps)
+        var out: [Int] = []
+        for q in region.indices where region[q] && grown.pixels[q] { out.append((q / w + y0) * g.columns + q % w + x0) }
         return out
     }
 
