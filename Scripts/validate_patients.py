@@ -143,6 +143,8 @@ def main():
                 names = r["summary"]["vertebrae"]
                 true_mean = sum(density[k] for k in names) / len(names)
                 history[dr].append(100 * (r["summary"]["meanBMD"] - true_mean) / true_mean)
+                print(f"  h{n:03d} {scanner} drift {dr:.0f} %: {r['summary']['meanBMD']:.2f} vs true {true_mean:.2f} mg/cm3 "
+                      f"({history[dr][-1]:+.2f} %)", flush=True)
             shutil.rmtree(d, ignore_errors=True)
         shutil.rmtree(pad, ignore_errors=True)
 
