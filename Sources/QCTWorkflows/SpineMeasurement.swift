@@ -5,8 +5,9 @@ import QCTDICOM
 import QCTPhantoms
 import QCTReport
 
-/// Where the HU → mg/cm³ calibration of a spine measurement comes from.
-/// (Calibrations from the QC history and internal, phantomless calibration are to come.)
+/// Where the HU → mg/cm³ calibration of an ESP measurement comes from. (A patient's spine, read
+/// by `PatientSpineAnalysis`, may also take it from the QC history or the patient's own tissues:
+/// `PatientCalibrationSource`.)
 public enum CalibrationSource: Sendable {
     /// The calibration phantom lying in the same scan.
     case sameScan
