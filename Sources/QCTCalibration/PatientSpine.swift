@@ -128,7 +128,8 @@ extension PatientSpine {
             if member[k] != nil { boundary = false } else {
                 let hu = sliceHU(v, k)
                 let c = center(k)
-                boundary = discMean(hu, g, c, radiusMM: 4) > lowest || ringFraction(hu, g, c, threshold: lowest) < 0.6
+                boundary = (VertebraLocator.discMean(v, slice: k, ci: c.i, cj: c.j, radiusMM: 4) ?? -1000) > lowest
+                    || ringFraction(hu, g, c, threshold: lowest) < 0.6
             }
             if boundary {
                 if !current.isEmpty { groups.append(current) }
@@ -338,18 +339,6 @@ extension PatientSpine {
     static func sliceHU(_ v: Volume, _ k: Int) -> [Double] {
         let n = v.geometry.voxelsPerSlice
         return (0..<n).map { p in v.isPadding(at: k * n + p) ? -1000 : v.hu(at: k * n + p) }
-    }
-
-    static func discMean(_ hu: [Double], _ g: VolumeGeometry, _ c: (i: Double, j: Double), radiusMM: Double) -> Double {
-        let ri = radiusMM / g.columnSpacing, rj = radiusMM / g.rowSpacing
-        var sum = 0.0, n = 0
-        for j in max(0, Int(c.j - rj))...min(g.rows - 1, Int(c.j + rj) + 1) {
-            for i in max(0, Int(c.i - ri))...min(g.columns - 1, Int(c.i + ri) + 1) {
-                let dx = (Double(i) - c.i) / ri, dy = (Double(j) - c.j) / rj
-                if dx * dx + dy * dy <= 1 { sum += hu[j * g.columns + i]; n += 1 }
-            }
-        }
-        return n > 0 ? sum / Double(n) : -1000
     }
 
     /// The share of 72 rays from `c` (out to 45 mm) that meet bone above `threshold`: a shell around the centre.

@@ -53,19 +53,11 @@ public final class PatientDatabase: @unchecked Sendable {
     /// (a QC history included) is refused and left untouched. With `readOnly`, a missing file is refused.
     public init(path: String, readOnly: Bool = false) throws(QCStoreError) {
         self.path = path
-        let fm = FileManager.default
-        let exists = fm.fileExists(atPath: path)
-        if readOnly, !exists { throw QCStoreError("\(path): no patient database there (qct spine --record creates one)") }
-        let size = (try? fm.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-        if exists && size > 0 {
+        if readOnly {
+            guard FileManager.default.fileExists(atPath: path) else { throw QCStoreError("\(path): no patient database there (qct spine --record creates one)") }
             try QCDatabase.checkForeign(path, applicationID: Self.applicationID, what: "patient database")
-        } else if !exists {
-            let dir = (path as NSString).deletingLastPathComponent
-            if !dir.isEmpty {
-                do { try fm.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
-                    throw QCStoreError("\(path): cannot create its folder: \(error.localizedDescription)")
-                }
-            }
+        } else {
+            try QCDatabase.prepareWritable(path, applicationID: Self.applicationID, what: "patient database")
         }
         var config = Configuration()
         config.busyMode = .timeout(60)

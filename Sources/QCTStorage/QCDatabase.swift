@@ -39,17 +39,7 @@ public final class QCDatabase: SQLHistoryBackend {
             }
             return
         }
-        let size = (try? fm.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-        if exists && size > 0 {
-            try Self.checkForeign(path)
-        } else if !exists {
-            let dir = (path as NSString).deletingLastPathComponent
-            if !dir.isEmpty {
-                do { try fm.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
-                    throw QCStoreError("\(path): cannot create its folder: \(error.localizedDescription)")
-                }
-            }
-        }
+        try Self.prepareWritable(path)
         var config = Configuration()
         config.busyMode = .timeout(60)
         config.foreignKeysEnabled = true
@@ -76,6 +66,24 @@ public final class QCDatabase: SQLHistoryBackend {
             try Self.migrator.migrate(queue)
         } catch {
             throw QCStoreError("in-memory database: \(Self.describe(error))")
+        }
+    }
+
+    /// Before a database is opened for writing: an existing non-empty file must be ours (`checkForeign`,
+    /// with `applicationID` and `what`); for a new one, its folder is created.
+    static func prepareWritable(_ path: String, applicationID: Int32 = QCDatabase.applicationID, what: String = "QC database") throws(QCStoreError) {
+        let fm = FileManager.default
+        let exists = fm.fileExists(atPath: path)
+        let size = (try? fm.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        if exists && size > 0 {
+            try checkForeign(path, applicationID: applicationID, what: what)
+        } else if !exists {
+            let dir = (path as NSString).deletingLastPathComponent
+            if !dir.isEmpty {
+                do { try fm.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
+                    throw QCStoreError("\(path): cannot create its folder: \(error.localizedDescription)")
+                }
+            }
         }
     }
 
