@@ -7,6 +7,10 @@ A K2HPO4 ROI in the liquid convention (rho_K in 999.6 - 0.2174 rho_K mg/cm3 of w
 the same way. The grid search (20-150 keV, 1 keV) must find the energy (R2 = 1 there) and turn the
 ROI's HU back into rho_K.
 
+The energy lever: the tissues' HU as the fit at the found energy predicts them, refitted at that
+energy +/- 10 %, leave an RMS residual (the smaller of the two sides); printed with and without
+adipose.
+
 Usage: python3 Scripts/internal_calibration_golden.py
 """
 import numpy as np
@@ -53,6 +57,16 @@ def main():
     mha = mass_att(ha, energy)
     rho_ha = (1000 * mu_bone - 1000 * mw) / (mha - mw / 3.16)
     print(f"the same ROI as HA: {rho_ha!r} mg/cm3")
+    for label, names in (("with adipose", list(TISSUES)), ("without adipose", [t for t in TISSUES if t != "adipose"])):
+        mus = np.array([TISSUES[t][0] * mass_att(TISSUES[t][1], best[0]) for t in names])
+        b, a = np.polyfit(mus, np.array([hus[t] for t in names]), 1)
+        predicted = a + b * mus
+        rms = []
+        for e in (best[0] * 0.9, best[0] * 1.1):
+            other = np.array([TISSUES[t][0] * mass_att(TISSUES[t][1], e) for t in names])
+            b2, a2 = np.polyfit(other, predicted, 1)
+            rms.append(float(np.sqrt(np.mean((predicted - (a2 + b2 * other)) ** 2))))
+        print(f"energy lever {label}: {min(rms)!r} HU (at -10 %: {rms[0]:.4f}, +10 %: {rms[1]:.4f})")
 
 
 if __name__ == "__main__":

@@ -389,16 +389,23 @@ public enum RodLocator {
         rod.faint = faint
         // Presence: contiguous slices around the middle whose inside differs from the ring like the track does.
         // Per slice on the line: mean inside 0.6 radii and of the 1.3–1.8 radii ring.
-        let profile = (0..<g.slices).map { k -> (inside: Double, ring: Double) in
+        let profile = (0..<g.slices).map { k -> (inside: Double, ring: Double, body: Double) in
             let z = g.position(column: 0, row: 0, slice: Double(k)).z
             let (cx, cy) = rod.center(z: z)
             let ci = (cx - g.origin.x) / g.columnSpacing, cj = (cy - g.origin.y) / g.rowSpacing
             let r = radius / g.columnSpacing
             return (ringMean(v, slice: k, i: ci, j: cj, inner: 0, outer: 0.6 * r),
-                    ringMean(v, slice: k, i: ci, j: cj, inner: 1.3 * r, outer: 1.8 * r))
+                    ringMean(v, slice: k, i: ci, j: cj, inner: 1.3 * r, outer: 1.8 * r),
+                    ringMean(v, slice: k, i: ci, j: cj, inner: 1.3 * r, outer: 1.8 * r, above: SlabImage.airBelow))
         }
-        let contrasts = profile.map { $0.inside - $0.ring }
-        let typical = trackContrast
+        // Contrast against the phantom around the rod: a ring that reaches past a thin pad's face
+        // into air would otherwise turn a rod darker than the pad into a bright one.
+        let contrasts = profile.map { $0.inside - $0.body }
+        // The rod's contrast as read on its own line over the slices where it was seen; the slab
+        // detection's figure is kept when that reading is lost in the noise (or has the other sign).
+        let onLine = contrasts[seen.clamped(to: 0...(g.slices - 1))].sorted()
+        let seenContrast = onLine.isEmpty ? 0 : onLine[onLine.count / 2]
+        let typical = (seenContrast > 0) == (trackContrast > 0) && abs(seenContrast) >= 6 ? seenContrast : trackContrast
         // Smooth over a slab so a weak rod's noise does not cut its run short.
         let half = max(0, slabs.first.map { ($0.count - 1) / 2 } ?? 0)
         let smoothed = contrasts.indices.map { k -> Double in

@@ -23,6 +23,10 @@ public struct NodeConfigFile: Sendable, Equatable {
     public var baselineSize: Int?
     public var cusumH: Double?
     public var phantoms: [String]?
+    public var patients: String?
+    public var patientCalibration: String?
+    public var patientMaxAgeDays: Double?
+    public var patientReports: String?
 
     public init() {}
 
@@ -32,6 +36,7 @@ public struct NodeConfigFile: Sendable, Equatable {
         "http": ["enabled", "port", "bind"],
         "inbox": ["path", "stable_after", "watch", "quarantine"],
         "qc": ["baseline_size", "cusum_h", "phantoms"],
+        "patients": ["database", "calibration", "max_age_days", "reports"],
     ]
 
     public static func load(_ path: String) throws(WorkflowFailure) -> NodeConfigFile {
@@ -56,6 +61,7 @@ public struct NodeConfigFile: Sendable, Equatable {
         // A PostgreSQL URL is kept as it is; a path is taken from the file's folder.
         c.db = try reader.string(table, "db").map { QCStoreLocation.isServer($0) ? $0 : reader.resolve($0) }
         let dicom = table["dicom"]?.table, http = table["http"]?.table, inbox = table["inbox"]?.table, qc = table["qc"]?.table
+        let patients = table["patients"]?.table
         reader.prefix = "dicom."
         c.dicomEnabled = try reader.bool(dicom, "enabled")
         c.dicomPort = try reader.int(dicom, "port", 0...65535)
@@ -75,6 +81,11 @@ public struct NodeConfigFile: Sendable, Equatable {
         c.baselineSize = try reader.int(qc, "baseline_size", 2...10_000)
         c.cusumH = try reader.double(qc, "cusum_h")
         c.phantoms = try reader.strings(qc, "phantoms")?.map { reader.resolve($0) }
+        reader.prefix = "patients."
+        c.patients = try reader.path(patients, "database")
+        c.patientCalibration = try reader.string(patients, "calibration")
+        c.patientMaxAgeDays = try reader.double(patients, "max_age_days")
+        c.patientReports = try reader.path(patients, "reports")
         return c
     }
 
@@ -85,7 +96,7 @@ public struct NodeConfigFile: Sendable, Equatable {
 
         func unknown(_ key: String) -> WorkflowFailure {
             WorkflowFailure(path: path, "unknown setting \(key) (known: db, [dicom] enabled port ae_title bind allow, [http] enabled port bind, "
-                            + "[inbox] path stable_after watch quarantine, [qc] baseline_size cusum_h phantoms)")
+                            + "[inbox] path stable_after watch quarantine, [qc] baseline_size cusum_h phantoms, [patients] database calibration max_age_days reports)")
         }
         func wrong(_ key: String, _ what: String) -> WorkflowFailure { WorkflowFailure(path: path, "\(prefix)\(key) must be \(what)") }
         func resolve(_ p: String) -> String { p.hasPrefix("/") || folder.isEmpty ? p : (folder as NSString).appendingPathComponent(p) }

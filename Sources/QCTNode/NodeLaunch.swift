@@ -6,6 +6,8 @@ import QCTWorkflows
 /// the default.
 public struct NodeFlags: Sendable {
     public var config, db, inbox, watch, quarantine, dicomBind, httpBind, aeTitle: String?
+    public var patients, patientCalibration, patientReports: String?
+    public var patientMaxAgeDays: Double?
     public var dicomPort, httpPort, baselineSize: Int?
     public var stableAfter, cusumH: Double?
     public var allow: [String] = []
@@ -58,6 +60,13 @@ public struct NodeLaunch: Sendable {
         s.watch = flags.watch ?? file.watch
         s.stableAfter = flags.stableAfter ?? file.stableAfter ?? 30
         s.quarantine = flags.quarantine ?? file.quarantine
+        if let database = flags.patients ?? file.patients {
+            var p = PatientIntake(database: database)
+            p.calibration = flags.patientCalibration ?? file.patientCalibration ?? "history"
+            p.maxAgeDays = flags.patientMaxAgeDays ?? file.patientMaxAgeDays
+            p.reports = flags.patientReports ?? file.patientReports
+            s.patients = p
+        }
         if !flags.noDicom, file.dicomEnabled ?? true {
             var dicom = StorageSCPSettings(incomingFolder: "")
             guard let port = UInt16(exactly: flags.dicomPort ?? file.dicomPort ?? 11112) else { throw WorkflowFailure("--dicom-port must be 0…65535") }

@@ -15,6 +15,9 @@ public struct NodeSettings: Sendable {
     public var quarantine: String?
     /// How often the node looks for complete series and new files, seconds.
     public var pollInterval: Double = 1
+    /// Series with no phantom but a spine are patient exams, kept in this intake's patient
+    /// database; nil refuses them like any other series without a phantom.
+    public var patients: PatientIntake?
 
     public init(inbox: String) { self.inbox = inbox }
 
@@ -24,7 +27,7 @@ public struct NodeSettings: Sendable {
             (stableAfter >= 0, "stable-after", "must be 0 or more (seconds)"),
             (pollInterval > 0, "poll-interval", "must be positive (seconds)"),
             (!(dicom?.aeTitle.isEmpty ?? false) && (dicom?.aeTitle.count ?? 0) <= 16, "ae-title", "must be 1 to 16 characters"),
-        ])
+        ]) + (patients?.problems ?? [])
     }
 }
 

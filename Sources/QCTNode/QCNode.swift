@@ -7,13 +7,17 @@ import QCTWorkflows
 /// series complete after `stableAfter` seconds without a new file, analyses it with the same
 /// workflow as `qct qc record`, and keeps what became of it in the history (`QCInputRecord`):
 /// a result, a failure with its reason (files kept in `.failed/`), or a refusal when no phantom
-/// is in it (files deleted or quarantined). Nothing received is lost across a restart: series
-/// left in the inbox are analysed when the node starts. Logs carry UIDs, AE titles and reasons,
-/// never a patient identifier (names, IDs and birth dates are never read from a received file).
+/// is in it (files deleted or quarantined). With a patient intake, a series with no phantom but a
+/// spine is analysed as `qct spine` does and kept in the patient database (`PatientIntake`).
+/// Nothing received is lost across a restart: series left in the inbox are analysed when the node
+/// starts. Logs carry UIDs, AE titles and reasons, never a patient identifier (only a patient
+/// exam's analysis reads them, into the patient database and its report).
 public final class QCNode: @unchecked Sendable {
     public let settings: NodeSettings
     let recorder: QCRecorder
     let inbox: InboxLayout
+    /// The spine analysis of patient exams, when the settings have a patient intake.
+    let spine: PatientSpineAnalysis?
     let tracker = SeriesTracker()
     let logger: Logger
     private var scp: StorageSCP?
@@ -27,11 +31,13 @@ public final class QCNode: @unchecked Sendable {
     let associationsRefused = Counter(label: "qct_associations_refused_total")
     let analysisDuration = Metrics.Timer(label: "qct_analysis_seconds")
 
-    public init(settings: NodeSettings, recorder: QCRecorder, logger: Logger) {
+    /// Fails when the settings have a patient intake but the catalog has no patient policy.
+    public init(settings: NodeSettings, recorder: QCRecorder, logger: Logger) throws(WorkflowFailure) {
         self.settings = settings
         self.recorder = recorder
         self.inbox = InboxLayout(root: settings.inbox)
         self.logger = logger
+        spine = try settings.patients.map { p throws(WorkflowFailure) in try p.analysis(catalog: recorder.recognition.measurement.catalog, store: recorder.store) }
     }
 
     /// The DICOM port listened on, once started.
@@ -162,7 +168,7 @@ public final class QCNode: @unchecked Sendable {
 
     func analyse(_ folder: String, _ entry: SeriesTracker.Entry) {
         let started = Date()
-        let analysis = SeriesAnalysis(recorder: recorder, inbox: inbox)
+        let analysis = SeriesAnalysis(recorder: recorder, inbox: inbox, patients: settings.patients, spine: spine)
         let outcome: SeriesAnalysis.Outcome
         do { outcome = try analysis.run(folder) } catch {
             logger.error("history store unavailable; will retry", metadata: ["folder": "\(folder)", "reason": "\(error)"])
@@ -182,7 +188,7 @@ public final class QCNode: @unchecked Sendable {
         }
         do {
             switch outcome.outcome {
-            case .recorded, .duplicate: inbox.remove(folder)
+            case .recorded, .duplicate, .patient: inbox.remove(folder)
             case .failed: _ = try inbox.move(folder, into: inbox.failed)
             case .refused:
                 if let q = settings.quarantine { _ = try inbox.move(folder, into: q) } else { inbox.remove(folder) }

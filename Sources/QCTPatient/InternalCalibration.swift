@@ -63,6 +63,9 @@ public struct InternalCalibration: Codable, Sendable, Equatable {
     public var gridKeV: [Double]
     /// R² of HU against μ at that energy.
     public var r2: Double
+    /// How firmly the tissues fix the energy: the smaller rise of the RMS residual, HU, when the fit's
+    /// own HU are refitted at the energy ± the policy's relative step (`energyLever`).
+    public var energyLeverHU: Double
     /// HU = interceptHU + huPerInverseCm · μ.
     public var interceptHU: Double
     public var huPerInverseCm: Double
@@ -134,6 +137,12 @@ public struct InternalCalibration: Codable, Sendable, Equatable {
               let mw = try? water.massAttenuation(energyKeV: energy), let mm = try? mineral.massAttenuation(energyKeV: energy) else {
             return .failure(Failure(reason: "no energy of the grid gives a rising fit of HU against attenuation", refused: refused))
         }
+        let lever = energyLever(used.map(\.1), at: energy, line: line, mus: mus, step: policy.energyLever.relativeStep)
+        guard lever >= policy.energyLever.minimumHU else {
+            return .failure(Failure(reason: String(format: "the tissues within their windows (%@) do not fix the effective energy: at %.1f keV ± %.0f %% their fit changes by %.2f HU, below the %.2f HU needed; air, blood and muscle scale with energy as water does, and fat or cortical bone is needed beside air",
+                                                   used.map(\.0.name).joined(separator: ", "), energy, 100 * policy.energyLever.relativeStep, lever,
+                                                   policy.energyLever.minimumHU), refused: refused))
+        }
         // Two-component model: μ (1/cm) = [ρ_m · (μ/ρ)_m + (W − d · ρ_m) · (μ/ρ)_w] / 1000, ρ in mg/cm³.
         let (displacement, freeWater) = output == .k2hpo4
             ? (0.2174, 999.6)                  // Mindways liquid-K2HPO4 convention (domain reference §3)
@@ -146,10 +155,32 @@ public struct InternalCalibration: Codable, Sendable, Equatable {
             UsedTissue(tissue: u.0.name, material: u.1.name, meanHU: u.2, muPerCm: mu, residualHU: u.2 - (line.intercept + line.slope * mu))
         }
         return .success(InternalCalibration(
-            effectiveEnergyKeV: energy, gridKeV: [grid.first ?? .nan, grid.last ?? .nan, policy.energyKeV.step], r2: line.r2,
+            effectiveEnergyKeV: energy, gridKeV: [grid.first ?? .nan, grid.last ?? .nan, policy.energyKeV.step], r2: line.r2, energyLeverHU: lever,
             interceptHU: line.intercept, huPerInverseCm: line.slope, tissues: tissues, refused: refused, output: output,
             waterMassAttenuation: mw, mineralMassAttenuation: mm, waterDisplacement: displacement,
             mineralFreeWaterMgPerCm3: freeWater, slope: slope, intercept: intercept))
+    }
+}
+
+extension InternalCalibration {
+    /// The tissues' HU as the fit at `energy` predicts them, refitted at `energy` · (1 ± `step`): the
+    /// smaller of the two RMS residuals, HU (clamped to the attenuation table's range). A small value
+    /// means another energy explains the same readings as well, so the energy is not determined.
+    static func energyLever(_ materials: [Material], at energy: Double, line: LinearFit, mus: [Double], step: Double) -> Double {
+        let predicted = mus.map { line.intercept + line.slope * $0 }
+        let range = AttenuationTable.energyRangeKeV
+        var smallest = Double.infinity
+        for e in [energy * (1 - step), energy * (1 + step)] {
+            let shifted = min(max(e, range.lowerBound), range.upperBound)
+            guard shifted != energy, let other = try? materials.map({ try $0.mu(energyKeV: shifted) }),
+                  let f = LinearFit(x: other, y: predicted) else { continue }
+            let rss = zip(other, predicted).reduce(0.0) { s, p in
+                let r = p.1 - (f.intercept + f.slope * p.0)
+                return s + r * r
+            }
+            smallest = min(smallest, (rss / Double(predicted.count)).squareRoot())
+        }
+        return smallest.isFinite ? smallest : 0
     }
 }
 

@@ -9,7 +9,7 @@ extension SpineReport {
         if let p = patient { lines.append("patient: \(p.id ?? "-") \(p.name ?? "") born \(p.birthDate ?? "-") sex \(p.sex ?? "-")") }
         lines.append("calibration: \(calibration.summary); BMD = \(String(format: "%.6f", calibration.slope)) × HU \(String(format: "%+.4f", calibration.intercept)) mg/cm³")
         if let ic = calibration.internalCalibration {
-            lines.append(String(format: "  effective energy %.1f keV, R² %.5f, tissues: ", ic.effectiveEnergyKeV, ic.r2)
+            lines.append(String(format: "  effective energy %.1f keV, R² %.5f, energy lever %.2f HU, tissues: ", ic.effectiveEnergyKeV, ic.r2, ic.energyLeverHU)
                          + ic.tissues.map { String(format: "%@ %.1f HU", $0.tissue, $0.meanHU) }.joined(separator: ", "))
             for r in ic.refused { lines.append("  not used: \(r.tissue): \(r.reason)") }
         }

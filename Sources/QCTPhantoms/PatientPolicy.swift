@@ -43,6 +43,18 @@ public struct PatientPolicy: Codable, Sendable, Equatable {
         public var minimumTissues: Int
         public var minimumAreaMM2: Double
         public var tissues: [Tissue]
+        /// How firmly the tissues must fix the effective energy (`InternalCalibration.energyLever`).
+        public var energyLever: EnergyLever
+    }
+
+    /// The effective energy counts as found only when a relative error of `relativeStep` in it
+    /// would raise the RMS residual of the tissues' fit by at least `minimumHU`. Air, blood and
+    /// muscle scale with energy as water does, so they fit every energy about equally; only a
+    /// tissue that departs from water (fat, cortical bone) together with air fixes the energy.
+    public struct EnergyLever: Codable, Sendable, Equatable {
+        public var source: String?
+        public var relativeStep: Double
+        public var minimumHU: Double
     }
 
     /// Tolerances of an asynchronous calibration taken from the QC history.
@@ -98,6 +110,10 @@ public struct PatientPolicy: Codable, Sendable, Equatable {
         if spine.reported.count < 2 { out.append(("spine.reported", "names at least two vertebrae")) }
         let grid = internalCalibration.energyKeV
         if !(grid.step > 0 && grid.to > grid.from) { out.append(("internalCalibration.energyKeV", "needs from < to and a positive step")) }
+        let lever = internalCalibration.energyLever
+        if !(lever.relativeStep > 0 && lever.relativeStep < 1 && lever.minimumHU >= 0) {
+            out.append(("internalCalibration.energyLever", "needs 0 < relativeStep < 1 and minimumHU ≥ 0"))
+        }
         if internalCalibration.minimumTissues < 3 { out.append(("internalCalibration.minimumTissues", "at least 3 tissues are needed for a fit and its R²")) }
         for (i, t) in internalCalibration.tissues.enumerated() {
             let field = "internalCalibration.tissues[\(i)]"

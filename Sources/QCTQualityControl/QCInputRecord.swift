@@ -1,7 +1,8 @@
 import Foundation
 
 /// What became of a series a QC node received (from the network or a watched folder): recorded,
-/// already stored, failed (kept, with the reason) or refused (not a phantom scan). It holds no
+/// already stored, failed (kept, with the reason), refused (not a phantom scan) or, on a node that
+/// analyses patient exams, kept in the patient database. It holds no
 /// patient identifier: the series UID, the sender and qct's own reason only.
 public struct QCInputRecord: Codable, Hashable, Sendable {
     public enum Outcome: String, Codable, Sendable, CaseIterable {
@@ -13,6 +14,9 @@ public struct QCInputRecord: Codable, Hashable, Sendable {
         case failed
         /// No calibration phantom or ESP in it (a patient sent by mistake): files deleted or quarantined.
         case refused
+        /// A patient exam, on a node that analyses them: its spine was measured and the exam kept in
+        /// the patient database, apart from this history; the reason names no patient and no result.
+        case patient
     }
 
     public var id: Int64?

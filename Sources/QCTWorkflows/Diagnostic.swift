@@ -27,12 +27,16 @@ public struct Diagnostic: Sendable, Hashable, Codable, CustomStringConvertible {
     /// Set on the refusal that says an input is not a phantom scan at all (no phantom recognised,
     /// or not CT): a QC node refuses such a series instead of keeping it as a failure.
     public var notAPhantomScan = false
+    /// Set on the failure that says no vertebral body was found at all: a node that analyses
+    /// patient exams refuses such a series like any other that holds nothing to measure.
+    public var noSpine = false
 
-    public init(_ severity: Severity, path: String? = nil, _ message: String, notAPhantomScan: Bool = false) {
+    public init(_ severity: Severity, path: String? = nil, _ message: String, notAPhantomScan: Bool = false, noSpine: Bool = false) {
         self.severity = severity
         self.path = path
         self.message = message
         self.notAPhantomScan = notAPhantomScan
+        self.noSpine = noSpine
     }
 
     /// One console line: `refused: PATH: why`, `note: …`, or for info and error just `PATH: why`.

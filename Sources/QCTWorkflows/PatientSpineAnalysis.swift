@@ -33,6 +33,8 @@ public struct PatientSpineAnalysis: Sendable {
     /// The precision study of the QC history (`QCStoreLocation`, `qcStore`) whose LSC judges a follow-up.
     public var precisionStudy: Int64?
     public var qcStore: String?
+    /// A QC history already open (a node's own), used instead of opening `qcStore` or the history source's location.
+    public var openStore: (any QCHistoryStore)?
 
     public init(catalog: PhantomCatalog) throws(WorkflowFailure) {
         guard let policy = catalog.patientPolicy else {
@@ -60,7 +62,7 @@ public struct PatientSpineAnalysis: Sendable {
                                                                     progress: progress, analyse: { _, volume, _ in
             PatientSpine.find(volume, settings: policy.spine)
         }, found: { !$0.vertebrae.isEmpty })
-        guard !spine.vertebrae.isEmpty else { throw WorkflowFailure(path: path, spine.naming) }
+        guard !spine.vertebrae.isEmpty else { throw WorkflowFailure([Diagnostic(.error, path: path, spine.naming, noSpine: true)]) }
         let (calibration, tissues) = try calibrate(volume, info: info, path: path, spine: spine)
         let patient = info.patient()
         var r = SpineReport(path: path, seriesInstanceUID: info.seriesInstanceUID, acquired: DicomDateTime.iso(info.acquisition.acquisitionDateTime),
@@ -87,8 +89,7 @@ public struct PatientSpineAnalysis: Sendable {
         do { db = try PatientDatabase(path: location, readOnly: !record) } catch { throw WorkflowFailure(.refused, "\(error)") }
         var lsc: LeastSignificantChange?, lscMissing: String? = "no precision study named (--precision-study)"
         if let study = precisionStudy {
-            let store: any QCHistoryStore
-            do { store = try QCStoreLocation.open(qcStore, readOnly: true).store } catch { throw WorkflowFailure(path: path, "QC history: \(error)") }
+            let store = try history(qcStore, path: path)
             let studies: [QCPrecisionRecord]
             do { studies = try store.precisionStudies(scanner: nil) } catch { throw WorkflowFailure(path: path, "QC history: \(error)") }
             guard let p = studies.first(where: { $0.id == study }) else {
@@ -120,6 +121,12 @@ public struct PatientSpineAnalysis: Sendable {
         } catch {
             throw WorkflowFailure(.refused, "\(error)")
         }
+    }
+
+    /// The open QC history, else the one at `location` opened read-only.
+    func history(_ location: String?, path: String) throws(WorkflowFailure) -> any QCHistoryStore {
+        if let openStore { return openStore }
+        do { return try QCStoreLocation.open(location, readOnly: true).store } catch { throw WorkflowFailure(path: path, "QC history: \(error)") }
     }
 
     /// The calibration line for `volume`, from the source chosen; a failure says why none applies.
@@ -154,8 +161,7 @@ public struct PatientSpineAnalysis: Sendable {
             (c.phantom, c.certificate, c.sigmaCT, c.betaCT, c.status) = (result.phantom, result.certificate, fit.sigmaCT, fit.betaCT, result.status.rawValue)
             return (c, nil)
         case .history(let location, let maxAge):
-            let store: any QCHistoryStore
-            do { store = try QCStoreLocation.open(location, readOnly: true).store } catch { throw WorkflowFailure(path: path, "QC history: \(error)") }
+            let store = try history(location, path: path)
             switch try HistoryCalibrationLookup.choose(HistoryCalibrationLookup.need(of: info), store: store, tolerances: policy.historyCalibration,
                                                        maxAgeDays: maxAge) {
             case .failure(let refusal): throw WorkflowFailure(path: path, "no calibration from the QC history: \(refusal)")

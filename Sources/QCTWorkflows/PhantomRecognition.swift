@@ -36,9 +36,15 @@ public struct PhantomRecognition: Sendable {
         let protocolKey = "\(p.kvp.map { num($0) } ?? "?") kV, kernel \(p.kernel ?? "?")"
         // An ESP lying on the pad: measure it (its calibration comes from the pad).
         let spine = measurement.locate(volume)
-        if spine.segments.count >= 2 {
+        esp: if spine.segments.count >= 2 {
             do {
                 let result = try measurement.measure(volume, series: info, path: folder, search: spine, refused: refused)
+                // A column of bone with none of the ESP's vertebrae in it is not an ESP (a patient's spine,
+                // with or without a pad under it): it goes on as any other scan.
+                guard result.vertebrae.contains(where: { $0.missing == nil }) else {
+                    warnings.append("\(folder): a column of bone but none of the ESP's vertebrae: analysed as a scan without an ESP")
+                    break esp
+                }
                 warnings += result.checks.filter { $0.name == "slice gap" }.map { "\(folder): slice gap: \($0.detail)" }
                 guard let cal = result.calibration, let fit = cal.fit else {
                     report(Diagnostic(.refused, path: folder, "ESP found but no calibration: " + result.checks.filter { $0.status == .fail }.map(\.detail).joined(separator: "; ")))

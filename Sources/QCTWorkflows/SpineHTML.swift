@@ -53,7 +53,7 @@ public enum SpineHTML {
                 let refusal = ic.refused.first { $0.tissue == t.tissue }?.reason ?? t.missing
                 h += "<tr><td class=\"l\">\(escapeXML(t.tissue))</td><td class=\"l\">\(escapeXML(t.site))</td><td>\(f(t.meanHU))</td><td>\(f(t.sdHU))</td><td>\(f(t.areaMM2, 0))</td><td>\(t.voxels)</td><td class=\"l\">\(escapeXML(refusal.map { "no: \($0)" } ?? "yes"))</td></tr>\n"
             }
-            h += "</table>\n<p class=\"note\">Effective energy \(f(ic.effectiveEnergyKeV)) keV (grid \(f(ic.gridKeV.first, 1))–\(f(ic.gridKeV.dropFirst().first, 1)) keV), R² \(f(ic.r2, 5)).</p>\n"
+            h += "</table>\n<p class=\"note\">Effective energy \(f(ic.effectiveEnergyKeV)) keV (grid \(f(ic.gridKeV.first, 1))–\(f(ic.gridKeV.dropFirst().first, 1)) keV), R² \(f(ic.r2, 5)), energy lever \(f(ic.energyLeverHU, 2)) HU (the fit's change at ± 10 % energy).</p>\n"
         }
         if let hc = r.calibration.history {
             h += "<p class=\"note\">From the QC history: result \(hc.calibration.resultID) of \(escapeXML(hc.calibration.acquired)), \(f(abs(hc.ageDays))) days \(hc.ageDays >= 0 ? "before" : "after") the scan (at most \(f(hc.maxAgeDays, 0))), QC state \(escapeXML(hc.calibration.state)).</p>\n"

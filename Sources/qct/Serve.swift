@@ -27,6 +27,10 @@ struct Serve: ParsableCommand {
     @Option(help: "Folder a scanner exports to; its files are taken into the inbox.") var watch: String?
     @Option(help: "Seconds without a new file after which a series is complete (default 30).") var stableAfter: Double?
     @Option(help: "Folder for series with no phantom in them (default: they are deleted).") var quarantine: String?
+    @Option(help: "Analyse series with no phantom but a spine as patient exams (qct spine) and keep them in this patient database.") var patients: String?
+    @Option(help: "Calibration of patient exams: history (default: the node's own QC history), internal or same-scan.") var patientCalibration: String?
+    @Option(help: "Oldest QC calibration a patient exam may use, days (default: the patient policy's).") var patientMaxAge: Double?
+    @Option(help: "Folder for each patient exam's report (SERIES-UID.html and .json).") var patientReports: String?
     @Option(help: "Scans forming a new baseline (default 15).") var baselineSize: Int?
     @Option(help: "CUSUM decision interval h, in baseline SDs (default 5).") var cusumH: Double?
     @Option(help: "HTTP port of the dashboard and API (default 8080; 0: any free port, printed at start).") var httpPort: Int?
@@ -44,6 +48,7 @@ struct Serve: ParsableCommand {
         (flags.dicomBind, flags.httpBind, flags.aeTitle, flags.dicomPort, flags.httpPort) = (bind, httpBind, aeTitle, dicomPort, httpPort)
         (flags.baselineSize, flags.cusumH, flags.stableAfter, flags.allow) = (baselineSize, cusumH, stableAfter, allow)
         (flags.phantoms, flags.noDicom, flags.noHttp, flags.demo) = (measure.phantomOptions.directories, noDicom, noHttp, demo)
+        (flags.patients, flags.patientCalibration, flags.patientMaxAgeDays, flags.patientReports) = (patients, patientCalibration, patientMaxAge, patientReports)
         let launch = try Console.run { try NodeLaunch(flags) }
         var (measure, database) = (measure, database)
         (measure.phantomOptions.directories, database.db) = (launch.phantoms, launch.db)
@@ -60,7 +65,7 @@ struct Serve: ParsableCommand {
         }
         if demo { try Console.run { try launch.fillDemo(recorder: recorder, catalog: try measure.phantomOptions.load(), storePath: QCStoreLocation.localPath(database.db), progress: printError) } }
         let settings = try Console.run { try launch.settings(storePath: QCStoreLocation.localPath(database.db)) }
-        let node = QCNode(settings: settings, recorder: recorder, logger: Logger(label: "qct.node"))
+        let node = try Console.run { try QCNode(settings: settings, recorder: recorder, logger: Logger(label: "qct.node")) }
         try Console.run { try node.start() }
         if let port = node.dicomPort, let d = settings.dicom { printNow("qct serve: DICOM \(d.bindAddress):\(port) AE \(d.aeTitle), inbox \(settings.inbox)") }
         if launch.httpOn {

@@ -280,6 +280,88 @@ final class NodeTests: XCTestCase {
         XCTAssertFalse(node.log.contains("notes.txt"), "a watched file is logged without its name")
     }
 
+    /// `--patients DB`: a series with no phantom but a spine is a patient exam. It is calibrated from
+    /// the node's own QC history (the pad recorded the day before), kept in the patient database with
+    /// its report, and appears nowhere on the QC side: not in the log, the QC history, the dashboard
+    /// or its API. A patient no calibration matches is kept as a failure naming the mismatch.
+    func testPatientExamsAreCalibratedFromTheNodesHistoryAndKeptApart() throws {
+        let work = try QCTRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: work) }
+        let qct = try QCTRunner.releaseQCT(), phantoms = TestRepository.phantoms.path
+        func simulate(_ scene: String, _ name: String, seed: Int, _ extra: [String]) throws -> [String: Any] {
+            let dir = work.appendingPathComponent(name)
+            let r = try QCTRunner.runTool(qct, ["simulate", scene, "--seed", "\(seed)", "--scanner", "QCT1", "--phantoms", phantoms, "--slices", "80",
+                                                "--thickness", "3", "--spacing", "3", "--out", dir.path] + extra, timeout: 300)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let truth = try QCTRunner.json(try String(contentsOf: dir.appendingPathComponent("truth.json"), encoding: .utf8))
+            try FileManager.default.removeItem(at: dir.appendingPathComponent("truth.json"))
+            return truth
+        }
+        _ = try simulate("pad", "pad", seed: 5, ["--acquired", "20260301080000"])
+        let truth = try simulate("patient", "patient", seed: 6, ["--acquired", "20260302090000", "--patient-id", "PID-4242"])
+        _ = try simulate("patient", "sharp", seed: 7, ["--acquired", "20260302100000", "--patient-id", "PID-5353", "--kernel", "SHARP"])
+        let db = work.appendingPathComponent("qc.sqlite"), inbox = work.appendingPathComponent("inbox"), watch = work.appendingPathComponent("export")
+        let patients = work.appendingPathComponent("patients.sqlite"), reports = work.appendingPathComponent("reports")
+        try FileManager.default.createDirectory(at: watch, withIntermediateDirectories: true)
+        let node = try Node(qct, ["--db", db.path, "--inbox", inbox.path, "--no-dicom", "--http-port", "0", "--watch", watch.path, "--stable-after", "1",
+                                  "--phantoms", phantoms, "--patients", patients.path, "--patient-reports", reports.path], in: work, waitForPorts: false)
+        defer { node.stop() }
+        func send(_ name: String, expecting count: Int) throws -> [[String]] {
+            let dir = work.appendingPathComponent(name)
+            for file in try FileManager.default.contentsOfDirectory(atPath: dir.path) {
+                try FileManager.default.copyItem(at: dir.appendingPathComponent(file), to: watch.appendingPathComponent(file))
+            }
+            return try waitForInputs(db, count: count, timeout: 300)
+        }
+        XCTAssertEqual(try send("pad", expecting: 1).first?[0], "recorded", node.log)
+        let rows = try send("patient", expecting: 2)
+        XCTAssertEqual(rows.count, 2, node.log)
+        XCTAssertEqual(rows.last?[0], "patient", node.log)
+        XCTAssertTrue(rows.last?[2].contains("L1, L2") ?? false, rows.last?[2] ?? "")
+        XCTAssertTrue(rows.last?[2].contains("QC history result") ?? false, rows.last?[2] ?? "")
+        let failed = try send("sharp", expecting: 3)
+        XCTAssertEqual(failed.last?[0], "failed", node.log)
+        XCTAssertTrue(failed.last?[2].contains("kernel STANDARD is not SHARP") ?? false, failed.last?[2] ?? "")
+
+        // The exam in the patient database, calibrated from the history within 1 % of truth.
+        let exam = try QCTRunner.runTool("/usr/bin/sqlite3", ["-separator", "|", patients.path, "SELECT patientID, calibration, meanBMD, meanOf FROM exam"])
+        let fields = exam.stdout.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "|").map(String.init)
+        XCTAssertEqual(fields.count, 4, exam.stdout + exam.stderr)
+        XCTAssertEqual(fields.first, "PID-4242")
+        XCTAssertEqual(fields[1], "history")
+        var density: [String: Double] = [:]
+        for v in truth["vertebrae"] as? [[String: Any]] ?? [] {
+            if let n = v["name"] as? String, let d = v["trueK2HPO4"] as? Double { density[n] = d }
+        }
+        let names = fields[3].split(separator: ",").map(String.init)
+        XCTAssertEqual(names, ["L1", "L2"])
+        let trueMean = names.map { density[$0]! }.reduce(0, +) / Double(names.count)
+        XCTAssertLessThanOrEqual(abs(Double(fields[2])! - trueMean) / trueMean, 0.01, "\(fields[2]) vs true \(trueMean)")
+        let written = try FileManager.default.contentsOfDirectory(atPath: reports.path).sorted()
+        XCTAssertEqual(written.count, 2, "\(written)")
+        XCTAssertTrue(written.contains { $0.hasSuffix(".html") } && written.contains { $0.hasSuffix(".json") }, "\(written)")
+        let html = try String(contentsOf: reports.appendingPathComponent(written.first { $0.hasSuffix(".html") }!), encoding: .utf8)
+        XCTAssertTrue(html.contains("PID-4242"), "the clinical report names its patient")
+
+        // Nothing of either patient on the QC side.
+        let dump = try QCTRunner.runTool("/usr/bin/sqlite3", [db.path, ".dump"]).stdout
+        var pages = [node.log, dump]
+        if node.httpPort > 0 || (try? String(contentsOf: node.out, encoding: .utf8))?.contains("HTTP") == true {
+            let text = (try? String(contentsOf: node.out, encoding: .utf8)) ?? ""
+            if let r = text.range(of: #"HTTP 127.0.0.1:(\d+)"#, options: .regularExpression), let port = Int(text[r].split(separator: ":").last!) {
+                for path in ["/", "/inputs", "/api/v1/inputs", "/api/v1/inputs?outcome=patient", "/api/v1/scanners"] {
+                    pages.append(try get("http://127.0.0.1:\(port)\(path)"))
+                }
+            }
+        }
+        XCTAssertEqual(pages.count, 7, "the dashboard answered")
+        for text in pages {
+            for secret in ["PID-4242", "PID-5353", "SIMULATED^PATIENT", String(format: "%.2f", Double(fields[2])!)] {
+                XCTAssertFalse(text.contains(secret), "\(secret) on the QC side")
+            }
+        }
+    }
+
     /// psql's answer to one query on `url`, trimmed.
     func psql(_ url: String, _ sql: String) throws -> String {
         try QCTRunner.runTool("/usr/bin/psql", [url, "-tAc", sql]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)

@@ -27,6 +27,7 @@ final class NodeConfigTests: XCTestCase {
         XCTAssertEqual(c.baselineSize, 15)
         XCTAssertEqual(c.cusumH, 5)
         XCTAssertEqual(c.phantoms, ["/usr/local/share/qct/Phantoms"])
+        XCTAssertNil(c.patients, "the example's patient intake is commented out")
     }
 
     func testRelativePathsAreTakenFromTheFilesFolder() throws {
@@ -41,12 +42,38 @@ final class NodeConfigTests: XCTestCase {
         XCTAssertEqual(url.db, "postgresql://site_a@db.example.org:5432/qct")
     }
 
+    /// `[patients]`: the patient intake's keys, paths from the file's folder, flags over the file, and
+    /// a calibration the node does not offer refused by name before it starts.
+    func testThePatientIntakeSettings() throws {
+        let path = try write("db = \"qc.sqlite\"\n[patients]\ndatabase = \"patients.sqlite\"\ncalibration = \"internal\"\nmax_age_days = 3\nreports = \"spine\"\n")
+        let folder = (path as NSString).deletingLastPathComponent
+        let c = try NodeConfigFile.load(path)
+        XCTAssertEqual(c.patients, folder + "/patients.sqlite")
+        XCTAssertEqual(c.patientCalibration, "internal")
+        XCTAssertEqual(c.patientMaxAgeDays, 3)
+        XCTAssertEqual(c.patientReports, folder + "/spine")
+        var flags = NodeFlags()
+        flags.config = path
+        flags.patientCalibration = "history"
+        let settings = try NodeLaunch(flags).settings(storePath: folder + "/qc.sqlite")
+        XCTAssertEqual(settings.patients?.database, folder + "/patients.sqlite")
+        XCTAssertEqual(settings.patients?.calibration, "history", "the flag wins")
+        XCTAssertEqual(settings.patients?.maxAgeDays, 3)
+        XCTAssertNil(try NodeLaunch(NodeFlags()).settings(storePath: folder + "/qc.sqlite").patients, "no intake unless asked")
+        flags.patientCalibration = "phantomless"
+        XCTAssertThrowsError(try NodeLaunch(flags).settings(storePath: folder + "/qc.sqlite")) { error in
+            XCTAssertTrue("\(error)".contains("patient-calibration must be history, internal or same-scan"), "\(error)")
+        }
+    }
+
     func testAMisspeltKeyOrAWrongTypeIsRefusedByName() throws {
         for (text, expected) in [("[dicom]\nprot = 104\n", "unknown setting dicom.prot"),
                                  ("[dicom]\nport = \"104\"\n", "dicom.port must be an integer 0…65535"),
                                  ("[dicom]\nport = 70000\n", "dicom.port must be an integer 0…65535"),
                                  ("[inbox]\nstable_after = -1\n", "inbox.stable_after must be a number ≥ 0"),
                                  ("database = \"x\"\n", "unknown setting database"),
+                                 ("[patients]\ndb = \"p.sqlite\"\n", "unknown setting patients.db"),
+                                 ("[patients]\nmax_age_days = \"7\"\n", "patients.max_age_days must be a number ≥ 0"),
                                  ("[dicom]\nallow = [\"A\", 3]\n", "dicom.allow must be an array of strings"),
                                  ("[dicom\nport = 1\n", "not TOML")] {
             let path = try write(text)
