@@ -387,8 +387,9 @@ public enum RodLocator {
         var rod = LocatedRod(templateName: name, radiusMM: radius, x0: fitX.a, y0: fitY.a, bx: fitX.b, by: fitY.b,
                              zRef: zRef, slices: 0...0, detected: true)
         rod.faint = faint
-        // Presence: contiguous slices around the middle whose inside differs from the ring like the track does.
-        // Per slice on the line: mean inside 0.6 radii and of the 1.3–1.8 radii ring.
+        // Presence: contiguous slices around the middle whose inside differs from the ring as the rod does.
+        // Per slice on the line: mean inside 0.6 radii and of the 1.3–1.8 radii ring (with air: the
+        // background check below; without: the contrast).
         let profile = (0..<g.slices).map { k -> (inside: Double, ring: Double, body: Double) in
             let z = g.position(column: 0, row: 0, slice: Double(k)).z
             let (cx, cy) = rod.center(z: z)
