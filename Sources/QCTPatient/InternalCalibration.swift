@@ -174,10 +174,7 @@ extension InternalCalibration {
             let shifted = min(max(e, range.lowerBound), range.upperBound)
             guard shifted != energy, let other = try? materials.map({ try $0.mu(energyKeV: shifted) }),
                   let f = LinearFit(x: other, y: predicted) else { continue }
-            let rss = zip(other, predicted).reduce(0.0) { s, p in
-                let r = p.1 - (f.intercept + f.slope * p.0)
-                return s + r * r
-            }
+            let rss = f.residuals.reduce(0) { $0 + $1 * $1 }
             smallest = min(smallest, (rss / Double(predicted.count)).squareRoot())
         }
         return smallest.isFinite ? smallest : 0
