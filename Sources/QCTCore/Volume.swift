@@ -114,12 +114,9 @@ private struct SliceStatistics: VoxelSampleVisitor {
 extension Volume {
     /// Every voxel's HU as float32, slices converted in parallel. Exact for
     /// integer HU (all CT with integer rescale); padding voxels keep their value.
-    public func huFloat32() -> [Float] {
-        let count = geometry.voxelCount
-        return [Float](unsafeUninitializedCapacity: count) { buffer, n in
-            LargeBuffer.adviseHugePages(UnsafeMutableRawBufferPointer(buffer))
+    public func huFloat32() -> HUFloat32 {
+        HUFloat32(count: geometry.voxelCount) { buffer in
             samples.visit(FloatHU(volume: self, out: SharedBuffer(buffer)))
-            n = count
         }
     }
 }

@@ -39,17 +39,17 @@ public final class VoxelSamples: @unchecked Sendable, Equatable {
 
     /// Allocates `count` values of `width` and has `fill` write every byte of them.
     private init(width: Width, count: Int, fill: (UnsafeMutableRawBufferPointer) throws -> Void) rethrows {
-        let memory = UnsafeMutableRawPointer.allocate(byteCount: max(1, count * width.size), alignment: 64)
-        let buffer = UnsafeMutableRawBufferPointer(start: memory, count: count * width.size)
-        LargeBuffer.adviseHugePages(buffer)
+        // Volume-sized memory is reused from a volume released before when one fits (LargeBuffer).
+        let buffer = LargeBuffer.allocate(byteCount: count * width.size)
+        let memory = buffer.baseAddress!
         do { try fill(buffer) } catch {
-            memory.deallocate()
+            LargeBuffer.deallocate(memory)
             throw error
         }
         (self.width, self.count, self.base) = (width, count, UnsafeRawPointer(memory))
     }
 
-    deinit { UnsafeMutableRawPointer(mutating: base).deallocate() }
+    deinit { LargeBuffer.deallocate(UnsafeMutableRawPointer(mutating: base)) }
 
     /// Stored values of `width` for `count` voxels, filled by `fill` (given the uninitialised
     /// memory, every byte of which it must write).

@@ -33,14 +33,13 @@ public enum VolumeLoader {
     /// Decodes every frame of `series` straight to float32 HU (slice-major, as `Volume.huFloat32()`
     /// orders them, with the same values): each frame goes through a slice-sized buffer of its
     /// worker, so no stored-width volume is built beside the float array.
-    public static func loadHUFloat32(_ series: Series) -> Result<[Float], DecodeFailures> {
+    public static func loadHUFloat32(_ series: Series) -> Result<HUFloat32, DecodeFailures> {
         let g = series.geometry
         let width = VoxelSamples.Width.holding(series.frames.map { ($0.bitsStored, $0.signed) })
         let perSlice = g.voxelsPerSlice
         let failures = FailureList()
         let scratch = ScratchSlices(bytes: perSlice * width.size)
-        let hu = [Float](unsafeUninitializedCapacity: g.voxelCount) { out, n in
-            LargeBuffer.adviseHugePages(UnsafeMutableRawBufferPointer(out))
+        let hu = HUFloat32(count: g.voxelCount) { out in
             let box = SharedBuffer(out)
             decodeFrames(of: series, failures: failures, progress: nil) { k, f, file throws(DicomReadError) in
                 let slice = UnsafeMutableBufferPointer(rebasing: box.buffer[(k * perSlice)..<((k + 1) * perSlice)])
@@ -51,7 +50,6 @@ public enum VolumeLoader {
             } cleared: { k in
                 UnsafeMutableBufferPointer(rebasing: box.buffer[(k * perSlice)..<((k + 1) * perSlice)]).initialize(repeating: 0)
             }
-            n = g.voxelCount
         }
         let errors = failures.all
         return errors.isEmpty ? .success(hu) : .failure(DecodeFailures(errors: errors))

@@ -8,7 +8,7 @@ public enum PostgresAdmin {
     public static func run(_ sql: String, on url: String) throws(QCStoreError) {
         let location = try PostgresLocation(url: url)
         let connection = try PostgresHistory.connect(location, logger: PostgresHistory.quietLogger)
-        defer { try? connection.close().wait() }
+        defer { connection.closeBounded() }
         do { try PostgresSession(connection: connection, logger: PostgresHistory.quietLogger).script(sql) } catch {
             throw QCStoreError("\(location.description): \(PostgresHistory.describe(error))")
         }

@@ -58,14 +58,14 @@ public final class PostgresHistory: SQLHistoryBackend, @unchecked Sendable {
     }
 
     deinit {
-        try? connection?.close().wait()
+        connection?.closeBounded()
     }
 
     /// Closes the connection (the next call reconnects).
     public func close() {
         lock.lock()
         defer { lock.unlock() }
-        try? connection?.close().wait()
+        connection?.closeBounded()
         connection = nil
     }
 
@@ -129,7 +129,7 @@ public final class PostgresHistory: SQLHistoryBackend, @unchecked Sendable {
     }
 
     private func dropConnection() {
-        try? connection?.close().wait()
+        connection?.closeBounded()
         connection = nil
         lostConnections += 1
     }
@@ -176,8 +176,10 @@ public final class PostgresHistory: SQLHistoryBackend, @unchecked Sendable {
         }
         config.options.connectTimeout = .seconds(5)
         do {
-            return try PostgresConnection.connect(on: eventLoops.next(), configuration: config,
-                                                  id: 1, logger: logger).wait()
+            // The TCP connect has its own 5 s; the start-up and authentication after it get 20 s,
+            // and a connection that arrives later than that is closed.
+            let pending = PostgresConnection.connect(on: eventLoops.next(), configuration: config, id: 1, logger: logger)
+            return try pending.wait(atMost: 20) { pending.whenSuccess { let _: EventLoopFuture<Void> = $0.close() } }
         } catch {
             throw QCStoreError("\(url.description): cannot connect: \(describe(error))")
         }
@@ -226,6 +228,7 @@ public final class PostgresHistory: SQLHistoryBackend, @unchecked Sendable {
                 return false
             }
         }
+        if error is StatementTimedOut { return true }
         if let e = error as? QCStoreError { return e.description.contains("cannot connect") }
         return error is ChannelError || error is IOError
     }

@@ -13,7 +13,15 @@ struct PostgresSession: SQLSession {
 
     @discardableResult
     func rows(_ sql: String, _ arguments: SQLArguments) throws -> [SQLRow] {
-        try collect(try connection.query(query(sql, arguments), logger: logger).wait())
+        try collect(try answer(connection.query(query(sql, arguments), logger: logger)))
+    }
+
+    /// The statement's result, waited for at most `PostgresConnection.statementTimeout`, and no
+    /// longer once the connection has closed; then the connection is closed and the wait fails as
+    /// a lost connection (`StatementTimedOut`).
+    func answer(_ pending: EventLoopFuture<PostgresQueryResult>) throws -> PostgresQueryResult {
+        let c = connection
+        return try pending.wait(atMost: PostgresConnection.statementTimeout, abandoned: { c.isClosed }) { let _: EventLoopFuture<Void> = c.close() }
     }
 
     /// Every statement queued on the connection at once, then every answer collected in order.
@@ -23,7 +31,7 @@ struct PostgresSession: SQLSession {
         var failure: Error?
         for p in pending {
             // Wait for all of them, even after a failure, so none is left running on the connection.
-            do { out.append(try collect(try p.wait())) } catch { failure = failure ?? error }
+            do { out.append(try collect(try answer(p))) } catch { failure = failure ?? error }
         }
         if let failure { throw failure }
         return out
@@ -52,7 +60,7 @@ struct PostgresSession: SQLSession {
     /// Runs each statement of `sql` in turn (the extended protocol takes one at a time).
     func script(_ sql: String) throws {
         for statement in Self.statements(sql) {
-            _ = try connection.query(PostgresQuery(unsafeSQL: statement), logger: logger).wait()
+            _ = try answer(connection.query(PostgresQuery(unsafeSQL: statement), logger: logger))
         }
     }
 

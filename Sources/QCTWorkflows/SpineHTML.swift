@@ -22,6 +22,7 @@ public enum SpineHTML {
             td.l,th.l{text-align:left} .note{font-size:12px;color:#555}
             .result{font-size:18px;padding:8px 12px;border:1px solid #888;display:inline-block}
             .normal{background:#e6f4e6} .low{background:#fff4d6} .osteoporosis{background:#fbe3e3}
+            .figure svg{max-width:100%;height:auto}
             </style></head><body>
             <h1>Spine trabecular BMD (QCT)</h1>
 
@@ -72,7 +73,7 @@ public enum SpineHTML {
         } else {
             h += "<p class=\"note\">None: \(escapeXML(r.followUpMissing ?? "no earlier exam"))</p>\n"
         }
-        h += "<h2>ROIs</h2>\n<div>\(figure)</div>\n"
+        h += "<h2>ROIs</h2>\n<div class=\"figure\">\(figure)</div>\n"
         h += "<h2>Provenance</h2>\n<p class=\"note\">qct \(escapeXML(r.analysisVersion)) · input \(escapeXML(r.path)) · calibration \(escapeXML(r.calibration.method.rawValue))\(r.calibration.certificate.map { " · certificate " + escapeXML($0) } ?? "") · generated \(escapeXML(generated)).</p>\n"
         return h + "</body></html>\n"
     }

@@ -42,6 +42,27 @@ func runChild(_ tool: String, _ args: [String], stdoutPath: String = "/dev/null"
     return ChildRun(seconds: elapsed, peakKB: peak, status: code)
 }
 
+/// Runs `tool args` to completion with standard output and error discarded and returns its wall
+/// time in seconds, measured around `posix_spawn` and `waitpid` (NaN when it cannot start or fails).
+/// Foundation's `Process.waitUntilExit` polls its run loop every 50 ms on Linux, which rounds a
+/// peer's time up to the next tick; a floor such as `cat` must be timed exactly.
+func timedSpawn(_ tool: String, _ args: [String]) -> Double {
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+    let argv = ([tool] + args).map { strdup($0) } + [nil]
+    defer { argv.forEach { free($0) } }
+    var pid: pid_t = 0
+    let start = now()
+    guard posix_spawn(&pid, tool, &actions, nil, argv, environ) == 0 else { return .nan }
+    var status: Int32 = 0
+    _ = waitpid(pid, &status, 0)
+    let elapsed = now() - start
+    return status == 0 ? elapsed : .nan
+}
+
 /// The median of `values`.
 func median(_ values: [Double]) -> Double {
     let s = values.sorted()

@@ -68,6 +68,8 @@ struct OverlayLayout {
     }
 
     static let maxWidth = 1280.0
+    /// Panels per row: more would make each too narrow for its caption and labels.
+    static let maxColumns = 3
     static let margin = 12.0, gap = 16.0, headerHeight = 70.0, captionHeight = 18.0, lineHeight = 18.0
 
     var header: OverlayHeader
@@ -83,19 +85,24 @@ struct OverlayLayout {
         header = overlay.header
         let panels = overlay.panels.isEmpty ? [OverlayPanel(slice: g.slices / 2, shapes: [])] : overlay.panels
         let n = panels.count
-        // One panel: the slice and its inset side by side; several: each column holds a slice over its inset.
+        // One panel: the slice and its inset side by side; several: each column holds a slice over its
+        // inset, up to `maxColumns` in a row, further panels in rows below.
         let side = n == 1
-        let viewWidth = min(520, ((OverlayLayout.maxWidth - 2 * OverlayLayout.margin - Double(side ? 1 : n - 1) * OverlayLayout.gap)
-                                  / Double(side ? 2 : n)).rounded(.down))
+        let columns = side ? 1 : min(n, OverlayLayout.maxColumns)
+        let viewWidth = min(520, ((OverlayLayout.maxWidth - 2 * OverlayLayout.margin - Double(side ? 1 : columns - 1) * OverlayLayout.gap)
+                                  / Double(side ? 2 : columns)).rounded(.down))
         let fullHeight = (viewWidth * Double(g.rows) * g.rowSpacing / (Double(g.columns) * g.columnSpacing)).rounded()
         var bottom = 0.0
         var number = 0
         width = 0
         height = 0
+        var rowTop = OverlayLayout.headerHeight
         for (p, panel) in panels.enumerated() {
             let k = max(0, min(g.slices - 1, panel.slice))
-            let x0 = OverlayLayout.margin + Double(side ? 0 : p) * (viewWidth + OverlayLayout.gap)
-            var y = OverlayLayout.headerHeight + OverlayLayout.captionHeight
+            let column = p % columns
+            if column == 0, p > 0 { rowTop = bottom + OverlayLayout.gap }
+            let x0 = OverlayLayout.margin + Double(column) * (viewWidth + OverlayLayout.gap)
+            var y = rowTop + OverlayLayout.captionHeight
             let full = Box(x: x0, y: y, width: viewWidth, height: fullHeight)
             let z = g.position(column: 0, row: 0, slice: Double(k)).z
             let fullView = View(panel: p, slice: k, columns: 0..<g.columns, rows: 0..<g.rows, box: full, window: Overlay.fullWindow,
