@@ -62,10 +62,15 @@ def true_line(truth):
     return lambda hu: my + slope * (hu - mx)
 
 
+def num(v, spec=".2f"):
+    """A summary figure as printed: "—" when there is none (no reading to summarise)."""
+    return "—" if v is None else format(v, spec)
+
+
 def percentile(xs, p):
     xs = sorted(xs)
     if not xs:
-        return float("nan")
+        return None  # nothing to summarise: null in the summary, "—" when printed
     k = (len(xs) - 1) * p / 100
     lo = int(k)
     hi = min(lo + 1, len(xs) - 1)
@@ -174,21 +179,21 @@ def main():
     same_errors = [abs(p) for r in rows for (_, _, p) in r["same"]]
     same_abs = [abs(e) for r in rows for (_, e, _) in r["same"]]
     report = {"patients": count, "named": named, "sameScanWithinLimit": same_ok,
-              "sameScanAbsErrorPercent": {"median": percentile(same_errors, 50), "p95": percentile(same_errors, 95), "max": max(same_errors, default=float("nan"))},
-              "sameScanAbsErrorMg": {"median": percentile(same_abs, 50), "p95": percentile(same_abs, 95), "max": max(same_abs, default=float("nan"))},
+              "sameScanAbsErrorPercent": {"median": percentile(same_errors, 50), "p95": percentile(same_errors, 95), "max": max(same_errors, default=None)},
+              "sameScanAbsErrorMg": {"median": percentile(same_abs, 50), "p95": percentile(same_abs, 95), "max": max(same_abs, default=None)},
               "internal": {}, "history": {}}
     print(f"\npatients {count}: L1 and L2 found and named right in {named}; same-scan BMD within max(2 %, 2 mg/cm3) in {same_ok}")
-    print(f"same-scan |error|: median {report['sameScanAbsErrorPercent']['median']:.2f} %, p95 {report['sameScanAbsErrorPercent']['p95']:.2f} %, "
-          f"max {report['sameScanAbsErrorPercent']['max']:.2f} % ({report['sameScanAbsErrorMg']['max']:.2f} mg/cm3)")
+    print(f"same-scan |error|: median {num(report['sameScanAbsErrorPercent']['median'])} %, p95 {num(report['sameScanAbsErrorPercent']['p95'])} %, "
+          f"max {num(report['sameScanAbsErrorPercent']['max'])} % ({num(report['sameScanAbsErrorMg']['max'])} mg/cm3)")
     ok = named == count and same_ok == count
     for sc in SCANNERS:
         vals = [r["internal_pct"] for r in rows if r["scanner"] == sc and r["internal_pct"] is not None]
         refused = sum(1 for r in rows if r["scanner"] == sc and r["internal_pct"] is None)
         within = sum(1 for v in vals if abs(v) <= 5)
         report["internal"][sc] = {"read": len(vals), "refused": refused, "within5": within,
-                                  "medianAbsPercent": percentile([abs(v) for v in vals], 50), "maxAbsPercent": max((abs(v) for v in vals), default=float("nan"))}
+                                  "medianAbsPercent": percentile([abs(v) for v in vals], 50), "maxAbsPercent": max((abs(v) for v in vals), default=None)}
         print(f"internal vs same-scan, {sc}: {len(vals)} read, {refused} refused, {within} within 5 %, "
-              f"median |diff| {report['internal'][sc]['medianAbsPercent']:.2f} %, max {report['internal'][sc]['maxAbsPercent']:.2f} %")
+              f"median |diff| {num(report['internal'][sc]['medianAbsPercent'])} %, max {num(report['internal'][sc]['maxAbsPercent'])} %")
         if within != len(vals) or (sc != "QCT1" and refused > 0):
             ok = False
         unexplained = [r for r in rows if r["scanner"] == sc and r["internal_pct"] is None
@@ -198,25 +203,25 @@ def main():
             print(f"  {len(unexplained)} internal refusals on {sc} without the energy reason, e.g. {unexplained[0].get('internal_error', '')[:160]}")
     for dr in drifts:
         vals, cal = history[dr], calibration_only[dr]
-        report["history"][str(dr)] = {"n": len(vals), "meanPercent": sum(vals) / len(vals) if vals else float("nan"),
-                                       "maxAbsPercent": max((abs(v) for v in vals), default=float("nan")),
-                                       "calibrationMeanPercent": sum(cal) / len(cal) if cal else float("nan"),
-                                       "calibrationMaxAbsPercent": max((abs(v) for v in cal), default=float("nan"))}
+        report["history"][str(dr)] = {"n": len(vals), "meanPercent": sum(vals) / len(vals) if vals else None,
+                                       "maxAbsPercent": max((abs(v) for v in vals), default=None),
+                                       "calibrationMeanPercent": sum(cal) / len(cal) if cal else None,
+                                       "calibrationMaxAbsPercent": max((abs(v) for v in cal), default=None)}
         h = report["history"][str(dr)]
-        print(f"history calibration, gain drift {dr:.0f} %: n {len(vals)}; calibration error mean {h['calibrationMeanPercent']:+.2f} %, "
-              f"max |error| {h['calibrationMaxAbsPercent']:.2f} %; against true density mean {h['meanPercent']:+.2f} %, max {h['maxAbsPercent']:.2f} %")
+        print(f"history calibration, gain drift {dr:.0f} %: n {len(vals)}; calibration error mean {num(h['calibrationMeanPercent'], '+.2f')} %, "
+              f"max |error| {num(h['calibrationMaxAbsPercent'])} %; against true density mean {num(h['meanPercent'], '+.2f')} %, max {num(h['maxAbsPercent'])} %")
     if calibration_only[0.0] and max(abs(v) for v in calibration_only[0.0]) > 1:
         ok = False
     if len(history[0.0]) != history_count:
         ok = False
-    means = [abs(report["history"][str(dr)]["calibrationMeanPercent"]) for dr in drifts]
-    if not all(a < b for a, b in zip(means, means[1:])):
+    means = [report["history"][str(dr)]["calibrationMeanPercent"] for dr in drifts]
+    if None in means or not all(abs(a) < abs(b) for a, b in zip(means, means[1:])):
         ok = False
         print("history error does not grow with drift")
     for f in failures[:30]:
         print("  " + f)
     with open(os.path.join(work, "summary.json"), "w") as f:
-        json.dump(report, f, indent=1)
+        json.dump(report, f, indent=1, allow_nan=False)
     print("PASS" if ok else "FAIL")
     sys.exit(0 if ok else 1)
 
